@@ -1,0 +1,59 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "rnncheck",
+    platforms: [.macOS(.v13)],
+    // MARK: - Public API
+    products: [
+        .executable(name: "rnncheck", targets: ["rnncheck"]),
+        .library(name: "RNNEngine", targets: ["RNNEngine"]),
+        .library(name: "KerasImport", targets: ["KerasImport"]),
+        .library(name: "Conformance", targets: ["Conformance"]),
+        .library(name: "HDF5", targets: ["HDF5"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
+    ],
+    targets: [
+        // MARK: - Implementation details
+        /// libhdf5 as Debian ships it (`libhdf5-dev`), seen through one shim header.
+        .systemLibrary(
+            name: "CHDF5",
+            pkgConfig: "hdf5-serial",
+            providers: [.apt(["libhdf5-dev"]), .brew(["hdf5"])]
+        ),
+        /// The only module that calls libhdf5: files, groups, datasets and attributes as Swift values.
+        .target(name: "HDF5", dependencies: ["CHDF5"]),
+        /// Keras-compatible recurrent inference. Knows nothing of files.
+        .target(
+            name: "RNNEngine",
+            dependencies: [.product(name: "RealModule", package: "swift-numerics")]
+        ),
+        /// Keras files and configs (`.keras`, `.weights.h5`, Keras 2 `.h5`) turned into engine models.
+        .target(
+            name: "KerasImport",
+            dependencies: ["RNNEngine", "HDF5", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
+        ),
+        /// Fixtures, element-wise diffs and reports.
+        .target(name: "Conformance", dependencies: ["RNNEngine", "KerasImport", "HDF5"]),
+        /// The command-line tool: parses arguments, calls the modules above.
+        .executableTarget(
+            name: "rnncheck",
+            dependencies: [
+                "Conformance", "KerasImport", "RNNEngine", "HDF5",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        // MARK: - Tests
+        .target(name: "_TestSupport", dependencies: ["RNNEngine"], path: "Tests/_TestSupport"),
+        .testTarget(name: "HDF5Tests", dependencies: ["HDF5"]),
+        .testTarget(name: "RNNEngineTests", dependencies: ["RNNEngine", "_TestSupport"]),
+        .testTarget(name: "KerasImportTests", dependencies: ["KerasImport", "HDF5", "_TestSupport"]),
+        .testTarget(name: "ConformanceTests", dependencies: ["Conformance", "KerasImport", "HDF5", "_TestSupport"]),
+        .testTarget(name: "RNNCheckCLITests", dependencies: ["HDF5", "_TestSupport"]),
+    ]
+)

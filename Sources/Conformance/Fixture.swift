@@ -1,0 +1,80 @@
+import Foundation
+import HDF5
+import KerasImport
+import RNNEngine
+
+/// A conformance fixture (format version 1, see `fixtures/README.md`): a model as Keras saved
+/// it, inputs, Keras's outputs, optional tolerances and provenance, in one HDF5 file.
+public struct Fixture: Sendable {
+    public var path: String
+    public var name: String
+    public var description: String
+    /// The bytes of the model file Keras wrote, and the name it was saved under.
+    public var modelBytes: [UInt8]
+    public var modelFilename: String
+    public var reference: ReferenceData
+    /// Keras's float64 run of the same model, when the fixture has one.
+    public var referenceFloat64: [Tensor<Double>]?
+    /// Tolerance overrides stored in the fixture, and why.
+    public var toleranceOverride: (atol: Double?, rtol: Double?, reason: String?)
+    public var provenance: [String: String]
+
+    public static let formatVersion: Int64 = 1
+
+    public static func read(path: String) throws -> Fixture {
+        let file = try HDF5.File.open(path)
+        let root = try file.root
+        guard try root.hasAttribute("rnncheck_fixture") else {
+            throw ConformanceError.unusable(file: path, object: "/", reason: "not an rnncheck fixture (no @rnncheck_fixture attribute; use `rnncheck compare` for plain reference files)")
+        }
+        let version = try root.attribute("rnncheck_fixture").intValue
+        guard version == formatVersion else {
+            throw ConformanceError.unusable(file: path, object: "/@rnncheck_fixture", reason: "format version \(version.map(String.init) ?? "?") is not \(formatVersion)")
+        }
+        let stem = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+        let name = try root.hasAttribute("name") ? (try root.attribute("name").stringValue ?? stem) : stem
+        let description = try root.hasAttribute("description") ? (try root.attribute("description").stringValue ?? "") : ""
+        guard try root.kind(of: "model/file") == .dataset else {
+            throw ConformanceError.unusable(file: path, object: "/model/file", reason: "missing dataset (the bytes of the Keras model file)")
+        }
+        let modelGroup = try root.group("model")
+        let modelDataset = try modelGroup.dataset("file")
+        guard modelDataset.elementType == .uint8 || modelDataset.elementType == .int8 else {
+            throw ConformanceError.unusable(file: path, object: "/model/file", reason: "holds \(modelDataset.elementType), expected uint8 bytes")
+        }
+        let bytes = try modelDataset.read(as: UInt8.self)
+        let filename = try modelGroup.hasAttribute("filename") ? (try modelGroup.attribute("filename").stringValue ?? "model.keras") : "model.keras"
+        let reference = try ReferenceData.read(from: root, file: path)
+        var float64: [Tensor<Double>]?
+        if try root.kind(of: "reference_float64") == .group {
+            let g = try root.group("reference_float64")
+            float64 = try ReferenceData.numbered("output_", in: g, names: try g.childNames(), file: path).map(\.1)
+        }
+        var override: (Double?, Double?, String?) = (nil, nil, nil)
+        if try root.kind(of: "tolerances") == .group {
+            let t = try root.group("tolerances")
+            if try t.hasAttribute("atol") { override.0 = try t.attribute("atol").doubleValue }
+            if try t.hasAttribute("rtol") { override.1 = try t.attribute("rtol").doubleValue }
+            if try t.hasAttribute("reason") { override.2 = try t.attribute("reason").stringValue }
+        }
+        var provenance: [String: String] = [:]
+        if try root.kind(of: "provenance") == .group {
+            let p = try root.group("provenance")
+            for key in try p.attributeNames() {
+                switch try p.attribute(key) {
+                case .string(let s): provenance[key] = s
+                case .int(let i): provenance[key] = String(i)
+                case .double(let d): provenance[key] = String(d)
+                case let other: provenance[key] = "\(other)"
+                }
+            }
+        }
+        return Fixture(path: path, name: name, description: description, modelBytes: bytes, modelFilename: filename,
+                       reference: reference, referenceFloat64: float64, toleranceOverride: override, provenance: provenance)
+    }
+
+    /// Loads the embedded model exactly as `rnncheck compare` loads a file from disk.
+    public func loadModel() throws -> LoadedModel {
+        try KerasModelLoader.load(bytes: modelBytes, name: "\(path)!/model/file (\(modelFilename))")
+    }
+}

@@ -1,0 +1,147 @@
+import Foundation
+import HDF5
+import KerasImport
+import RNNEngine
+
+/// Runs models against Keras's outputs.
+public enum Runner {
+    /// The fixture files under `paths` (files as given, folders searched for `*.h5`), sorted.
+    public static func fixturePaths(_ paths: [String]) throws -> [String] {
+        var found: [String] = []
+        for path in paths {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+                throw ConformanceError.unusable(file: path, object: "", reason: "no such file or directory")
+            }
+            if isDirectory.boolValue {
+                let items = try FileManager.default.contentsOfDirectory(atPath: path)
+                let files = items.filter { $0.hasSuffix(".h5") }.sorted().map { (path as NSString).appendingPathComponent($0) }
+                guard !files.isEmpty else { throw ConformanceError.noFixtures(path: path) }
+                found += files
+            } else {
+                found.append(path)
+            }
+        }
+        return found
+    }
+
+    /// Verifies each fixture; an unreadable fixture becomes an errored case, not a thrown error.
+    public static func verify(paths: [String], tolerance: Tolerance?) -> Report {
+        let files: [String]
+        do {
+            files = try fixturePaths(paths)
+        } catch {
+            return Report(cases: [.failed(name: paths.joined(separator: " "), file: nil, error: error)])
+        }
+        return Report(cases: files.map { verify(fixtureAt: $0, tolerance: tolerance) })
+    }
+
+    /// Verifies one fixture file.
+    public static func verify(fixtureAt path: String, tolerance: Tolerance?) -> CaseResult {
+        let stem = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+        do {
+            let fixture = try Fixture.read(path: path)
+            let loaded = try fixture.loadModel()
+            var applied = AppliedTolerance(
+                atol: tolerance?.atol ?? Tolerance.default.atol, rtol: tolerance?.rtol ?? Tolerance.default.rtol,
+                source: tolerance == nil ? "default" : "command line")
+            var reasons: [String] = []
+            if let atol = fixture.toleranceOverride.atol { applied.atol = atol; reasons.append("atol") }
+            if let rtol = fixture.toleranceOverride.rtol { applied.rtol = rtol; reasons.append("rtol") }
+            if !reasons.isEmpty {
+                applied.source = "fixture sets \(reasons.joined(separator: ", ")): \(fixture.toleranceOverride.reason ?? "no reason given")"
+            }
+            var effective = tolerance ?? .default
+            effective.atol = applied.atol
+            effective.rtol = applied.rtol
+            var result = try compare(model: loaded.model, reference: fixture.reference, tolerance: effective,
+                                     name: fixture.name, file: path)
+            result.tolerance = applied
+            return result
+        } catch {
+            return .failed(name: stem, file: path, error: error)
+        }
+    }
+
+    /// Compares a model file with a reference file of `input_*` / `output_*` datasets.
+    public static func compare(modelPath: String, configPath: String?, referencePath: String, tolerance: Tolerance?) -> Report {
+        let name = URL(fileURLWithPath: modelPath).lastPathComponent
+        do {
+            let loaded = try KerasModelLoader.load(path: modelPath, configPath: configPath)
+            let file = try HDF5.File.open(referencePath)
+            let reference = try ReferenceData.read(from: try file.root, file: referencePath)
+            var result = try compare(model: loaded.model, reference: reference, tolerance: tolerance ?? .default,
+                                     name: name, file: referencePath)
+            result.tolerance = AppliedTolerance(
+                atol: (tolerance ?? .default).atol, rtol: (tolerance ?? .default).rtol,
+                source: tolerance == nil ? "default" : "command line")
+            return Report(cases: [result])
+        } catch {
+            return Report(cases: [.failed(name: name, file: referencePath, error: error)])
+        }
+    }
+
+    /// Runs the float32 model on the reference inputs and diffs every output.
+    public static func compare(
+        model: Model<Double>, reference: ReferenceData, tolerance: Tolerance, name: String, file: String
+    ) throws -> CaseResult {
+        let outputs = try predictFloat32(model: model, inputs: reference.inputs, file: file)
+        var diffs: [OutputDiff] = []
+        for (n, expected) in reference.outputs.enumerated() where n < outputs.count {
+            let label = expected.name == "output_\(n)" ? model.outputs[n].name : expected.name
+            diffs.append(Differ.compare(name: label, actual: outputs[n], expected: expected.tensor, tolerance: tolerance))
+        }
+        var problem: String?
+        if outputs.count != reference.outputs.count {
+            problem = "the model has \(outputs.count) output(s), the reference has \(reference.outputs.count)"
+        }
+        let passed = problem == nil && diffs.allSatisfy(\.passed)
+        return CaseResult(name: name, passed: passed, error: nil, outputs: diffs, file: file, tolerance: nil, problem: problem)
+    }
+
+    /// Runs a model in float32, as Keras does, on inputs given in float64.
+    public static func predictFloat32(model: Model<Double>, inputs: [Tensor<Double>], file: String) throws -> [Tensor<Float>] {
+        guard inputs.count == model.inputs.count else {
+            throw ConformanceError.unusable(file: file, object: "/input_\(min(inputs.count, model.inputs.count))",
+                reason: "the model takes \(model.inputs.count) input(s), the file has \(inputs.count)")
+        }
+        do {
+            return try model.converted(to: Float.self).predict(inputs.map { $0.converted(to: Float.self) })
+        } catch let error as EngineError {
+            throw ConformanceError.unusable(file: file, object: "inputs", reason: error.errorDescription ?? "\(error)")
+        }
+    }
+
+    /// `rnncheck run`: runs a model on `input_*` of `inputsPath` and writes `output_*` to
+    /// `outputPath` atomically (a temporary file in the same folder, then a rename).
+    public static func run(modelPath: String, configPath: String?, inputsPath: String, outputPath: String) throws {
+        let fm = FileManager.default
+        let outURL = URL(fileURLWithPath: outputPath).standardizedFileURL.resolvingSymlinksInPath()
+        for input in [modelPath, inputsPath] + (configPath.map { [$0] } ?? [])
+        where URL(fileURLWithPath: input).standardizedFileURL.resolvingSymlinksInPath() == outURL {
+            throw ConformanceError.unusable(file: outputPath, object: "", reason: "is also an input of this run; refusing to overwrite it")
+        }
+        let loaded = try KerasModelLoader.load(path: modelPath, configPath: configPath)
+        let reference = try ReferenceData.read(from: try HDF5.File.open(inputsPath).root, file: inputsPath, outputsRequired: false)
+        let outputs = try predictFloat32(model: loaded.model, inputs: reference.inputs, file: inputsPath)
+        let directory = outURL.deletingLastPathComponent().path
+        let temp = (directory as NSString).appendingPathComponent(".\(outURL.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
+        do {
+            let file = try HDF5.File.create(temp)
+            let root = try file.root
+            for (n, tensor) in outputs.enumerated() {
+                let ds = try root.write("output_\(n)", tensor.scalars, shape: tensor.shape)
+                try ds.setAttribute("name", .string(loaded.model.outputs[n].name))
+            }
+            for (n, tensor) in reference.inputs.enumerated() {
+                _ = try root.write("input_\(n)", tensor.converted(to: Float.self).scalars, shape: tensor.shape)
+            }
+            try file.close()
+            if fm.fileExists(atPath: outURL.path) { _ = try fm.replaceItemAt(outURL, withItemAt: URL(fileURLWithPath: temp)) }
+            else { try fm.moveItem(atPath: temp, toPath: outURL.path) }
+        } catch {
+            if fm.fileExists(atPath: temp) { try? fm.removeItem(atPath: temp) }
+            throw error
+        }
+    }
+}

@@ -1,0 +1,155 @@
+import Foundation
+import HDF5
+import RNNEngine
+import ZIPFoundation
+
+/// A Keras model read from a file, with an account of where everything came from.
+public struct LoadedModel: Sendable {
+    /// The model with its weights as stored (float32 weights are exact in float64).
+    public var model: Model<Double>
+    /// What kind of file it was.
+    public var format: KerasFileFormat
+    /// `keras_version` from the file's metadata, when it records one.
+    public var kerasVersion: String?
+    /// For each layer, the weight paths read, in order.
+    public var weightSources: [String: [String]]
+    /// Semantics chosen where Keras versions differ, and parts of the file that were ignored.
+    public var notes: [String]
+}
+
+/// The file formats rnncheck reads.
+public enum KerasFileFormat: String, Sendable {
+    /// A Keras 3 `.keras` zip archive: `config.json`, `metadata.json`, `model.weights.h5`.
+    case kerasArchive = "Keras 3 .keras archive"
+    /// A Keras 3 `.weights.h5` file plus a separate config.
+    case keras3Weights = "Keras 3 .weights.h5"
+    /// A Keras 2 / tf.keras full-model `.h5` (or Keras 3's legacy `.h5` save).
+    case legacyFullModel = "Keras 2 / tf.keras full-model .h5"
+    /// A Keras 2 / tf.keras weights-only `.h5` plus a separate config.
+    case legacyWeights = "Keras 2 / tf.keras weights-only .h5"
+}
+
+/// Reads Keras model files into engine models.
+public enum KerasModelLoader {
+    /// Loads a model file from disk.
+    ///
+    /// - Parameters:
+    ///   - path: a `.keras` archive, or a `.weights.h5` file (then `configPath` is required).
+    ///   - configPath: a JSON model config (`config.json` from a `.keras` archive, or `model.to_json()`).
+    public static func load(path: String, configPath: String? = nil) throws -> LoadedModel {
+        let bytes = try readFile(path)
+        var config: (Data, String)?
+        if let configPath {
+            config = (Data(try readFile(configPath)), configPath)
+        }
+        return try load(bytes: bytes, name: path, config: config)
+    }
+
+    /// Loads a model from the bytes of a Keras file (for fixtures, which embed the file).
+    public static func load(bytes: [UInt8], name: String, config: (data: Data, name: String)? = nil) throws -> LoadedModel {
+        if bytes.starts(with: [0x50, 0x4B, 0x03, 0x04]) || bytes.starts(with: [0x50, 0x4B, 0x05, 0x06]) {
+            if config != nil {
+                throw ImportError.unreadable(file: name, reason: "a .keras archive carries its own config; do not pass --config")
+            }
+            return try loadArchive(bytes: bytes, name: name)
+        }
+        if bytes.starts(with: [0x89, 0x48, 0x44, 0x46, 0x0D, 0x0A, 0x1A, 0x0A]) {
+            let file = try HDF5.File.open(image: bytes, name: name)
+            let root = try file.root
+            if try root.kind(of: "layers") == .group {
+                guard let config else {
+                    throw ImportError.unreadable(file: name, reason: "a Keras 3 .weights.h5 file holds no model config; pass the model's config.json with --config")
+                }
+                let json = try JSONValue(parsing: config.data, file: config.name, rootName: "config")
+                return try build(configJSON: json, weightsRoot: root, weightsName: name, format: .keras3Weights, kerasVersion: nil)
+            }
+            if try root.hasAttribute("model_config") || root.hasAttribute("layer_names") {
+                throw ImportError.unsupported(file: name, layer: "(file)", what: "Keras 2 / tf.keras .h5 loading (not yet built)")
+            }
+            throw ImportError.unreadable(file: name, reason: "an HDF5 file, but not one Keras wrote (no 'layers' group, no 'model_config' or 'layer_names' attribute)")
+        }
+        if bytes.isEmpty {
+            throw ImportError.unreadable(file: name, reason: "the file is empty")
+        }
+        throw ImportError.unreadable(file: name, reason: "not a Keras model file (neither a .keras zip archive nor an HDF5 file)")
+    }
+
+    static func readFile(_ path: String) throws -> [UInt8] {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw ImportError.unreadable(file: path, reason: "no such file")
+        }
+        guard !isDirectory.boolValue else {
+            throw ImportError.unreadable(file: path, reason: "is a directory, not a model file")
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ImportError.unreadable(file: path, reason: "cannot be read (permission denied?)")
+        }
+        return [UInt8](data)
+    }
+
+    static func loadArchive(bytes: [UInt8], name: String) throws -> LoadedModel {
+        let archive: Archive
+        do {
+            archive = try Archive(data: Data(bytes), accessMode: .read)
+        } catch {
+            throw ImportError.unreadable(file: name, reason: "not a readable zip archive (\(error))")
+        }
+        func member(_ memberName: String) throws -> Data? {
+            guard let entry = archive[memberName] else { return nil }
+            guard entry.type == .file else {
+                throw ImportError.unreadable(file: name, reason: "archive member \(memberName) is not a file")
+            }
+            var data = Data()
+            do {
+                _ = try archive.extract(entry, skipCRC32: false) { chunk in data.append(chunk) }
+            } catch {
+                throw ImportError.unreadable(file: name, reason: "archive member \(memberName) cannot be extracted (\(error))")
+            }
+            return data
+        }
+        guard let configData = try member("config.json") else {
+            throw ImportError.unreadable(file: name, reason: "the archive has no config.json member")
+        }
+        guard let weightsData = try member("model.weights.h5") else {
+            throw ImportError.unreadable(file: name, reason: "the archive has no model.weights.h5 member")
+        }
+        var kerasVersion: String?
+        if let metadata = try member("metadata.json") {
+            let json = try JSONValue(parsing: metadata, file: "\(name)!metadata.json", rootName: "metadata")
+            kerasVersion = try json.optional("keras_version")?.string()
+        }
+        let weightsName = "\(name)!model.weights.h5"
+        let file = try HDF5.File.open(image: [UInt8](weightsData), name: weightsName)
+        let json = try JSONValue(parsing: configData, file: "\(name)!config.json", rootName: "config")
+        return try build(configJSON: json, weightsRoot: try file.root, weightsName: weightsName,
+                         format: .kerasArchive, kerasVersion: kerasVersion)
+    }
+
+    static func build(
+        configJSON: JSONValue, weightsRoot: Group, weightsName: String, format: KerasFileFormat, kerasVersion: String?
+    ) throws -> LoadedModel {
+        let store = Keras3WeightStore(file: weightsName, root: weightsRoot)
+        var builder = Keras3GraphBuilder(file: configJSON.file, store: store, kerasMajor: 3)
+        let className = try configJSON.string("class_name")
+        let model: Model<Double>
+        switch className {
+        case "Sequential":
+            model = try builder.sequential(configJSON)
+        case "Functional", "Model":
+            model = try builder.functional(configJSON)
+        default:
+            throw ImportError.unsupported(file: configJSON.file, layer: "(model)", what: "model class '\(className)'")
+        }
+        try store.checkAllConsumed()
+        var notes = builder.factory.notes
+        for child in try weightsRoot.childNames() where child != "layers" {
+            if child == "vars", try weightsRoot.kind(of: "vars") == .group, try weightsRoot.group("vars").childNames().isEmpty {
+                continue
+            }
+            notes.append("ignored /\(child) in \(weightsName) (not model weights)")
+        }
+        return LoadedModel(model: model, format: format, kerasVersion: kerasVersion,
+                           weightSources: builder.weightSources, notes: notes)
+    }
+}

@@ -1,0 +1,156 @@
+import HDF5
+
+/// One weight array as found in the file: where it sits and the dataset that holds it.
+struct WeightArray {
+    let path: String
+    let dataset: Dataset
+}
+
+/// Where a layer's weights sit inside its own part of the file.
+enum WeightPart: String {
+    /// A recurrent layer's cell (`<key>/cell/vars` in Keras 3).
+    case cell
+    /// Bidirectional's forward layer cell.
+    case forwardCell
+    /// Bidirectional's backward layer cell.
+    case backwardCell
+    /// The layer's own variables (`<key>/vars`): Dense, Embedding.
+    case own
+    /// A wrapper's inner layer (`<key>/layer/vars`): TimeDistributed.
+    case inner
+}
+
+/// The weights of one layer, handed out part by part and checked for shape.
+protocol LayerWeights {
+    /// The arrays of `part`, in the order Keras saved them.
+    func arrays(_ part: WeightPart) throws -> [WeightArray]
+}
+
+/// Reads Keras 3 weights (`model.weights.h5` / `.weights.h5`): `layers/<key>/...vars/<n>`.
+final class Keras3WeightStore {
+    let file: String
+    let root: Group
+    private(set) var consumed: Set<String> = []
+
+    init(file: String, root: Group) {
+        self.file = file
+        self.root = root
+    }
+
+    /// The weights of the layer stored under `layers/<key>`.
+    func layer(key: String, name: String) -> LayerWeights {
+        Keras3LayerWeights(store: self, key: key, layerName: name)
+    }
+
+    /// The datasets `0, 1, 2, ...` of a `vars` group, sorted numerically (h5py lists `10` before `2`).
+    func vars(at groupPath: String, layerName: String, required: Bool) throws -> [WeightArray] {
+        let kind = try root.kind(of: groupPath)
+        guard kind == .group else {
+            if !required && kind == .missing { return [] }
+            throw ImportError.missingWeight(file: file, layer: layerName, path: "/" + groupPath)
+        }
+        let group = try root.group(groupPath)
+        var numbered: [(Int, String)] = []
+        for child in try group.childNames() {
+            guard let n = Int(child), n >= 0 else {
+                throw ImportError.extraWeight(file: file, path: "/\(groupPath)/\(child)")
+            }
+            numbered.append((n, child))
+        }
+        numbered.sort { $0.0 < $1.0 }
+        for (position, (n, _)) in numbered.enumerated() where n != position {
+            throw ImportError.missingWeight(file: file, layer: layerName, path: "/\(groupPath)/\(position)")
+        }
+        return try numbered.map { _, child in
+            let path = "/\(groupPath)/\(child)"
+            guard try group.kind(of: child) == .dataset else {
+                throw ImportError.extraWeight(file: file, path: path)
+            }
+            consumed.insert(path)
+            return WeightArray(path: path, dataset: try group.dataset(child))
+        }
+    }
+
+    /// Fails on any dataset under `layers/` that no layer took.
+    func checkAllConsumed() throws {
+        guard try root.kind(of: "layers") == .group else {
+            throw ImportError.unreadable(file: file, reason: "no 'layers' group: not a Keras 3 weights file")
+        }
+        try walk(try root.group("layers"), path: "/layers")
+    }
+
+    private func walk(_ group: Group, path: String) throws {
+        for child in try group.childNames() {
+            let childPath = path + "/" + child
+            switch try group.kind(of: child) {
+            case .group: try walk(try group.group(child), path: childPath)
+            case .dataset where !consumed.contains(childPath):
+                throw ImportError.extraWeight(file: file, path: childPath)
+            default: break
+            }
+        }
+    }
+}
+
+struct Keras3LayerWeights: LayerWeights {
+    let store: Keras3WeightStore
+    let key: String
+    let layerName: String
+
+    func arrays(_ part: WeightPart) throws -> [WeightArray] {
+        switch part {
+        case .cell: return try store.vars(at: "layers/\(key)/cell/vars", layerName: layerName, required: true)
+        case .forwardCell: return try store.vars(at: "layers/\(key)/forward_layer/cell/vars", layerName: layerName, required: true)
+        case .backwardCell: return try store.vars(at: "layers/\(key)/backward_layer/cell/vars", layerName: layerName, required: true)
+        case .own: return try store.vars(at: "layers/\(key)/vars", layerName: layerName, required: false)
+        case .inner: return try store.vars(at: "layers/\(key)/layer/vars", layerName: layerName, required: true)
+        }
+    }
+}
+
+/// A layer with no weights at all (InputLayer, op nodes).
+struct NoWeights: LayerWeights {
+    func arrays(_ part: WeightPart) throws -> [WeightArray] { [] }
+}
+
+/// Takes arrays off a list one by one, checking count, shape and type.
+struct WeightCursor {
+    let file: String
+    let layer: String
+    let arrays: [WeightArray]
+    /// Where the arrays came from, for errors when one is missing.
+    let origin: String
+    private(set) var next = 0
+
+    init(file: String, layer: String, arrays: [WeightArray], origin: String) {
+        self.file = file
+        self.layer = layer
+        self.arrays = arrays
+        self.origin = origin
+    }
+
+    /// Reads the next array, which must have `shape`; `name` is Keras's name for it.
+    mutating func take(_ name: String, shape: [Int]) throws -> [Double] {
+        guard next < arrays.count else {
+            throw ImportError.missingWeight(file: file, layer: layer, path: "\(origin) (\(name), array \(next))")
+        }
+        let array = arrays[next]
+        next += 1
+        let ds = array.dataset
+        guard ds.shape == shape else {
+            throw ImportError.weightShape(file: file, layer: layer, path: "\(array.path) (\(name))", expected: shape, actual: ds.shape)
+        }
+        switch ds.elementType {
+        case .float32, .float64, .float16: break
+        default: throw ImportError.weightType(file: file, path: array.path, actual: "\(ds.elementType)")
+        }
+        return try ds.read(as: Double.self)
+    }
+
+    /// Fails if arrays are left over.
+    func finish() throws {
+        if next < arrays.count {
+            throw ImportError.extraWeight(file: file, path: arrays[next].path)
+        }
+    }
+}

@@ -1,0 +1,301 @@
+/// Which Keras cell a recurrent layer runs.
+public enum RecurrentCell<Scalar: EngineScalar>: Sendable {
+    case lstm(LSTMCell<Scalar>)
+    case gru(GRUCell<Scalar>)
+    case simpleRNN(SimpleRNNCell<Scalar>)
+
+    public var units: Int {
+        switch self {
+        case .lstm(let c): return c.units
+        case .gru(let c): return c.units
+        case .simpleRNN(let c): return c.units
+        }
+    }
+
+    public var inputDim: Int {
+        switch self {
+        case .lstm(let c): return c.inputDim
+        case .gru(let c): return c.inputDim
+        case .simpleRNN(let c): return c.inputDim
+        }
+    }
+
+    public var stateCount: Int {
+        switch self {
+        case .lstm: return 2
+        case .gru, .simpleRNN: return 1
+        }
+    }
+
+    /// The Keras names of the states, in Keras's order.
+    public var stateNames: [String] {
+        switch self {
+        case .lstm: return ["h", "c"]
+        case .gru, .simpleRNN: return ["h"]
+        }
+    }
+
+    /// `"LSTM"`, `"GRU"` or `"SimpleRNN"`.
+    public var kindName: String {
+        switch self {
+        case .lstm: return "LSTM"
+        case .gru: return "GRU"
+        case .simpleRNN: return "SimpleRNN"
+        }
+    }
+
+    /// The number of weights.
+    public var parameterCount: Int {
+        switch self {
+        case .lstm(let c): return c.kernel.count + c.recurrentKernel.count + (c.bias?.count ?? 0)
+        case .gru(let c):
+            return c.kernel.count + c.recurrentKernel.count + (c.inputBias?.count ?? 0) + (c.recurrentBias?.count ?? 0)
+        case .simpleRNN(let c): return c.kernel.count + c.recurrentKernel.count + (c.bias?.count ?? 0)
+        }
+    }
+}
+
+/// What one run of a recurrent layer produced.
+public struct RecurrentResult<Scalar: EngineScalar>: Sendable {
+    /// `(batch, time, units)` in processing order (reversed for `go_backwards`), when asked for.
+    public var sequence: Tensor<Scalar>?
+    /// `(batch, units)`: the output of the last processed step (after masking).
+    public var last: Tensor<Scalar>
+    /// The final states, each `(batch, units)`, in Keras's order.
+    public var states: [Tensor<Scalar>]
+}
+
+/// A Keras `RNN` layer (`LSTM`, `GRU`, `SimpleRNN`, or `RNN(cell)`) at inference.
+///
+/// Semantics follow `keras.src.backend.tensorflow.rnn.rnn`: steps run in time order, or in
+/// reverse with `goBackwards`; at a masked step every state is carried over unchanged and the
+/// output is the previous step's output, or zero with `zeroOutputForMask`.
+public struct RecurrentLayer<Scalar: EngineScalar>: Sendable {
+    public var cell: RecurrentCell<Scalar>
+    public var returnSequences: Bool
+    public var returnState: Bool
+    public var goBackwards: Bool
+    public var zeroOutputForMask: Bool
+
+    public init(
+        cell: RecurrentCell<Scalar>, returnSequences: Bool = false, returnState: Bool = false,
+        goBackwards: Bool = false, zeroOutputForMask: Bool = false
+    ) {
+        self.cell = cell
+        self.returnSequences = returnSequences
+        self.returnState = returnState
+        self.goBackwards = goBackwards
+        self.zeroOutputForMask = zeroOutputForMask
+    }
+
+    public var units: Int { cell.units }
+
+    /// The number of tensors the layer returns: the output, then the states if `returnState`.
+    public var outputCount: Int { 1 + (returnState ? cell.stateCount : 0) }
+
+    /// Runs the layer.
+    ///
+    /// - Parameters:
+    ///   - input: `(batch, time, inputDim)`.
+    ///   - mask: optional `(batch, time)`; `false` marks padding.
+    ///   - initialState: nil for zeros, or one `(batch, units)` tensor per state.
+    public func run(
+        _ input: Tensor<Scalar>, mask: Mask? = nil, initialState: [Tensor<Scalar>]? = nil
+    ) throws -> RecurrentResult<Scalar> {
+        guard input.rank == 3 else {
+            throw EngineError.shapeMismatch(
+                what: "\(cell.kindName) input", expected: "(batch, time, \(cell.inputDim))", actual: input.shape)
+        }
+        let (batch, time, features) = (input.shape[0], input.shape[1], input.shape[2])
+        guard features == cell.inputDim else {
+            throw EngineError.shapeMismatch(
+                what: "\(cell.kindName) input", expected: "(batch, time, \(cell.inputDim))", actual: input.shape)
+        }
+        guard time >= 1 else {
+            throw EngineError.invalidInput("\(cell.kindName) input has no timesteps (shape \(input.shape))")
+        }
+        if let mask, mask.batch != batch || mask.time != time {
+            throw EngineError.shapeMismatch(
+                what: "\(cell.kindName) mask", expected: "(\(batch), \(time))", actual: [mask.batch, mask.time])
+        }
+        let u = cell.units
+        var states: [[Scalar]]
+        if let initialState {
+            guard initialState.count == cell.stateCount else {
+                throw EngineError.invalidInput(
+                    "\(cell.kindName) takes \(cell.stateCount) initial state tensor(s), got \(initialState.count)")
+            }
+            for (n, s) in initialState.enumerated() where s.shape != [batch, u] {
+                throw EngineError.shapeMismatch(
+                    what: "\(cell.kindName) initial state \(n)", expected: "(\(batch), \(u))", actual: s.shape)
+            }
+            states = initialState.map(\.scalars)
+        } else {
+            states = Array(repeating: [Scalar](repeating: 0, count: batch * u), count: cell.stateCount)
+        }
+
+        // Time-major copy of the input so that each step's rows are contiguous.
+        var timeMajor = [Scalar](repeating: 0, count: input.count)
+        for b in 0..<batch {
+            for t in 0..<time {
+                let src = (b * time + t) * features
+                let dst = (t * batch + b) * features
+                for d in 0..<features { timeMajor[dst + d] = input.scalars[src + d] }
+            }
+        }
+        let projected: [Scalar]
+        let gateWidth: Int
+        switch cell {
+        case .lstm(let c): projected = c.projectInputs(timeMajor, rows: time * batch); gateWidth = 4 * u
+        case .gru(let c): projected = c.projectInputs(timeMajor, rows: time * batch); gateWidth = 3 * u
+        case .simpleRNN(let c): projected = c.projectInputs(timeMajor, rows: time * batch); gateWidth = u
+        }
+
+        var previousOutput = [Scalar](repeating: 0, count: batch * u)
+        var sequence = returnSequences ? [Scalar](repeating: 0, count: batch * time * u) : []
+        for k in 0..<time {
+            let t = goBackwards ? time - 1 - k : k
+            let slice = projected[(t * batch * gateWidth)..<((t + 1) * batch * gateWidth)]
+            var newStates = states
+            var output: [Scalar]
+            switch cell {
+            case .lstm(let c): output = c.step(projected: slice, states: &newStates, rows: batch)
+            case .gru(let c): output = c.step(projected: slice, states: &newStates, rows: batch)
+            case .simpleRNN(let c): output = c.step(projected: slice, states: &newStates, rows: batch)
+            }
+            if let mask {
+                for b in 0..<batch where !mask[b, t] {
+                    for s in 0..<newStates.count {
+                        for j in 0..<u { newStates[s][b * u + j] = states[s][b * u + j] }
+                    }
+                    for j in 0..<u {
+                        output[b * u + j] = zeroOutputForMask ? 0 : previousOutput[b * u + j]
+                    }
+                }
+            }
+            states = newStates
+            previousOutput = output
+            if returnSequences {
+                for b in 0..<batch {
+                    let dst = (b * time + k) * u
+                    for j in 0..<u { sequence[dst + j] = output[b * u + j] }
+                }
+            }
+        }
+        return RecurrentResult(
+            sequence: returnSequences ? Tensor(shape: [batch, time, u], scalars: sequence) : nil,
+            last: Tensor(shape: [batch, u], scalars: previousOutput),
+            states: states.map { Tensor(shape: [batch, u], scalars: $0) })
+    }
+
+    /// Runs the layer and returns what Keras returns: the output (sequence or last), then the
+    /// states when `returnState`.
+    public func callAsFunction(
+        _ input: Tensor<Scalar>, mask: Mask? = nil, initialState: [Tensor<Scalar>]? = nil
+    ) throws -> [Tensor<Scalar>] {
+        let result = try run(input, mask: mask, initialState: initialState)
+        let output = returnSequences ? result.sequence! : result.last
+        return returnState ? [output] + result.states : [output]
+    }
+}
+
+/// How Bidirectional combines the forward and backward outputs.
+public enum MergeMode: String, Sendable, CaseIterable {
+    /// `[forward, backward]` along the last axis.
+    case concat
+    case sum
+    case mul
+    /// `(forward + backward) / 2`.
+    case ave
+}
+
+/// Keras `Bidirectional` at inference.
+///
+/// The backward layer reads the sequence in reverse (`go_backwards`); with `return_sequences`
+/// its output is flipped back into input time order before merging. Outputs, as Keras returns
+/// them: `[merged, forward states..., backward states...]`, or with `merge_mode=None`
+/// `[forward, backward, forward states..., backward states...]`.
+public struct BidirectionalLayer<Scalar: EngineScalar>: Sendable {
+    public var forward: RecurrentLayer<Scalar>
+    public var backward: RecurrentLayer<Scalar>
+    /// nil is Keras's `merge_mode=None`.
+    public var mergeMode: MergeMode?
+
+    public init(forward: RecurrentLayer<Scalar>, backward: RecurrentLayer<Scalar>, mergeMode: MergeMode?) {
+        self.forward = forward
+        self.backward = backward
+        self.mergeMode = mergeMode
+    }
+
+    public var returnSequences: Bool { forward.returnSequences }
+    public var returnState: Bool { forward.returnState }
+
+    public var outputCount: Int {
+        (mergeMode == nil ? 2 : 1) + (returnState ? forward.cell.stateCount + backward.cell.stateCount : 0)
+    }
+
+    public func callAsFunction(
+        _ input: Tensor<Scalar>, mask: Mask? = nil, initialState: [Tensor<Scalar>]? = nil
+    ) throws -> [Tensor<Scalar>] {
+        var forwardState: [Tensor<Scalar>]?
+        var backwardState: [Tensor<Scalar>]?
+        if let initialState {
+            let half = forward.cell.stateCount
+            guard initialState.count == half + backward.cell.stateCount else {
+                throw EngineError.invalidInput(
+                    "Bidirectional takes \(half + backward.cell.stateCount) initial state tensors, got \(initialState.count)")
+            }
+            forwardState = Array(initialState[..<half])
+            backwardState = Array(initialState[half...])
+        }
+        let f = try forward.run(input, mask: mask, initialState: forwardState)
+        let b = try backward.run(input, mask: mask, initialState: backwardState)
+        var y = forward.returnSequences ? f.sequence! : f.last
+        var yRev = backward.returnSequences ? b.sequence! : b.last
+        if returnSequences { yRev = Self.flipTime(yRev) }
+        let states = returnState ? f.states + b.states : []
+        guard let mergeMode else { return [y, yRev] + states }
+        guard y.shape.dropLast() == yRev.shape.dropLast() else {
+            throw EngineError.shapeMismatch(
+                what: "Bidirectional backward output", expected: "\(y.shape)", actual: yRev.shape)
+        }
+        switch mergeMode {
+        case .concat:
+            let (n1, n2) = (y.shape.last!, yRev.shape.last!)
+            let rows = y.count / n1
+            var out = [Scalar](repeating: 0, count: rows * (n1 + n2))
+            for r in 0..<rows {
+                for j in 0..<n1 { out[r * (n1 + n2) + j] = y.scalars[r * n1 + j] }
+                for j in 0..<n2 { out[r * (n1 + n2) + n1 + j] = yRev.scalars[r * n2 + j] }
+            }
+            y = Tensor(shape: Array(y.shape.dropLast()) + [n1 + n2], scalars: out)
+        case .sum, .mul, .ave:
+            guard y.shape == yRev.shape else {
+                throw EngineError.shapeMismatch(
+                    what: "Bidirectional backward output", expected: "\(y.shape)", actual: yRev.shape)
+            }
+            for i in y.scalars.indices {
+                switch mergeMode {
+                case .sum: y.scalars[i] = y.scalars[i] + yRev.scalars[i]
+                case .mul: y.scalars[i] = y.scalars[i] * yRev.scalars[i]
+                default: y.scalars[i] = (y.scalars[i] + yRev.scalars[i]) / 2
+                }
+            }
+        }
+        return [y] + states
+    }
+
+    /// Reverses axis 1 of a `(batch, time, features)` tensor.
+    static func flipTime(_ x: Tensor<Scalar>) -> Tensor<Scalar> {
+        let (batch, time, n) = (x.shape[0], x.shape[1], x.shape[2])
+        var out = x.scalars
+        for b in 0..<batch {
+            for t in 0..<time {
+                let src = (b * time + t) * n
+                let dst = (b * time + (time - 1 - t)) * n
+                for j in 0..<n { out[dst + j] = x.scalars[src + j] }
+            }
+        }
+        return Tensor(shape: x.shape, scalars: out)
+    }
+}

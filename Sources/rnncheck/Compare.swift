@@ -1,0 +1,30 @@
+import ArgumentParser
+import Conformance
+
+extension RNNCheck {
+    struct Compare: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Compare a Keras model file with Keras's outputs for given inputs.",
+            discussion: """
+                MODEL is a Keras 3 .keras archive, or a .weights.h5 file with --config. REF is an HDF5 \
+                file whose root datasets input_0, input_1, ... are the model inputs and output_0, \
+                output_1, ... Keras's outputs, in model order.
+                """)
+
+        @Argument(help: "The Keras model file.")
+        var model: String
+
+        @Argument(help: "The reference HDF5 file (input_*, output_*).")
+        var reference: String
+
+        @Option(help: "The model config (config.json) for a .weights.h5 MODEL.")
+        var config: String?
+
+        @OptionGroup var report: ReportOptions
+
+        func run() throws {
+            try report.emit(Runner.compare(modelPath: model, configPath: config, referencePath: reference,
+                                           tolerance: report.tolerance))
+        }
+    }
+}

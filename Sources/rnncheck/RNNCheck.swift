@@ -1,0 +1,37 @@
+import ArgumentParser
+import Foundation
+
+/// `rnncheck`: runs Keras recurrent models outside Keras and checks them against Keras's outputs.
+@main
+struct RNNCheck: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rnncheck",
+        abstract: "Run Keras recurrent models (LSTM, Bidirectional) in Swift and prove they match Keras.",
+        discussion: """
+            Exit codes: 0 every output within tolerance; 1 some output out of tolerance; \
+            2 unusable input or wrong usage (a sentence on stderr says which file and what).
+            """,
+        version: "0.1.0",
+        subcommands: [Verify.self, Compare.self, Run.self]
+    )
+
+    /// Maps argument-parser's exit codes onto rnncheck's: usage errors are 2, like unusable input.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let code as ExitCode {
+            Foundation.exit(code.rawValue)
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                print(fullMessage(for: error))
+                Foundation.exit(0)
+            }
+            var message = fullMessage(for: error)
+            if !message.hasSuffix("\n") { message += "\n" }
+            FileHandle.standardError.write(Data(("rnncheck: " + message).utf8))
+            Foundation.exit(2)
+        }
+    }
+}
