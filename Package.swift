@@ -49,8 +49,8 @@ let package = Package(
         ),
 
         // MARK: - Tests
-        .target(name: "_TestSupport", dependencies: ["RNNEngine"], path: "Tests/_TestSupport"),
-        .testTarget(name: "HDF5Tests", dependencies: ["HDF5"]),
+        .target(name: "_TestSupport", dependencies: ["RNNEngine", "HDF5"], path: "Tests/_TestSupport"),
+        .testTarget(name: "HDF5Tests", dependencies: ["HDF5"], exclude: ["Resources", "make_resources.py"]),
         .testTarget(name: "RNNEngineTests", dependencies: ["RNNEngine", "_TestSupport"]),
         .testTarget(name: "KerasImportTests", dependencies: ["KerasImport", "HDF5", "_TestSupport"]),
         .testTarget(name: "ConformanceTests", dependencies: ["Conformance", "KerasImport", "HDF5", "_TestSupport"]),

@@ -48,7 +48,7 @@ public enum Differ {
             return diff
         }
         var worst = -1
-        var worstScore = -Double.infinity
+        var worstScore: (Int, Int, Double) = (-1, -1, -1)
         for i in 0..<expected.count {
             let a = Double(actual.scalars[i])
             let e = expected.scalars[i]
@@ -76,7 +76,7 @@ public enum Differ {
             }
             if !(a.isNaN && e.isNaN && ok) { diff.maxUlp = max(diff.maxUlp, ulps) }
             // The worst element: a failing one first, then the largest absolute error.
-            let score = (ok ? 0 : 1e300) + (absError.isNaN ? 1e299 : min(absError, 1e298))
+            let score = (ok ? 0 : 1, absError.isNaN ? 1 : 0, absError.isNaN ? 0 : absError)
             if score > worstScore {
                 worstScore = score
                 worst = i

@@ -21,6 +21,19 @@ public struct CaseResult: Sendable, Codable {
     /// A mismatch in the number of outputs, if any.
     public var problem: String?
 
+    public init(
+        name: String, passed: Bool, error: String?, outputs: [OutputDiff], file: String?,
+        tolerance: AppliedTolerance?, problem: String?
+    ) {
+        self.name = name
+        self.passed = passed
+        self.error = error
+        self.outputs = outputs
+        self.file = file
+        self.tolerance = tolerance
+        self.problem = problem
+    }
+
     /// A case that could not be run.
     public static func failed(name: String, file: String?, error: Error) -> CaseResult {
         CaseResult(name: name, passed: false, error: (error as? LocalizedError)?.errorDescription ?? "\(error)",

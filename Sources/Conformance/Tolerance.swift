@@ -18,7 +18,7 @@ public struct Tolerance: Sendable, Equatable, Codable {
     }
 
     /// The defaults, from measured Keras float32 error; see README "Tolerances".
-    public static let `default` = Tolerance(atol: 1e-5, rtol: 1e-4)
+    public static let `default` = Tolerance(atol: 1e-6, rtol: 1e-5)
 
     /// Whether `actual` matches `expected`.
     @inlinable
