@@ -43,15 +43,18 @@ public struct RawFixture {
     public var inputs: [(shape: [Int], values: [Float])]
     public var outputs: [(name: String, shape: [Int], values: [Float])]
 
-    public init(path: String) throws {
+    public init(path: String, requireModel: Bool = true) throws {
         let file = try HDF5.File.open(path)
         let root = try file.root
         attributes = [:]
         for name in try root.attributeNames() { attributes[name] = try root.attribute(name) }
-        let model = try root.group("model")
-        modelBytes = try model.dataset("file").read(as: UInt8.self)
+        modelBytes = []
         modelAttributes = [:]
-        for name in try model.attributeNames() { modelAttributes[name] = try model.attribute(name) }
+        if requireModel {
+            let model = try root.group("model")
+            modelBytes = try model.dataset("file").read(as: UInt8.self)
+            for name in try model.attributeNames() { modelAttributes[name] = try model.attribute(name) }
+        }
         inputs = []
         outputs = []
         var n = 0
@@ -92,5 +95,12 @@ public struct RawFixture {
     /// Writes the embedded model file (e.g. `model.keras`) to `path`.
     public func writeModel(to path: String) throws {
         try Data(modelBytes).write(to: URL(fileURLWithPath: path))
+    }
+}
+
+extension RawFixture {
+    /// Reads a plain reference file (no model, no fixture attributes).
+    public static func readPlain(path: String) throws -> RawFixture {
+        try RawFixture(path: path, requireModel: false)
     }
 }

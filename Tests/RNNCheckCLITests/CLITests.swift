@@ -1,0 +1,180 @@
+import Foundation
+import XCTest
+import _TestSupport
+
+/// Runs the built `rnncheck` binary and checks its output and exit code.
+final class CLITests: XCTestCase {
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    static var binary: URL {
+        #if os(macOS)
+        for bundle in Bundle.allBundles where bundle.bundlePath.hasSuffix(".xctest") {
+            return bundle.bundleURL.deletingLastPathComponent().appendingPathComponent("rnncheck")
+        }
+        #endif
+        return Bundle.main.bundleURL.appendingPathComponent("rnncheck")
+    }
+
+    func rnncheck(_ arguments: [String], in directory: URL = TestPaths.repositoryRoot) throws -> Result {
+        let process = Process()
+        process.executableURL = Self.binary
+        process.arguments = arguments
+        process.currentDirectoryURL = directory
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                      stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    func testVerifyShippedFixturesPasses() throws {
+        let r = try rnncheck(["verify"])
+        XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
+        let count = try TestPaths.fixtureFiles().count
+        XCTAssertTrue(r.stdout.contains("PASSED: \(count) of \(count) case(s) within tolerance"), r.stdout)
+        XCTAssertEqual(r.stderr, "")
+    }
+
+    func testVerifyJSONReport() throws {
+        let dir = try TemporaryDirectory()
+        let report = dir.path("report.json")
+        let r = try rnncheck(["verify", TestPaths.fixture("seed_bidi_last").path, "--format", "json", "--output", report])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: report))) as? [String: Any]
+        XCTAssertEqual(object?["passed"] as? Bool, true)
+        let cases = try XCTUnwrap(object?["cases"] as? [[String: Any]])
+        XCTAssertEqual(cases.first?["name"] as? String, "seed_bidi_last")
+        let outputs = try XCTUnwrap(cases.first?["outputs"] as? [[String: Any]])
+        XCTAssertEqual(outputs.map { $0["name"] as? String }, ["bi/output", "bi/forward_h", "bi/forward_c", "bi/backward_h", "bi/backward_c"])
+        XCTAssertEqual(outputs.first?["shape"] as? [Int], [1, 6])
+        XCTAssertEqual(outputs.first?["expected_shape"] as? [Int], [1, 6])
+    }
+
+    func testPerturbedFixtureExitsOneAndNamesTheIndex() throws {
+        let dir = try TemporaryDirectory()
+        var raw = try RawFixture(path: TestPaths.fixture("lstm_seqT_stateT").path)
+        // output_0 is (2, 5, 4): perturb (batch 0, time 4, unit 1)
+        raw.outputs[0].values[(0 * 5 + 4) * 4 + 1] += 0.001
+        let path = dir.path("perturbed.h5")
+        try raw.write(to: path)
+        let r = try rnncheck(["verify", path, "--format", "json"])
+        XCTAssertEqual(r.status, 1, r.stdout + r.stderr)
+        let object = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+        XCTAssertEqual(object?["passed"] as? Bool, false)
+        let outputs = ((object?["cases"] as? [[String: Any]])?.first?["outputs"] as? [[String: Any]]) ?? []
+        let failing = outputs.filter { ($0["passed"] as? Bool) == false }
+        XCTAssertEqual(failing.count, 1)
+        XCTAssertEqual(failing.first?["worst_index"] as? [Int], [0, 4, 1])
+        XCTAssertEqual(failing.first?["mismatched"] as? Int, 1)
+        let text = try rnncheck(["verify", path])
+        XCTAssertTrue(text.stdout.contains("worst at (batch 0, time 4, unit 1)"), text.stdout)
+    }
+
+    func testCompareWithUserExportedFiles() throws {
+        let dir = try TemporaryDirectory()
+        let raw = try RawFixture(path: TestPaths.fixture("bidi_sum_seqT_stateT").path)
+        try raw.writeModel(to: dir.path("model.keras"))
+        try raw.write(to: dir.path("ref.h5"), asFixture: false)
+        let r = try rnncheck(["compare", dir.path("model.keras"), dir.path("ref.h5")])
+        XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
+        XCTAssertTrue(r.stdout.hasPrefix("PASS  model.keras"), r.stdout)
+    }
+
+    func testRunWritesOutputsThatCompareAccepts() throws {
+        let dir = try TemporaryDirectory()
+        let raw = try RawFixture(path: TestPaths.fixture("lstm_initial_state").path)
+        try raw.writeModel(to: dir.path("model.keras"))
+        var inputsOnly = raw
+        inputsOnly.outputs = []
+        try inputsOnly.write(to: dir.path("in.h5"), asFixture: false)
+        let run = try rnncheck(["run", dir.path("model.keras"), dir.path("in.h5"), "-o", dir.path("out.h5")])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let written = try RawFixture.readPlain(path: dir.path("out.h5"))
+        XCTAssertEqual(written.outputs.count, 3)
+        // rnncheck's outputs compared with Keras's, element by element
+        for (mine, keras) in zip(written.outputs, raw.outputs) {
+            XCTAssertEqual(mine.shape, keras.shape)
+            for (a, e) in zip(mine.values, keras.values) { XCTAssertEqual(a, e, accuracy: 1e-6) }
+        }
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir.url.path).filter { $0.hasSuffix(".tmp") }
+        XCTAssertEqual(leftovers, [])
+        // refuses to overwrite an input
+        let clash = try rnncheck(["run", dir.path("model.keras"), dir.path("in.h5"), "-o", dir.path("in.h5")])
+        XCTAssertEqual(clash.status, 2)
+        XCTAssertTrue(clash.stderr.contains("refusing to overwrite"), clash.stderr)
+    }
+
+    func testUnusableInputsExitTwoWithASentence() throws {
+        let dir = try TemporaryDirectory()
+        let junk = dir.path("junk.h5")
+        try Data("not hdf5 at all".utf8).write(to: URL(fileURLWithPath: junk))
+        var r = try rnncheck(["verify", junk])
+        XCTAssertEqual(r.status, 2)
+        XCTAssertTrue(r.stderr.contains(junk) && r.stderr.contains("not an HDF5 file"), r.stderr)
+
+        // a reference without output_0
+        let raw = try RawFixture(path: TestPaths.fixture("lstm_seqF_stateF").path)
+        try raw.writeModel(to: dir.path("model.keras"))
+        var noOutputs = raw
+        noOutputs.outputs = []
+        try noOutputs.write(to: dir.path("ref.h5"), asFixture: false)
+        r = try rnncheck(["compare", dir.path("model.keras"), dir.path("ref.h5")])
+        XCTAssertEqual(r.status, 2)
+        XCTAssertTrue(r.stderr.contains("ref.h5: /output_0: missing dataset"), r.stderr)
+
+        // inputs of the wrong width
+        var wrong = raw
+        wrong.inputs[0] = (shape: [2, 5, 2], values: Array(raw.inputs[0].values.prefix(20)))
+        try wrong.write(to: dir.path("wrong.h5"), asFixture: false)
+        r = try rnncheck(["compare", dir.path("model.keras"), dir.path("wrong.h5")])
+        XCTAssertEqual(r.status, 2)
+        XCTAssertTrue(r.stderr.contains("(2, 5, 2)"), r.stderr)
+
+        // a corrupt model archive
+        try Data(raw.modelBytes.prefix(300)).write(to: URL(fileURLWithPath: dir.path("broken.keras")))
+        r = try rnncheck(["compare", dir.path("broken.keras"), dir.path("ref.h5")])
+        XCTAssertEqual(r.status, 2)
+        XCTAssertTrue(r.stderr.contains("broken.keras"), r.stderr)
+
+        // a folder with no fixtures
+        let empty = dir.path("empty")
+        try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
+        r = try rnncheck(["verify", empty])
+        XCTAssertEqual(r.status, 2)
+        XCTAssertTrue(r.stderr.contains("no fixture files"), r.stderr)
+    }
+
+    func testOutOfToleranceReferenceExitsOne() throws {
+        let dir = try TemporaryDirectory()
+        var raw = try RawFixture(path: TestPaths.fixture("bidi_concat_seqF_stateT").path)
+        try raw.writeModel(to: dir.path("model.keras"))
+        raw.outputs[2].values[1] = -raw.outputs[2].values[1]  // forward_c, (batch 0, unit 1)
+        try raw.write(to: dir.path("ref.h5"), asFixture: false)
+        let r = try rnncheck(["compare", dir.path("model.keras"), dir.path("ref.h5")])
+        XCTAssertEqual(r.status, 1, r.stdout)
+        XCTAssertTrue(r.stdout.contains("FAIL bi/forward_c"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("worst at (batch 0, unit 1)"), r.stdout)
+    }
+
+    func testUsageErrorsExitTwo() throws {
+        var r = try rnncheck(["verify", "--format", "yaml"])
+        XCTAssertEqual(r.status, 2)
+        XCTAssertFalse(r.stderr.isEmpty)
+        r = try rnncheck(["compare", "only-one-argument.keras"])
+        XCTAssertEqual(r.status, 2)
+        r = try rnncheck(["verify", "--atol", "-1"])
+        XCTAssertEqual(r.status, 2)
+        XCTAssertTrue(r.stderr.contains("--atol"), r.stderr)
+        r = try rnncheck(["--help"])
+        XCTAssertEqual(r.status, 0)
+        XCTAssertTrue(r.stdout.contains("verify"), r.stdout)
+    }
+}
