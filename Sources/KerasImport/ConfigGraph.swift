@@ -1,10 +1,10 @@
 import RNNEngine
 
-/// Builds an engine graph from a Keras 3 model config (`config.json` of a `.keras` archive,
-/// or `model.to_json()`), binding every layer to its weights.
-struct Keras3GraphBuilder {
+/// Builds an engine graph from a Keras model config (Keras 3 `config.json`, `model.to_json()`,
+/// or a Keras 2 `model_config`), binding every layer to its weights.
+struct GraphBuilder {
     let file: String
-    let store: Keras3WeightStore
+    let store: WeightStore
     var factory: LayerFactory
 
     var nodes: [Node<Double>] = []
@@ -13,7 +13,7 @@ struct Keras3GraphBuilder {
     /// Per class, how many weight keys have been handed out (`lstm`, `lstm_1`, ...).
     var keyCounts: [String: Int] = [:]
 
-    init(file: String, store: Keras3WeightStore, kerasMajor: Int) {
+    init(file: String, store: WeightStore, kerasMajor: Int) {
         self.file = file
         self.store = store
         self.factory = LayerFactory(file: file, kerasMajor: kerasMajor)

@@ -1,6 +1,6 @@
 import RNNEngine
 
-extension Keras3GraphBuilder {
+extension GraphBuilder {
     /// A Keras 3 functional model: layers with `inbound_nodes` of `{"args", "kwargs"}`.
     mutating func functional(_ top: JSONValue) throws -> Model<Double> {
         let config = try top["config"]
@@ -63,12 +63,35 @@ extension Keras3GraphBuilder {
                     progress = true
                     continue
                 }
-                let args = try item.node["args"].array()
-                let kwargs = try item.node.optional("kwargs")
-                // Positional tensors: a tensor, or a list of tensors (merge layers).
                 var inputRefs: [TensorRef] = []
                 var constants: [JSONValue] = []
                 var ready = true
+                var stateRefs: [TensorRef] = []
+                var maskSource: MaskSource = .none
+                if case .array = item.node.storage {
+                    // Keras 2: [["x", 0, 0, {}], ["h0", 0, 0, {}], ...]; masks flow implicitly, and
+                    // the tensors after the first are a recurrent layer's initial states.
+                    maskSource = .implicit
+                    let takesStates = LayerFactory.recurrentClasses.contains(className)
+                        || className == "Bidirectional" || className == "RNN"
+                    for (position, entryRef) in try item.node.array().enumerated() {
+                        let parts = try entryRef.array()
+                        guard parts.count >= 3 else { throw entryRef.fail("expected [layer, node, tensor, kwargs]") }
+                        let layer = try parts[0].string()
+                        guard names[layer] != nil else { throw entryRef.fail("refers to layer '\(layer)', which the model does not have") }
+                        if parts.count > 3, case .object = parts[3].storage {
+                            for key in parts[3].keys where key != "training" {
+                                throw ImportError.unsupported(file: file, layer: name, what: "call argument '\(key)'")
+                            }
+                        }
+                        guard let node = produced["\(layer)#\(try parts[1].int())"] else { ready = false; continue }
+                        let r = TensorRef(node: node, output: try parts[2].int())
+                        if takesStates && position > 0 { stateRefs.append(r) } else { inputRefs.append(r) }
+                    }
+                } else {
+                let args = try item.node["args"].array()
+                let kwargs = try item.node.optional("kwargs")
+                // Positional tensors: a tensor, or a list of tensors (merge layers).
                 for arg in args {
                     let list = try isTensor(arg) ? [arg] : ((try? arg.array()) ?? [arg])
                     for v in list {
@@ -79,8 +102,6 @@ extension Keras3GraphBuilder {
                         }
                     }
                 }
-                var stateRefs: [TensorRef] = []
-                var maskSource: MaskSource = .none
                 if let kwargs {
                     for key in kwargs.keys {
                         let value = try kwargs[key]
@@ -103,6 +124,7 @@ extension Keras3GraphBuilder {
                             throw ImportError.unsupported(file: file, layer: name, what: "call argument '\(key)'")
                         }
                     }
+                }
                 }
                 guard ready else {
                     remaining.append(item)

@@ -61,10 +61,34 @@ public enum KerasModelLoader {
                     throw ImportError.unreadable(file: name, reason: "a Keras 3 .weights.h5 file holds no model config; pass the model's config.json with --config")
                 }
                 let json = try JSONValue(parsing: config.data, file: config.name, rootName: "config")
-                return try build(configJSON: json, weightsRoot: root, weightsName: name, format: .keras3Weights, kerasVersion: nil)
+                return try build(configJSON: json, store: Keras3WeightStore(file: name, root: root), weightsRoot: root,
+                                 weightsName: name, format: .keras3Weights, kerasVersion: nil)
             }
-            if try root.hasAttribute("model_config") || root.hasAttribute("layer_names") {
-                throw ImportError.unsupported(file: name, layer: "(file)", what: "Keras 2 / tf.keras .h5 loading (not yet built)")
+            if try root.hasAttribute("model_config") {
+                if config != nil {
+                    throw ImportError.unreadable(file: name, reason: "a full-model .h5 carries its own model_config; do not pass --config")
+                }
+                guard let text = try root.attribute("model_config").stringValue else {
+                    throw ImportError.unreadable(file: name, reason: "@model_config is not a string")
+                }
+                guard try root.kind(of: "model_weights") == .group else {
+                    throw ImportError.unreadable(file: name, reason: "no /model_weights group")
+                }
+                let weightsRoot = try root.group("model_weights")
+                let version = try kerasVersion(of: root) ?? kerasVersion(of: weightsRoot)
+                let json = try JSONValue(parsing: Data(text.utf8), file: "\(name)@model_config", rootName: "model_config")
+                let store = try Keras2WeightStore(file: name, root: weightsRoot, rootPath: "/model_weights")
+                return try build(configJSON: json, store: store, weightsRoot: weightsRoot, weightsName: name,
+                                 format: .legacyFullModel, kerasVersion: version)
+            }
+            if try root.hasAttribute("layer_names") {
+                guard let config else {
+                    throw ImportError.unreadable(file: name, reason: "a weights-only .h5 file holds no model config; pass the model's JSON (model.to_json()) with --config")
+                }
+                let json = try JSONValue(parsing: config.data, file: config.name, rootName: "config")
+                let store = try Keras2WeightStore(file: name, root: root, rootPath: "")
+                return try build(configJSON: json, store: store, weightsRoot: root, weightsName: name,
+                                 format: .legacyWeights, kerasVersion: try kerasVersion(of: root))
             }
             throw ImportError.unreadable(file: name, reason: "an HDF5 file, but not one Keras wrote (no 'layers' group, no 'model_config' or 'layer_names' attribute)")
         }
@@ -122,32 +146,46 @@ public enum KerasModelLoader {
         let weightsName = "\(name)!model.weights.h5"
         let file = try HDF5.File.open(image: [UInt8](weightsData), name: weightsName)
         let json = try JSONValue(parsing: configData, file: "\(name)!config.json", rootName: "config")
-        return try build(configJSON: json, weightsRoot: try file.root, weightsName: weightsName,
-                         format: .kerasArchive, kerasVersion: kerasVersion)
+        let root = try file.root
+        return try build(configJSON: json, store: Keras3WeightStore(file: weightsName, root: root), weightsRoot: root,
+                         weightsName: weightsName, format: .kerasArchive, kerasVersion: kerasVersion)
+    }
+
+    static func kerasVersion(of holder: AttributeHolder) throws -> String? {
+        guard try holder.hasAttribute("keras_version") else { return nil }
+        return try holder.attribute("keras_version").stringValue
     }
 
     static func build(
-        configJSON: JSONValue, weightsRoot: Group, weightsName: String, format: KerasFileFormat, kerasVersion: String?
+        configJSON: JSONValue, store: WeightStore, weightsRoot: Group, weightsName: String, format: KerasFileFormat,
+        kerasVersion: String?
     ) throws -> LoadedModel {
-        let store = Keras3WeightStore(file: weightsName, root: weightsRoot)
-        var builder = Keras3GraphBuilder(file: configJSON.file, store: store, kerasMajor: 3)
-        let className = try configJSON.string("class_name")
+        // hard_sigmoid and a few defaults differ between Keras 2 and 3: the file's version decides.
+        let major = kerasVersion.flatMap { Int($0.split(separator: ".").first ?? "") } ?? (store.usesKeys ? 3 : 2)
+        var builder = GraphBuilder(file: configJSON.file, store: store, kerasMajor: major)
+        var top = configJSON
+        // tf.keras may wrap the model config: {"class_name": ..., "config": ...} is the model itself.
+        if !top.has("class_name"), let inner = try top.optional("config") { top = inner }
+        let className = try top.string("class_name")
         let model: Model<Double>
         switch className {
         case "Sequential":
-            model = try builder.sequential(configJSON)
+            model = try builder.sequential(top)
         case "Functional", "Model":
-            model = try builder.functional(configJSON)
+            model = try builder.functional(top)
         default:
             throw ImportError.unsupported(file: configJSON.file, layer: "(model)", what: "model class '\(className)'")
         }
         try store.checkAllConsumed()
         var notes = builder.factory.notes
-        for child in try weightsRoot.childNames() where child != "layers" {
-            if child == "vars", try weightsRoot.kind(of: "vars") == .group, try weightsRoot.group("vars").childNames().isEmpty {
-                continue
+        notes.insert("\(format.rawValue), written by Keras \(kerasVersion ?? "(version not recorded)"); Keras \(major) semantics", at: 0)
+        if store.usesKeys {
+            for child in try weightsRoot.childNames() where child != "layers" {
+                if child == "vars", try weightsRoot.kind(of: "vars") == .group, try weightsRoot.group("vars").childNames().isEmpty {
+                    continue
+                }
+                notes.append("ignored /\(child) in \(weightsName) (\(child == "optimizer" ? "optimizer state" : "not model weights"))")
             }
-            notes.append("ignored /\(child) in \(weightsName) (not model weights)")
         }
         return LoadedModel(model: model, format: format, kerasVersion: kerasVersion,
                            weightSources: builder.weightSources, notes: notes)

@@ -109,7 +109,8 @@ struct LayerFactory {
             if layer.returnState { shapes += Array(fShapes.dropFirst()) + Array(bShapes.dropFirst()) }
             return Built(operation: .bidirectional(layer), outputShapes: shapes, weightPaths: (fArrays + bArrays).map(\.path))
         default:
-            throw ImportError.unsupported(file: file, layer: name, what: "layer class '\(className)'")
+            return try buildOther(className: className, name: name, config: config, reader: reader,
+                                  inputShapes: inputShapes, weights: weights)
         }
     }
 

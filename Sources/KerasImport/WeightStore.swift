@@ -26,8 +26,21 @@ protocol LayerWeights {
     func arrays(_ part: WeightPart) throws -> [WeightArray]
 }
 
+/// Where a model's weights come from: hands out each layer's weights and, at the end, checks
+/// that nothing in the file was left unused.
+protocol WeightStore: AnyObject {
+    /// Whether layer weights are found by Keras 3 key (`lstm_1`) rather than by layer name.
+    var usesKeys: Bool { get }
+    /// The weights of one layer; `key` is its Keras 3 weight key, `name` its layer name.
+    func layer(key: String, name: String) -> LayerWeights
+    /// Fails on any weight that no layer took.
+    func checkAllConsumed() throws
+}
+
 /// Reads Keras 3 weights (`model.weights.h5` / `.weights.h5`): `layers/<key>/...vars/<n>`.
-final class Keras3WeightStore {
+final class Keras3WeightStore: WeightStore {
+    var usesKeys: Bool { true }
+
     let file: String
     let root: Group
     private(set) var consumed: Set<String> = []

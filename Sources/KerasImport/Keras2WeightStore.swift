@@ -1,0 +1,95 @@
+import HDF5
+
+/// Reads Keras 2 / tf.keras `.h5` weights (full-model `model_weights/` or a weights-only file, and
+/// Keras 3's legacy `.h5` save): for each layer, the group named after it, whose
+/// `@weight_names` lists its datasets in save order.
+final class Keras2WeightStore: WeightStore {
+    let file: String
+    /// The group holding `@layer_names` (`/model_weights`, or the root of a weights-only file).
+    let root: Group
+    let rootPath: String
+    let layerNames: [String]
+    private(set) var taken: Set<String> = []
+
+    var usesKeys: Bool { false }
+
+    init(file: String, root: Group, rootPath: String) throws {
+        self.file = file
+        self.root = root
+        self.rootPath = rootPath
+        guard try root.hasAttribute("layer_names") else {
+            throw ImportError.unreadable(file: file, reason: "\(rootPath) has no @layer_names attribute")
+        }
+        let value = try root.attribute("layer_names")
+        guard let names = value.stringsValue else {
+            throw ImportError.unreadable(file: file, reason: "\(rootPath)@layer_names is not a list of strings")
+        }
+        layerNames = names
+    }
+
+    func layer(key: String, name: String) -> LayerWeights {
+        Keras2LayerWeights(store: self, layerName: name)
+    }
+
+    /// The arrays listed in `<name>@weight_names`, in order.
+    func arrays(layerName: String) throws -> [WeightArray] {
+        taken.insert(layerName)
+        guard layerNames.contains(layerName) else {
+            throw ImportError.missingWeight(file: file, layer: layerName, path: "\(rootPath)/\(layerName) (not in @layer_names)")
+        }
+        guard try root.kind(of: layerName) == .group else {
+            throw ImportError.missingWeight(file: file, layer: layerName, path: "\(rootPath)/\(layerName)")
+        }
+        let group = try root.group(layerName)
+        guard try group.hasAttribute("weight_names") else { return [] }
+        guard let names = try group.attribute("weight_names").stringsValue else {
+            throw ImportError.unreadable(file: file, reason: "\(rootPath)/\(layerName)@weight_names is not a list of strings")
+        }
+        return try names.map { weightName in
+            let path = "\(rootPath)/\(layerName)/\(weightName)"
+            guard try group.kind(of: weightName) == .dataset else {
+                throw ImportError.missingWeight(file: file, layer: layerName, path: path)
+            }
+            return WeightArray(path: path, dataset: try group.dataset(weightName))
+        }
+    }
+
+    func checkAllConsumed() throws {
+        for name in layerNames where !taken.contains(name) {
+            if try !arraysIfAny(name).isEmpty {
+                throw ImportError.extraWeight(file: file, path: "\(rootPath)/\(name) (a layer the model config does not have)")
+            }
+        }
+    }
+
+    private func arraysIfAny(_ name: String) throws -> [String] {
+        guard try root.kind(of: name) == .group else { return [] }
+        let group = try root.group(name)
+        guard try group.hasAttribute("weight_names") else { return [] }
+        return try group.attribute("weight_names").stringsValue ?? []
+    }
+}
+
+struct Keras2LayerWeights: LayerWeights {
+    let store: Keras2WeightStore
+    let layerName: String
+
+    func arrays(_ part: WeightPart) throws -> [WeightArray] {
+        let all = try store.arrays(layerName: layerName)
+        switch part {
+        case .forwardCell, .backwardCell:
+            // '<bi>/forward_<inner>/lstm_cell/kernel:0' and '<bi>/backward_<inner>/...'
+            let prefix = part == .forwardCell ? "forward_" : "backward_"
+            let tagged = all.filter { array in
+                array.path.dropFirst(store.rootPath.count + layerName.count + 2)
+                    .split(separator: "/").contains { $0.hasPrefix(prefix) }
+            }
+            if tagged.count * 2 == all.count || (!tagged.isEmpty && tagged.count < all.count) { return tagged }
+            // No recognisable prefixes: the first half is forward, the second backward.
+            let half = all.count / 2
+            return part == .forwardCell ? Array(all[..<half]) : Array(all[half...])
+        default:
+            return all
+        }
+    }
+}
