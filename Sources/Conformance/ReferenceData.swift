@@ -53,6 +53,9 @@ public struct ReferenceData: Sendable {
             default:
                 throw ConformanceError.unusable(file: file, object: "/\(name)", reason: "holds \(ds.elementType) values, expected numbers")
             }
+            if ds.elementType == .bool {
+                return (name, Tensor(shape: ds.shape, scalars: try ds.readBooleans().map { $0 ? 1 : 0 }))
+            }
             return (name, Tensor(shape: ds.shape, scalars: try ds.read(as: Double.self)))
         }
     }

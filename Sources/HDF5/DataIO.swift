@@ -97,6 +97,24 @@ struct DataSource {
         return values
     }
 
+    /// Every element of an h5py boolean (an 8-bit FALSE/TRUE enum), read in the file's own type.
+    func readBooleans(count: Int) throws -> [Bool] {
+        guard try elementType() == .bool else {
+            throw HDF5Error.wrongType(file: file, object: object, expected: "bool", actual: try elementType().description)
+        }
+        let type = try openType()
+        defer { _ = H5Tclose(type) }
+        guard H5Tget_size(type) == 1 else { throw fail("H5Tget_size") }
+        try checkReadSize(count: count, elementSize: 1, file: file, object: object)
+        if count == 0 { return [] }
+        var bytes = [UInt8](repeating: 0, count: count)
+        try bytes.withUnsafeMutableBytes { raw in
+            guard let base = raw.baseAddress else { return }
+            try read(memoryType: type, into: base)
+        }
+        return bytes.map { $0 != 0 }
+    }
+
     // MARK: Strings
 
     /// Every element of a string dataset or attribute, variable- or fixed-length, ASCII or UTF-8.

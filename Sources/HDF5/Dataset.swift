@@ -82,6 +82,11 @@ public final class Dataset: AttributeHolder, @unchecked Sendable {
         try withLibrary(file: file.path) { try source.readNumbers(as: type, count: count) }
     }
 
+    /// Every element of an h5py boolean dataset.
+    public func readBooleans() throws -> [Bool] {
+        try withLibrary(file: file.path) { try source.readBooleans(count: count) }
+    }
+
     /// Every element of a string dataset (variable- or fixed-length), in row-major order;
     /// one element for a scalar.
     public func readStrings() throws -> [String] {

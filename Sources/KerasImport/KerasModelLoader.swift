@@ -15,6 +15,8 @@ public struct LoadedModel: Sendable {
     public var weightSources: [String: [String]]
     /// Semantics chosen where Keras versions differ, and parts of the file that were ignored.
     public var notes: [String]
+    /// Each node's output shapes without the batch axis (nil: any size), as the config implies.
+    public var outputShapes: [[[Int?]]] = []
 }
 
 /// The file formats rnncheck reads.
@@ -65,6 +67,9 @@ public enum KerasModelLoader {
                                  weightsName: name, format: .keras3Weights, kerasVersion: nil)
             }
             if try root.hasAttribute("model_config") {
+                var extraNotes: [String] = []
+                if try root.kind(of: "optimizer_weights") != .missing { extraNotes.append("ignored /optimizer_weights (optimizer state)") }
+                if try root.hasAttribute("training_config") { extraNotes.append("ignored @training_config") }
                 if config != nil {
                     throw ImportError.unreadable(file: name, reason: "a full-model .h5 carries its own model_config; do not pass --config")
                 }
@@ -78,8 +83,10 @@ public enum KerasModelLoader {
                 let version = try kerasVersion(of: root) ?? kerasVersion(of: weightsRoot)
                 let json = try JSONValue(parsing: Data(text.utf8), file: "\(name)@model_config", rootName: "model_config")
                 let store = try Keras2WeightStore(file: name, root: weightsRoot, rootPath: "/model_weights")
-                return try build(configJSON: json, store: store, weightsRoot: weightsRoot, weightsName: name,
-                                 format: .legacyFullModel, kerasVersion: version)
+                var loaded = try build(configJSON: json, store: store, weightsRoot: weightsRoot, weightsName: name,
+                                       format: .legacyFullModel, kerasVersion: version)
+                loaded.notes += extraNotes
+                return loaded
             }
             if try root.hasAttribute("layer_names") {
                 guard let config else {
@@ -188,6 +195,6 @@ public enum KerasModelLoader {
             }
         }
         return LoadedModel(model: model, format: format, kerasVersion: kerasVersion,
-                           weightSources: builder.weightSources, notes: notes)
+                           weightSources: builder.weightSources, notes: notes, outputShapes: builder.shapes)
     }
 }

@@ -150,7 +150,7 @@ struct LayerFactory {
             throw reader.unsupported("recurrent_activation '\(recurrentActivation)'")
         }
         for a in [activation, recurrentActivation] where a == .hardSigmoid || a == .hardSigmoidKeras2 {
-            let note = "layer '\(reader.layer)': hard_sigmoid is \(a) (file written by Keras \(kerasMajor))"
+            let note = "layer '\(reader.layer)' uses \(a), as the file was written by Keras \(kerasMajor)"
             if !notes.contains(note) { notes.append(note) }
         }
         let cell: RecurrentCell<Double>

@@ -119,8 +119,15 @@ def hostile(directory):
         os.chdir(cwd)
 
 
+def booleans(path):
+    with h5py.File(path, "w") as f:
+        # h5py writes numpy bools as an 8-bit enum {FALSE: 0, TRUE: 1}: a mask given as a model input.
+        f["mask"] = np.array([[True, False, True], [False, False, True]])
+
+
 if __name__ == "__main__":
     os.makedirs(HERE, exist_ok=True)
+    booleans(os.path.join(HERE, "booleans.h5"))
     keras_like(os.path.join(HERE, "keras_like.h5"))
     hostile(HERE)
     print("wrote", sorted(os.listdir(HERE)))

@@ -1,0 +1,26 @@
+import ArgumentParser
+import Foundation
+import KerasImport
+
+extension RNNCheck {
+    struct Inspect: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show a Keras model as rnncheck reads it: layers, options, shapes, weights and semantics.")
+
+        @Argument(help: "The Keras model file (.keras, Keras 2 .h5, or weights with --config).")
+        var model: String
+
+        @Option(help: "The model config (config.json / model.to_json()) for a weights-only MODEL.")
+        var config: String?
+
+        func run() throws {
+            do {
+                print(try KerasModelLoader.load(path: model, configPath: config).summary(), terminator: "")
+            } catch {
+                let message = (error as? LocalizedError)?.errorDescription ?? "\(error)"
+                FileHandle.standardError.write(Data("rnncheck: \(message)\n".utf8))
+                throw ExitCode(2)
+            }
+        }
+    }
+}
