@@ -44,6 +44,17 @@ public enum LayerOperation<Scalar: EngineScalar>: Sendable {
     }
 }
 
+/// The recurrent states a model leaves behind, keyed by node, for streaming.
+public struct StreamingState<Scalar: EngineScalar>: Sendable {
+    /// For each recurrent node, its final states (Bidirectional: forward's, then backward's).
+    public var states: [Int: [Tensor<Scalar>]] = [:]
+
+    public init() {}
+
+    /// Forgets every carried state (Keras's `reset_states()`).
+    public mutating func reset() { states = [:] }
+}
+
 /// Where a node takes its mask from.
 public enum MaskSource: Sendable, Equatable {
     /// From its first input, as Keras propagates masks between layers (Sequential, Keras 2).
@@ -129,8 +140,18 @@ public struct Model<Scalar: EngineScalar>: Sendable {
         var isBoolean = false
     }
 
-    /// Runs the model on one tensor per input, in model input order.
+    /// Runs the model on one tensor per input, in model input order, every recurrent layer
+    /// starting from zero state (or its `initial_state` inputs), as one Keras `predict` call.
     public func predict(_ inputValues: [Tensor<Scalar>]) throws -> [Tensor<Scalar>] {
+        var fresh = StreamingState<Scalar>()
+        return try predict(inputValues, carrying: &fresh)
+    }
+
+    /// Runs the model continuing from the recurrent states a previous call left in `state`, and
+    /// leaves the final states there: a long sequence fed in chunks gives the same result as
+    /// one call on the whole sequence (Keras's `stateful=True`). Layers given `initial_state`
+    /// inputs use those instead.
+    public func predict(_ inputValues: [Tensor<Scalar>], carrying state: inout StreamingState<Scalar>) throws -> [Tensor<Scalar>] {
         guard inputValues.count == inputs.count else {
             throw EngineError.invalidInput("model '\(name)' takes \(inputs.count) input(s), got \(inputValues.count)")
         }
@@ -156,14 +177,17 @@ public struct Model<Scalar: EngineScalar>: Sendable {
                 }
                 continue
             }
-            values[index] = try evaluate(node, values: values)
+            values[index] = try evaluate(node, index: index, values: values, state: &state)
         }
         return outputs.map { values[$0.ref.node][$0.ref.output].tensor }
     }
 
-    private func evaluate(_ node: Node<Scalar>, values: [[Value]]) throws -> [Value] {
+    private func evaluate(
+        _ node: Node<Scalar>, index: Int, values: [[Value]], state: inout StreamingState<Scalar>
+    ) throws -> [Value] {
         let args = node.inputs.map { values[$0.node][$0.output] }
-        let states = node.initialState.map { values[$0.node][$0.output].tensor }
+        var states = node.initialState.map { values[$0.node][$0.output].tensor }
+        if states.isEmpty, let carried = state.states[index] { states = carried }
         func first() throws -> Value {
             guard let v = args.first else {
                 throw EngineError.invalidInput("layer '\(node.name)' has no input")
@@ -181,10 +205,14 @@ public struct Model<Scalar: EngineScalar>: Sendable {
             case .input:
                 return [try first()]
             case .recurrent(let layer):
-                let outs = try layer(try first().tensor, mask: mask, initialState: states.isEmpty ? nil : states)
+                let result = try layer.run(try first().tensor, mask: mask, initialState: states.isEmpty ? nil : states)
+                state.states[index] = result.states
+                let output = layer.returnSequences ? result.sequence! : result.last
+                let outs = layer.returnState ? [output] + result.states : [output]
                 return outs.enumerated().map { n, t in Value(tensor: t, mask: n == 0 && layer.returnSequences ? mask : nil) }
             case .bidirectional(let layer):
-                let outs = try layer(try first().tensor, mask: mask, initialState: states.isEmpty ? nil : states)
+                let (outs, finalStates) = try layer.run(try first().tensor, mask: mask, initialState: states.isEmpty ? nil : states)
+                state.states[index] = finalStates
                 let sequenceOutputs = layer.mergeMode == nil ? 2 : 1
                 return outs.enumerated().map { n, t in
                     Value(tensor: t, mask: n < sequenceOutputs && layer.returnSequences ? mask : nil)

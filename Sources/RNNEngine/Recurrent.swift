@@ -237,6 +237,14 @@ public struct BidirectionalLayer<Scalar: EngineScalar>: Sendable {
     public func callAsFunction(
         _ input: Tensor<Scalar>, mask: Mask? = nil, initialState: [Tensor<Scalar>]? = nil
     ) throws -> [Tensor<Scalar>] {
+        try run(input, mask: mask, initialState: initialState).outputs
+    }
+
+    /// Runs both directions; returns Keras's outputs and the final states (forward, then
+    /// backward) whether or not `returnState` asks for them.
+    public func run(
+        _ input: Tensor<Scalar>, mask: Mask? = nil, initialState: [Tensor<Scalar>]? = nil
+    ) throws -> (outputs: [Tensor<Scalar>], finalStates: [Tensor<Scalar>]) {
         var forwardState: [Tensor<Scalar>]?
         var backwardState: [Tensor<Scalar>]?
         if let initialState {
@@ -250,11 +258,12 @@ public struct BidirectionalLayer<Scalar: EngineScalar>: Sendable {
         }
         let f = try forward.run(input, mask: mask, initialState: forwardState)
         let b = try backward.run(input, mask: mask, initialState: backwardState)
+        let finalStates = f.states + b.states
         var y = forward.returnSequences ? f.sequence! : f.last
         var yRev = backward.returnSequences ? b.sequence! : b.last
         if returnSequences { yRev = Self.flipTime(yRev) }
-        let states = returnState ? f.states + b.states : []
-        guard let mergeMode else { return [y, yRev] + states }
+        let states = returnState ? finalStates : []
+        guard let mergeMode else { return ([y, yRev] + states, finalStates) }
         guard y.shape.dropLast() == yRev.shape.dropLast() else {
             throw EngineError.shapeMismatch(
                 what: "Bidirectional backward output", expected: "\(y.shape)", actual: yRev.shape)
@@ -282,7 +291,7 @@ public struct BidirectionalLayer<Scalar: EngineScalar>: Sendable {
                 }
             }
         }
-        return [y] + states
+        return ([y] + states, finalStates)
     }
 
     /// Reverses axis 1 of a `(batch, time, features)` tensor.
