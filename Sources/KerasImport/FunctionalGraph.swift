@@ -168,9 +168,14 @@ extension GraphBuilder {
         }
 
         func triples(_ key: String) throws -> [TensorRef] {
-            let value = try config[key] as JSONValue
-            var list = try value.array()
-            if let first = list.first, case .string = first.storage { list = [value] }
+            // A triple [layer, node, tensor], or lists of them nested as Keras's outputs are
+            // (StackedRNNCells states): flattened in order, as keras.tree.flatten does.
+            func flatten(_ v: JSONValue) throws -> [JSONValue] {
+                let items = try v.array()
+                if let first = items.first, case .string = first.storage { return [v] }
+                return try items.flatMap(flatten)
+            }
+            let list = try flatten(try config[key] as JSONValue)
             return try list.map { t in
                 let parts = try t.array()
                 guard parts.count == 3 else { throw t.fail("expected [layer, node, tensor]") }

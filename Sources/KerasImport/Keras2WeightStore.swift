@@ -88,6 +88,9 @@ struct Keras2LayerWeights: LayerWeights {
             // No recognisable prefixes: the first half is forward, the second backward.
             let half = all.count / 2
             return part == .forwardCell ? Array(all[..<half]) : Array(all[half...])
+        case .stackedCell(let index, _):
+            // Keras 2 lists every cell's weights in one @weight_names, in cell order.
+            return index == 0 ? all : []
         default:
             return all
         }

@@ -134,6 +134,54 @@ extension LayerFactory {
         try reader.checkDType()
         let cellEntry = try config["cell"]
         let cellClass = try cellEntry.string("class_name")
+        var layer: RecurrentLayer<Double>
+        var paths: [String] = []
+        if cellClass == "StackedRNNCells" {
+            let cellsConfig = try cellEntry["config"]
+            let entries = try cellsConfig["cells"].array()
+            guard !entries.isEmpty else { throw cellsConfig.fail("StackedRNNCells with no cells") }
+            var arrays: [WeightArray] = []
+            var counts: [String: Int] = [:]
+            for (index, entry) in entries.enumerated() {
+                let base = GraphBuilder.snakeCase(try entry.string("class_name"))
+                let n = counts[base, default: 0]
+                counts[base] = n + 1
+                arrays += try weights.arrays(.stackedCell(index: index, cellKey: n == 0 ? base : "\(base)_\(n)"))
+            }
+            var cursor = WeightCursor(file: file, layer: name, arrays: arrays, origin: "\(name) cell weights")
+            var cells: [RecurrentCell<Double>] = []
+            var width = input
+            for entry in entries {
+                let cell = try self.cell(entry: entry, layerName: name, input: width, cursor: &cursor, reader: reader)
+                cells.append(cell)
+                width = [input.first ?? nil, cell.units]
+            }
+            try cursor.finish()
+            layer = RecurrentLayer(cell: .stacked(cells))
+            paths = arrays.map(\.path)
+        } else {
+            let arrays = try weights.arrays(.cell)
+            var cursor = WeightCursor(file: file, layer: name, arrays: arrays, origin: "\(name) cell weights")
+            layer = RecurrentLayer(cell: try self.cell(entry: cellEntry, layerName: name, input: input, cursor: &cursor, reader: reader))
+            try cursor.finish()
+            paths = arrays.map(\.path)
+        }
+        if try reader.bool("time_major", default: false) { throw reader.unsupported("time_major=True") }
+        layer.returnSequences = try reader.bool("return_sequences", default: false)
+        layer.returnState = try reader.bool("return_state", default: false)
+        layer.goBackwards = try reader.bool("go_backwards", default: false)
+        layer.zeroOutputForMask = try reader.bool("zero_output_for_mask", default: false)
+        let u = layer.units
+        let out: SymbolicShape = layer.returnSequences ? [input.first ?? nil, u] : [u]
+        let shapes = [out] + (layer.returnState ? layer.cell.stateWidths.map { [$0] } : [])
+        return Built(operation: .recurrent(layer), outputShapes: shapes, weightPaths: paths)
+    }
+
+    /// One built-in cell (`LSTMCell`, `GRUCell`, `SimpleRNNCell`) from its config entry.
+    mutating func cell(
+        entry: JSONValue, layerName: String, input: SymbolicShape, cursor: inout WeightCursor, reader: LayerConfigReader
+    ) throws -> RecurrentCell<Double> {
+        let cellClass = try entry.string("class_name")
         let layerClass: String
         switch cellClass {
         case "LSTMCell": layerClass = "LSTM"
@@ -142,17 +190,9 @@ extension LayerFactory {
         default: throw reader.unsupported("RNN cell '\(cellClass)'")
         }
         // The cell's own config has the cell options; the layer's has the sequence options.
-        let cellConfig = try cellEntry["config"]
-        let cellReader = LayerConfigReader(file: file, kerasMajor: kerasMajor, layer: "\(name)/\(try cellConfig.optional("name")?.string() ?? cellClass)", config: cellConfig)
-        let arrays = try weights.arrays(.cell)
-        var cursor = WeightCursor(file: file, layer: name, arrays: arrays, origin: "\(name) cell weights")
-        var layer = try recurrent(className: layerClass, reader: cellReader, input: input, cursor: &cursor, inBidirectional: false)
-        try cursor.finish()
-        if try reader.bool("time_major", default: false) { throw reader.unsupported("time_major=True") }
-        layer.returnSequences = try reader.bool("return_sequences", default: false)
-        layer.returnState = try reader.bool("return_state", default: false)
-        layer.goBackwards = try reader.bool("go_backwards", default: false)
-        layer.zeroOutputForMask = try reader.bool("zero_output_for_mask", default: false)
-        return Built(operation: .recurrent(layer), outputShapes: Self.recurrentShapes(layer, input: input), weightPaths: arrays.map(\.path))
+        let cellConfig = try entry["config"]
+        let cellReader = LayerConfigReader(file: file, kerasMajor: kerasMajor,
+                                           layer: "\(layerName)/\(try cellConfig.optional("name")?.string() ?? cellClass)", config: cellConfig)
+        return try recurrent(className: layerClass, reader: cellReader, input: input, cursor: &cursor, inBidirectional: false).cell
     }
 }

@@ -76,6 +76,8 @@ extension LoadedModel {
                       "use_bias=\(c.inputBias != nil)", "reset_after=\(c.resetAfter)"]
         case .simpleRNN(let c):
             parts += ["activation=\(c.activation)", "use_bias=\(c.bias != nil)"]
+        case .stacked(let cells):
+            parts += ["cells: " + cells.map { recurrentOptions(RecurrentLayer(cell: $0)) }.joined(separator: "; ")]
         }
         parts += ["return_sequences=\(r.returnSequences)", "return_state=\(r.returnState)",
                   "go_backwards=\(r.goBackwards)", "zero_output_for_mask=\(r.zeroOutputForMask)"]

@@ -7,7 +7,7 @@ struct WeightArray {
 }
 
 /// Where a layer's weights sit inside its own part of the file.
-enum WeightPart: String {
+enum WeightPart: Equatable {
     /// A recurrent layer's cell (`<key>/cell/vars` in Keras 3).
     case cell
     /// Bidirectional's forward layer cell.
@@ -18,6 +18,8 @@ enum WeightPart: String {
     case own
     /// A wrapper's inner layer (`<key>/layer/vars`): TimeDistributed.
     case inner
+    /// Cell `index` of a `StackedRNNCells` (`<key>/cell/cells/<cellKey>/vars` in Keras 3).
+    case stackedCell(index: Int, cellKey: String)
 }
 
 /// The weights of one layer, handed out part by part and checked for shape.
@@ -117,6 +119,8 @@ struct Keras3LayerWeights: LayerWeights {
         case .backwardCell: return try store.vars(at: "layers/\(key)/backward_layer/cell/vars", layerName: layerName, required: true)
         case .own: return try store.vars(at: "layers/\(key)/vars", layerName: layerName, required: false)
         case .inner: return try store.vars(at: "layers/\(key)/layer/vars", layerName: layerName, required: true)
+        case .stackedCell(_, let cellKey):
+            return try store.vars(at: "layers/\(key)/cell/cells/\(cellKey)/vars", layerName: layerName, required: true)
         }
     }
 }

@@ -419,6 +419,13 @@ extension DenseLayer {
 }
 
 extension RecurrentLayer {
+    static func convert<T: EngineScalar>(_ cell: RecurrentCell<Scalar>, to: T.Type) -> RecurrentCell<T> {
+        switch cell {
+        case .stacked(let cells): return .stacked(cells.map { convert($0, to: T.self) })
+        default: return RecurrentLayer(cell: cell).converted(to: T.self).cell
+        }
+    }
+
     func converted<T: EngineScalar>(to: T.Type) -> RecurrentLayer<T> {
         let newCell: RecurrentCell<T>
         func c(_ a: [Scalar]) -> [T] { a.map { T($0) } }
@@ -435,6 +442,8 @@ extension RecurrentLayer {
         case .simpleRNN(let x):
             newCell = .simpleRNN(SimpleRNNCell<T>(units: x.units, inputDim: x.inputDim, kernel: c(x.kernel),
                 recurrentKernel: c(x.recurrentKernel), bias: x.bias.map(c), activation: x.activation))
+        case .stacked:
+            newCell = Self.convert(cell, to: T.self)
         }
         return RecurrentLayer<T>(cell: newCell, returnSequences: returnSequences, returnState: returnState,
                                  goBackwards: goBackwards, zeroOutputForMask: zeroOutputForMask)

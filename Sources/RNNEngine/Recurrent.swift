@@ -1,14 +1,19 @@
 /// Which Keras cell a recurrent layer runs.
-public enum RecurrentCell<Scalar: EngineScalar>: Sendable {
+public indirect enum RecurrentCell<Scalar: EngineScalar>: Sendable {
     case lstm(LSTMCell<Scalar>)
     case gru(GRUCell<Scalar>)
     case simpleRNN(SimpleRNNCell<Scalar>)
+    /// `StackedRNNCells`: at each step the cells run in order, each reading the previous one's
+    /// output; the states are every cell's states, in cell order.
+    case stacked([RecurrentCell<Scalar>])
 
+    /// The output width (the last cell's units for a stack).
     public var units: Int {
         switch self {
         case .lstm(let c): return c.units
         case .gru(let c): return c.units
         case .simpleRNN(let c): return c.units
+        case .stacked(let cells): return cells.last?.units ?? 0
         }
     }
 
@@ -17,6 +22,7 @@ public enum RecurrentCell<Scalar: EngineScalar>: Sendable {
         case .lstm(let c): return c.inputDim
         case .gru(let c): return c.inputDim
         case .simpleRNN(let c): return c.inputDim
+        case .stacked(let cells): return cells.first?.inputDim ?? 0
         }
     }
 
@@ -24,6 +30,15 @@ public enum RecurrentCell<Scalar: EngineScalar>: Sendable {
         switch self {
         case .lstm: return 2
         case .gru, .simpleRNN: return 1
+        case .stacked(let cells): return cells.map(\.stateCount).reduce(0, +)
+        }
+    }
+
+    /// The width of each state, in order.
+    public var stateWidths: [Int] {
+        switch self {
+        case .stacked(let cells): return cells.flatMap(\.stateWidths)
+        default: return Array(repeating: units, count: stateCount)
         }
     }
 
@@ -32,15 +47,58 @@ public enum RecurrentCell<Scalar: EngineScalar>: Sendable {
         switch self {
         case .lstm: return ["h", "c"]
         case .gru, .simpleRNN: return ["h"]
+        case .stacked(let cells):
+            return cells.enumerated().flatMap { k, c in c.stateNames.map { "\(k)_\($0)" } }
         }
     }
 
-    /// `"LSTM"`, `"GRU"` or `"SimpleRNN"`.
+    /// `"LSTM"`, `"GRU"`, `"SimpleRNN"` or `"StackedRNNCells"`.
     public var kindName: String {
         switch self {
         case .lstm: return "LSTM"
         case .gru: return "GRU"
         case .simpleRNN: return "SimpleRNN"
+        case .stacked: return "StackedRNNCells"
+        }
+    }
+
+    /// The input projection of `rows` input rows (see `RecurrentCellProtocol.projectInputs`).
+    public func projectInputs(_ x: [Scalar], rows: Int) -> [Scalar] {
+        switch self {
+        case .lstm(let c): return c.projectInputs(x, rows: rows)
+        case .gru(let c): return c.projectInputs(x, rows: rows)
+        case .simpleRNN(let c): return c.projectInputs(x, rows: rows)
+        case .stacked(let cells): return cells[0].projectInputs(x, rows: rows)
+        }
+    }
+
+    /// The width of one projected input row.
+    public var projectionWidth: Int {
+        switch self {
+        case .lstm(let c): return 4 * c.units
+        case .gru(let c): return 3 * c.units
+        case .simpleRNN(let c): return c.units
+        case .stacked(let cells): return cells[0].projectionWidth
+        }
+    }
+
+    /// One step (see `RecurrentCellProtocol.step`); `states` holds `stateCount` buffers.
+    public func step(projected: ArraySlice<Scalar>, states: inout [[Scalar]], rows: Int) -> [Scalar] {
+        switch self {
+        case .lstm(let c): return c.step(projected: projected, states: &states, rows: rows)
+        case .gru(let c): return c.step(projected: projected, states: &states, rows: rows)
+        case .simpleRNN(let c): return c.step(projected: projected, states: &states, rows: rows)
+        case .stacked(let cells):
+            var offset = 0
+            var output: [Scalar] = []
+            for (k, cell) in cells.enumerated() {
+                var own = Array(states[offset..<(offset + cell.stateCount)])
+                let input = k == 0 ? projected : ArraySlice(cell.projectInputs(output, rows: rows))
+                output = cell.step(projected: input, states: &own, rows: rows)
+                states.replaceSubrange(offset..<(offset + cell.stateCount), with: own)
+                offset += cell.stateCount
+            }
+            return output
         }
     }
 
@@ -51,6 +109,7 @@ public enum RecurrentCell<Scalar: EngineScalar>: Sendable {
         case .gru(let c):
             return c.kernel.count + c.recurrentKernel.count + (c.inputBias?.count ?? 0) + (c.recurrentBias?.count ?? 0)
         case .simpleRNN(let c): return c.kernel.count + c.recurrentKernel.count + (c.bias?.count ?? 0)
+        case .stacked(let cells): return cells.map(\.parameterCount).reduce(0, +)
         }
     }
 }
@@ -125,13 +184,13 @@ public struct RecurrentLayer<Scalar: EngineScalar>: Sendable {
                 throw EngineError.invalidInput(
                     "\(cell.kindName) takes \(cell.stateCount) initial state tensor(s), got \(initialState.count)")
             }
-            for (n, s) in initialState.enumerated() where s.shape != [batch, u] {
+            for (n, (s, width)) in zip(initialState, cell.stateWidths).enumerated() where s.shape != [batch, width] {
                 throw EngineError.shapeMismatch(
-                    what: "\(cell.kindName) initial state \(n)", expected: "(\(batch), \(u))", actual: s.shape)
+                    what: "\(cell.kindName) initial state \(n)", expected: "(\(batch), \(width))", actual: s.shape)
             }
             states = initialState.map(\.scalars)
         } else {
-            states = Array(repeating: [Scalar](repeating: 0, count: batch * u), count: cell.stateCount)
+            states = cell.stateWidths.map { [Scalar](repeating: 0, count: batch * $0) }
         }
 
         // Time-major copy of the input so that each step's rows are contiguous.
@@ -143,13 +202,8 @@ public struct RecurrentLayer<Scalar: EngineScalar>: Sendable {
                 for d in 0..<features { timeMajor[dst + d] = input.scalars[src + d] }
             }
         }
-        let projected: [Scalar]
-        let gateWidth: Int
-        switch cell {
-        case .lstm(let c): projected = c.projectInputs(timeMajor, rows: time * batch); gateWidth = 4 * u
-        case .gru(let c): projected = c.projectInputs(timeMajor, rows: time * batch); gateWidth = 3 * u
-        case .simpleRNN(let c): projected = c.projectInputs(timeMajor, rows: time * batch); gateWidth = u
-        }
+        let projected = cell.projectInputs(timeMajor, rows: time * batch)
+        let gateWidth = cell.projectionWidth
 
         var previousOutput = [Scalar](repeating: 0, count: batch * u)
         var sequence = returnSequences ? [Scalar](repeating: 0, count: batch * time * u) : []
@@ -157,16 +211,11 @@ public struct RecurrentLayer<Scalar: EngineScalar>: Sendable {
             let t = goBackwards ? time - 1 - k : k
             let slice = projected[(t * batch * gateWidth)..<((t + 1) * batch * gateWidth)]
             var newStates = states
-            var output: [Scalar]
-            switch cell {
-            case .lstm(let c): output = c.step(projected: slice, states: &newStates, rows: batch)
-            case .gru(let c): output = c.step(projected: slice, states: &newStates, rows: batch)
-            case .simpleRNN(let c): output = c.step(projected: slice, states: &newStates, rows: batch)
-            }
+            var output = cell.step(projected: slice, states: &newStates, rows: batch)
             if let mask {
                 for b in 0..<batch where !mask[b, t] {
-                    for s in 0..<newStates.count {
-                        for j in 0..<u { newStates[s][b * u + j] = states[s][b * u + j] }
+                    for (s, width) in cell.stateWidths.enumerated() {
+                        for j in 0..<width { newStates[s][b * width + j] = states[s][b * width + j] }
                     }
                     for j in 0..<u {
                         output[b * u + j] = zeroOutputForMask ? 0 : previousOutput[b * u + j]
@@ -185,7 +234,7 @@ public struct RecurrentLayer<Scalar: EngineScalar>: Sendable {
         return RecurrentResult(
             sequence: returnSequences ? Tensor(shape: [batch, time, u], scalars: sequence) : nil,
             last: Tensor(shape: [batch, u], scalars: previousOutput),
-            states: states.map { Tensor(shape: [batch, u], scalars: $0) })
+            states: zip(states, cell.stateWidths).map { Tensor(shape: [batch, $1], scalars: $0) })
     }
 
     /// Runs the layer and returns what Keras returns: the output (sequence or last), then the
