@@ -23,12 +23,195 @@ public struct OutputDiff: Sendable, Codable, Equatable {
     public var passed: Bool
     /// Why the output could not be compared element-wise (a shape mismatch), if so.
     public var problem: String?
+    /// Where the error sits (for visual reports); nil unless asked for.
+    public var detail: ErrorDetail?
+    /// How far Keras's and rnncheck's float32 results are from a float64 run.
+    public var budget: ErrorBudget?
 
     enum CodingKeys: String, CodingKey {
         case name, shape, expectedShape = "expected_shape", maxAbsError = "max_abs_error",
              maxRelError = "max_rel_error", maxUlp = "max_ulp", mismatched, count,
              worstIndex = "worst_index", worstActual = "worst_actual", worstExpected = "worst_expected",
-             passed, problem
+             passed, problem, detail, budget = "error_budget"
+    }
+}
+
+/// The error budget of one output: "rnncheck is within Keras's own rounding error".
+///
+/// Both float32 results are measured against the same float64 reference: Keras's own float64
+/// run when the fixture has one, otherwise rnncheck's float64 run of the same model.
+public struct ErrorBudget: Sendable, Codable, Equatable {
+    /// `"keras float64"` or `"rnncheck float64"`.
+    public var reference: String
+    /// max |Keras float32 − reference|.
+    public var kerasMaxAbs: Double
+    /// max |rnncheck float32 − reference|.
+    public var rnncheckMaxAbs: Double
+    /// The same in float32 ulps of the reference.
+    public var kerasMaxUlp: Int64
+    public var rnncheckMaxUlp: Int64
+    /// max |rnncheck float64 − Keras float64|, when Keras's float64 run is known: how exactly
+    /// the engine's arithmetic matches Keras's definition.
+    public var float64Agreement: Double?
+
+    /// Whether rnncheck's float32 error is no larger than Keras's own (with a 2× allowance,
+    /// as two different float32 summation orders each round on their own).
+    public var withinKerasRounding: Bool { rnncheckMaxAbs <= 2 * kerasMaxAbs || rnncheckMaxAbs <= 1e-7 }
+
+    enum CodingKeys: String, CodingKey {
+        case reference, kerasMaxAbs = "keras_max_abs", rnncheckMaxAbs = "rnncheck_max_abs",
+             kerasMaxUlp = "keras_max_ulp", rnncheckMaxUlp = "rnncheck_max_ulp",
+             float64Agreement = "float64_agreement", withinKerasRounding = "within_keras_rounding"
+    }
+
+    public init(reference: String, kerasMaxAbs: Double, rnncheckMaxAbs: Double, kerasMaxUlp: Int64,
+                rnncheckMaxUlp: Int64, float64Agreement: Double?) {
+        self.reference = reference
+        self.kerasMaxAbs = kerasMaxAbs
+        self.rnncheckMaxAbs = rnncheckMaxAbs
+        self.kerasMaxUlp = kerasMaxUlp
+        self.rnncheckMaxUlp = rnncheckMaxUlp
+        self.float64Agreement = float64Agreement
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        reference = try c.decode(String.self, forKey: .reference)
+        kerasMaxAbs = try c.decode(Double.self, forKey: .kerasMaxAbs)
+        rnncheckMaxAbs = try c.decode(Double.self, forKey: .rnncheckMaxAbs)
+        kerasMaxUlp = try c.decode(Int64.self, forKey: .kerasMaxUlp)
+        rnncheckMaxUlp = try c.decode(Int64.self, forKey: .rnncheckMaxUlp)
+        float64Agreement = try c.decodeIfPresent(Double.self, forKey: .float64Agreement)
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(reference, forKey: .reference)
+        try c.encode(kerasMaxAbs, forKey: .kerasMaxAbs)
+        try c.encode(rnncheckMaxAbs, forKey: .rnncheckMaxAbs)
+        try c.encode(kerasMaxUlp, forKey: .kerasMaxUlp)
+        try c.encode(rnncheckMaxUlp, forKey: .rnncheckMaxUlp)
+        try c.encodeIfPresent(float64Agreement, forKey: .float64Agreement)
+        try c.encode(withinKerasRounding, forKey: .withinKerasRounding)
+    }
+
+    /// Measures both float32 results against `reference`.
+    public static func measure(
+        keras: Tensor<Double>, rnncheck: Tensor<Float>, reference: Tensor<Double>, referenceName: String,
+        rnncheckFloat64: Tensor<Double>?, kerasFloat64: Tensor<Double>?
+    ) -> ErrorBudget? {
+        guard keras.shape == reference.shape, rnncheck.shape == reference.shape else { return nil }
+        var (kAbs, rAbs): (Double, Double) = (0, 0)
+        var (kUlp, rUlp): (Int64, Int64) = (0, 0)
+        for i in 0..<reference.count {
+            let ref = reference.scalars[i]
+            let k = keras.scalars[i], r = Double(rnncheck.scalars[i])
+            kAbs = max(kAbs, abs(k - ref))
+            rAbs = max(rAbs, abs(r - ref))
+            kUlp = max(kUlp, ULP.distance(Float(k), Float(ref)))
+            rUlp = max(rUlp, ULP.distance(Float(r), Float(ref)))
+        }
+        var agreement: Double?
+        if let a = rnncheckFloat64, let b = kerasFloat64, a.shape == b.shape {
+            agreement = zip(a.scalars, b.scalars).map { abs($0 - $1) }.max() ?? 0
+        }
+        return ErrorBudget(reference: referenceName, kerasMaxAbs: kAbs, rnncheckMaxAbs: rAbs,
+                           kerasMaxUlp: kUlp, rnncheckMaxUlp: rUlp, float64Agreement: agreement)
+    }
+}
+
+/// Where the error of one output sits, for visual reports.
+public struct ErrorDetail: Sendable, Codable, Equatable {
+    /// For `(batch, time, unit)` outputs: the batch row holding the worst element.
+    public var heatmapBatch: Int?
+    /// |rnncheck − Keras| over time × unit for `heatmapBatch` (rows: time, columns: unit),
+    /// max-pooled down to at most 256 × 256 cells.
+    public var heatmap: [[Double]]?
+    /// How many timesteps / units each heatmap cell covers.
+    public var heatmapCellSize: [Int]?
+    /// For sequence outputs: the largest |error| at each timestep, over batch and unit.
+    public var errorOverTime: [Double]?
+    /// Counts of elements by float32 ulp distance: 0, 1, 2, 3–4, 5–8, ..., then NaN last.
+    public var ulpHistogram: [Int]
+    /// Labels of `ulpHistogram`'s buckets.
+    public var ulpBuckets: [String]
+    /// The worst elements, largest error first.
+    public var worstElements: [WorstElement]
+
+    public struct WorstElement: Sendable, Codable, Equatable {
+        public var index: [Int]
+        public var rnncheck: Double
+        public var keras: Double
+        public var absError: Double
+        public var ulps: Int64
+
+        enum CodingKeys: String, CodingKey { case index, rnncheck, keras, absError = "abs_error", ulps }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case heatmapBatch = "heatmap_batch", heatmap, heatmapCellSize = "heatmap_cell_size",
+             errorOverTime = "error_over_time", ulpHistogram = "ulp_histogram", ulpBuckets = "ulp_buckets",
+             worstElements = "worst_elements"
+    }
+
+    /// Bucket upper bounds: 0, 1, 2, 4, 8, ..., 2^30; then "more" and "NaN".
+    static let bounds: [Int64] = [0, 1, 2] + (2...30).map { Int64(1) << Int64($0) }
+
+    static func bucket(_ ulps: Int64, isNaN: Bool) -> Int {
+        if isNaN { return bounds.count + 1 }
+        for (i, b) in bounds.enumerated() where ulps <= b { return i }
+        return bounds.count
+    }
+
+    static var labels: [String] {
+        var out = ["0", "1", "2"]
+        for e in 2...30 { out.append("\((Int64(1) << Int64(e - 1)) + 1)–\(Int64(1) << Int64(e))") }
+        return out + ["> 2^30", "NaN"]
+    }
+
+    static func make(actual: Tensor<Float>, expected: Tensor<Double>, worstIndex: [Int]?, keep: Int = 10) -> ErrorDetail {
+        var histogram = [Int](repeating: 0, count: bounds.count + 2)
+        var errors = [Double](repeating: 0, count: expected.count)
+        var ulps = [Int64](repeating: 0, count: expected.count)
+        for i in 0..<expected.count {
+            let a = Double(actual.scalars[i]), e = expected.scalars[i]
+            let nan = a.isNaN || e.isNaN
+            let u = ULP.distance(Float(a), Float(e))
+            ulps[i] = u
+            errors[i] = nan ? (a.isNaN && e.isNaN ? 0 : .infinity) : (a == e ? 0 : abs(a - e))
+            histogram[bucket(u, isNaN: nan && !(a.isNaN && e.isNaN))] += 1
+        }
+        let order = errors.indices.sorted { errors[$0] > errors[$1] || (errors[$0] == errors[$1] && $0 < $1) }
+        let worst = order.prefix(keep).map { i in
+            WorstElement(index: expected.multiIndex(i), rnncheck: Double(actual.scalars[i]), keras: expected.scalars[i],
+                         absError: errors[i], ulps: ulps[i])
+        }
+        var detail = ErrorDetail(heatmapBatch: nil, heatmap: nil, heatmapCellSize: nil, errorOverTime: nil,
+                                 ulpHistogram: histogram, ulpBuckets: labels, worstElements: worst)
+        if expected.rank == 3 {
+            let (batch, time, units) = (expected.shape[0], expected.shape[1], expected.shape[2])
+            let b = worstIndex?.first ?? 0
+            let (rowStep, colStep) = ((time + 255) / 256, (units + 255) / 256)
+            let rows = (time + rowStep - 1) / rowStep, cols = (units + colStep - 1) / colStep
+            var map = [[Double]](repeating: [Double](repeating: 0, count: cols), count: rows)
+            for t in 0..<time {
+                for j in 0..<units {
+                    let e = errors[(b * time + t) * units + j]
+                    map[t / rowStep][j / colStep] = max(map[t / rowStep][j / colStep], e)
+                }
+            }
+            var overTime = [Double](repeating: 0, count: time)
+            for bb in 0..<batch {
+                for t in 0..<time {
+                    for j in 0..<units { overTime[t] = max(overTime[t], errors[(bb * time + t) * units + j]) }
+                }
+            }
+            detail.heatmapBatch = b
+            detail.heatmap = map
+            detail.heatmapCellSize = [rowStep, colStep]
+            detail.errorOverTime = overTime
+        }
+        return detail
     }
 }
 
@@ -36,12 +219,12 @@ public struct OutputDiff: Sendable, Codable, Equatable {
 public enum Differ {
     /// Compares one output.
     public static func compare(
-        name: String, actual: Tensor<Float>, expected: Tensor<Double>, tolerance: Tolerance
+        name: String, actual: Tensor<Float>, expected: Tensor<Double>, tolerance: Tolerance, detail: Bool = false
     ) -> OutputDiff {
         var diff = OutputDiff(
             name: name, shape: actual.shape, expectedShape: expected.shape, maxAbsError: 0, maxRelError: 0,
             maxUlp: 0, mismatched: 0, count: expected.count, worstIndex: nil, worstActual: nil,
-            worstExpected: nil, passed: false, problem: nil)
+            worstExpected: nil, passed: false, problem: nil, detail: nil, budget: nil)
         guard actual.shape == expected.shape else {
             diff.problem = "shape \(shapeText(actual.shape)) differs from Keras's \(shapeText(expected.shape))"
             diff.mismatched = max(actual.count, expected.count)
@@ -88,6 +271,7 @@ public enum Differ {
             diff.worstExpected = expected.scalars[worst]
         }
         diff.passed = diff.mismatched == 0
+        if detail { diff.detail = ErrorDetail.make(actual: actual, expected: expected, worstIndex: diff.worstIndex) }
         return diff
     }
 }

@@ -20,6 +20,11 @@ public struct CaseResult: Sendable, Codable {
     public var tolerance: AppliedTolerance?
     /// A mismatch in the number of outputs, if any.
     public var problem: String?
+    /// The fixture's description and provenance (Keras version, seed, command, ...).
+    public var description: String?
+    public var provenance: [String: String]?
+    /// A known deviation: the expected-failures entry that covers this case, if any.
+    public var expectedFailure: String?
 
     public init(
         name: String, passed: Bool, error: String?, outputs: [OutputDiff], file: String?,
@@ -32,6 +37,11 @@ public struct CaseResult: Sendable, Codable {
         self.file = file
         self.tolerance = tolerance
         self.problem = problem
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name, passed, error, outputs, file, tolerance, problem, description, provenance,
+             expectedFailure = "expected_failure"
     }
 
     /// A case that could not be run.
@@ -82,6 +92,11 @@ public struct Report: Sendable, Codable {
                     continue
                 }
                 lines.append("      \(o.passed ? "ok  " : "FAIL") \(o.name) \(shapeText(o.shape)): max abs \(fmt(o.maxAbsError)), max rel \(fmt(o.maxRelError)), max ulp \(o.maxUlp), out of tolerance \(o.mismatched)/\(o.count)")
+                if let b = o.budget {
+                    var line = "           error budget vs \(b.reference): Keras float32 \(fmt(b.kerasMaxAbs)) (\(b.kerasMaxUlp) ulp), rnncheck float32 \(fmt(b.rnncheckMaxAbs)) (\(b.rnncheckMaxUlp) ulp)"
+                    if let agreement = b.float64Agreement { line += "; float64 engines agree to \(fmt(agreement))" }
+                    lines.append(line + (b.withinKerasRounding ? "" : "  [rnncheck's error exceeds twice Keras's own]"))
+                }
                 if !o.passed, let index = o.worstIndex {
                     lines.append("           worst at \(Self.describe(index: index)): rnncheck \(fmt(o.worstActual ?? .nan)), Keras \(fmt(o.worstExpected ?? .nan))")
                 }

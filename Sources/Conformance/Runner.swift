@@ -3,6 +3,19 @@ import HDF5
 import KerasImport
 import RNNEngine
 
+/// What a diff computes beyond the pass/fail numbers.
+public struct DiffOptions: Sendable {
+    /// Heatmaps, error-over-time curves, ulp histograms and worst elements (for visual reports).
+    public var detail: Bool
+    /// Runs the model in float64 too and measures both float32 results against it.
+    public var errorBudget: Bool
+
+    public init(detail: Bool = false, errorBudget: Bool = true) {
+        self.detail = detail
+        self.errorBudget = errorBudget
+    }
+}
+
 /// Runs models against Keras's outputs.
 public enum Runner {
     /// The fixture files under `paths` (files as given, folders searched for `*.h5`), sorted.
@@ -26,18 +39,18 @@ public enum Runner {
     }
 
     /// Verifies each fixture; an unreadable fixture becomes an errored case, not a thrown error.
-    public static func verify(paths: [String], tolerance: Tolerance?) -> Report {
+    public static func verify(paths: [String], tolerance: Tolerance?, options: DiffOptions = .init()) -> Report {
         let files: [String]
         do {
             files = try fixturePaths(paths)
         } catch {
             return Report(cases: [.failed(name: paths.joined(separator: " "), file: nil, error: error)])
         }
-        return Report(cases: files.map { verify(fixtureAt: $0, tolerance: tolerance) })
+        return Report(cases: files.map { verify(fixtureAt: $0, tolerance: tolerance, options: options) })
     }
 
     /// Verifies one fixture file.
-    public static func verify(fixtureAt path: String, tolerance: Tolerance?) -> CaseResult {
+    public static func verify(fixtureAt path: String, tolerance: Tolerance?, options: DiffOptions = .init()) -> CaseResult {
         let stem = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
         do {
             let fixture = try Fixture.read(path: path)
@@ -55,8 +68,11 @@ public enum Runner {
             effective.atol = applied.atol
             effective.rtol = applied.rtol
             var result = try compare(model: loaded.model, reference: fixture.reference, tolerance: effective,
-                                     name: fixture.name, file: path)
+                                     name: fixture.name, file: path, options: options,
+                                     kerasFloat64: fixture.referenceFloat64)
             result.tolerance = applied
+            result.description = fixture.description
+            result.provenance = fixture.provenance
             return result
         } catch {
             return .failed(name: stem, file: path, error: error)
@@ -64,14 +80,16 @@ public enum Runner {
     }
 
     /// Compares a model file with a reference file of `input_*` / `output_*` datasets.
-    public static func compare(modelPath: String, configPath: String?, referencePath: String, tolerance: Tolerance?) -> Report {
+    public static func compare(
+        modelPath: String, configPath: String?, referencePath: String, tolerance: Tolerance?, options: DiffOptions = .init()
+    ) -> Report {
         let name = URL(fileURLWithPath: modelPath).lastPathComponent
         do {
             let loaded = try KerasModelLoader.load(path: modelPath, configPath: configPath)
             let file = try HDF5.File.open(referencePath)
             let reference = try ReferenceData.read(from: try file.root, file: referencePath)
             var result = try compare(model: loaded.model, reference: reference, tolerance: tolerance ?? .default,
-                                     name: name, file: referencePath)
+                                     name: name, file: referencePath, options: options, kerasFloat64: nil)
             result.tolerance = AppliedTolerance(
                 atol: (tolerance ?? .default).atol, rtol: (tolerance ?? .default).rtol,
                 source: tolerance == nil ? "default" : "command line")
@@ -83,13 +101,27 @@ public enum Runner {
 
     /// Runs the float32 model on the reference inputs and diffs every output.
     public static func compare(
-        model: Model<Double>, reference: ReferenceData, tolerance: Tolerance, name: String, file: String
+        model: Model<Double>, reference: ReferenceData, tolerance: Tolerance, name: String, file: String,
+        options: DiffOptions = .init(), kerasFloat64: [Tensor<Double>]? = nil
     ) throws -> CaseResult {
         let outputs = try predictFloat32(model: model, inputs: reference.inputs, file: file)
+        var float64: [Tensor<Double>]?
+        if options.errorBudget {
+            float64 = try model.predict(reference.inputs)
+        }
         var diffs: [OutputDiff] = []
         for (n, expected) in reference.outputs.enumerated() where n < outputs.count {
             let label = expected.name == "output_\(n)" ? model.outputs[n].name : expected.name
-            diffs.append(Differ.compare(name: label, actual: outputs[n], expected: expected.tensor, tolerance: tolerance))
+            var diff = Differ.compare(name: label, actual: outputs[n], expected: expected.tensor, tolerance: tolerance,
+                                      detail: options.detail)
+            if let float64 {
+                let keras64 = kerasFloat64.flatMap { n < $0.count ? $0[n] : nil }
+                diff.budget = ErrorBudget.measure(
+                    keras: expected.tensor, rnncheck: outputs[n], reference: keras64 ?? float64[n],
+                    referenceName: keras64 == nil ? "rnncheck float64" : "keras float64",
+                    rnncheckFloat64: float64[n], kerasFloat64: keras64)
+            }
+            diffs.append(diff)
         }
         var problem: String?
         if outputs.count != reference.outputs.count {
