@@ -27,12 +27,14 @@ public struct OutputDiff: Sendable, Codable, Equatable {
     public var detail: ErrorDetail?
     /// How far Keras's and rnncheck's float32 results are from a float64 run.
     public var budget: ErrorBudget?
+    /// Set when an expected-failures entry covers this failing output: its reason.
+    public var knownDeviation: String?
 
     enum CodingKeys: String, CodingKey {
         case name, shape, expectedShape = "expected_shape", maxAbsError = "max_abs_error",
              maxRelError = "max_rel_error", maxUlp = "max_ulp", mismatched, count,
              worstIndex = "worst_index", worstActual = "worst_actual", worstExpected = "worst_expected",
-             passed, problem, detail, budget = "error_budget"
+             passed, problem, detail, budget = "error_budget", knownDeviation = "known_deviation"
     }
 }
 
@@ -224,7 +226,7 @@ public enum Differ {
         var diff = OutputDiff(
             name: name, shape: actual.shape, expectedShape: expected.shape, maxAbsError: 0, maxRelError: 0,
             maxUlp: 0, mismatched: 0, count: expected.count, worstIndex: nil, worstActual: nil,
-            worstExpected: nil, passed: false, problem: nil, detail: nil, budget: nil)
+            worstExpected: nil, passed: false, problem: nil, detail: nil, budget: nil, knownDeviation: nil)
         guard actual.shape == expected.shape else {
             diff.problem = "shape \(shapeText(actual.shape)) differs from Keras's \(shapeText(expected.shape))"
             diff.mismatched = max(actual.count, expected.count)

@@ -39,14 +39,33 @@ public enum Runner {
     }
 
     /// Verifies each fixture; an unreadable fixture becomes an errored case, not a thrown error.
-    public static func verify(paths: [String], tolerance: Tolerance?, options: DiffOptions = .init()) -> Report {
+    ///
+    /// Fixtures run in parallel on `jobs` threads (default: every core); the report lists them in
+    /// sorted path order whatever the thread count. `progress` is called after each fixture with
+    /// the number done, the total and the case name.
+    public static func verify(
+        paths: [String], tolerance: Tolerance?, options: DiffOptions = .init(), selection: SuiteSelection = .init(),
+        expectedFailures: ExpectedFailures? = nil, jobs: Int? = nil,
+        progress: (@Sendable (Int, Int, String) -> Void)? = nil
+    ) -> Report {
         let files: [String]
         do {
-            files = try fixturePaths(paths)
+            files = selection.select(try fixturePaths(paths))
         } catch {
             return Report(cases: [.failed(name: paths.joined(separator: " "), file: nil, error: error)])
         }
-        return Report(cases: files.map { verify(fixtureAt: $0, tolerance: tolerance, options: options) })
+        let results = ResultSlots(count: files.count)
+        let workers = max(1, min(jobs ?? ProcessInfo.processInfo.activeProcessorCount, files.count))
+        let next = ResultSlots.Counter()
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            while let i = next.take(below: files.count) {
+                var result = verify(fixtureAt: files[i], tolerance: tolerance, options: options)
+                if let expectedFailures { result = expectedFailures.apply(to: result) }
+                results.set(i, result)
+                progress?(results.done, files.count, result.name)
+            }
+        }
+        return Report(cases: results.all)
     }
 
     /// Verifies one fixture file.
@@ -174,6 +193,48 @@ public enum Runner {
         } catch {
             if fm.fileExists(atPath: temp) { try? fm.removeItem(atPath: temp) }
             throw error
+        }
+    }
+}
+
+/// Results filled in by several threads, read back in index order.
+final class ResultSlots: @unchecked Sendable {
+    private let lock = NSLock()
+    private var slots: [CaseResult?]
+    private var finished = 0
+
+    var done: Int {
+        lock.lock()
+        defer { lock.unlock() }
+        return finished
+    }
+
+    init(count: Int) { slots = Array(repeating: nil, count: count) }
+
+    func set(_ i: Int, _ value: CaseResult) {
+        lock.lock()
+        slots[i] = value
+        finished += 1
+        lock.unlock()
+    }
+
+    var all: [CaseResult] {
+        lock.lock()
+        defer { lock.unlock() }
+        return slots.compactMap { $0 }
+    }
+
+    /// Hands out indices 0, 1, 2, ... to whichever thread asks next.
+    final class Counter: @unchecked Sendable {
+        private let lock = NSLock()
+        private var value = 0
+
+        func take(below limit: Int) -> Int? {
+            lock.lock()
+            defer { lock.unlock() }
+            guard value < limit else { return nil }
+            value += 1
+            return value - 1
         }
     }
 }

@@ -24,7 +24,7 @@ extension RNNCheck {
 
         func run() throws {
             try report.emit(Runner.compare(modelPath: model, configPath: config, referencePath: reference,
-                                           tolerance: report.tolerance))
+                                           tolerance: report.tolerance, options: report.diffOptions))
         }
     }
 }

@@ -33,6 +33,11 @@ struct ReportOptions: ParsableArguments {
         if let maxUlp, maxUlp < 0 { throw ValidationError("--max-ulp must be ≥ 0, got \(maxUlp).") }
     }
 
+    @Flag(inversion: .prefixedNo, help: "Also run in float64 and report the error budget (Keras's and rnncheck's float32 error against float64).")
+    var errorBudget = true
+
+    var diffOptions: DiffOptions { DiffOptions(detail: false, errorBudget: errorBudget) }
+
     /// The tolerance the user asked for, or nil to use the defaults (and fixture overrides).
     var tolerance: Tolerance? {
         if atol == nil && rtol == nil && maxUlp == nil && !nanEqual { return nil }
