@@ -44,8 +44,11 @@ public struct ReferenceData: Sendable {
         }
         return try indices.map { n in
             let name = "\(prefix)\(n)"
-            guard try group.kind(of: name) == .dataset else {
-                throw ConformanceError.unusable(file: file, object: "/\(name)", reason: "is not a dataset")
+            switch try group.kind(of: name) {
+            case .dataset: break
+            // An external or user-defined link: opening it gives the HDF5 layer's refusal.
+            case .other: _ = try group.dataset(name)
+            default: throw ConformanceError.unusable(file: file, object: "/\(name)", reason: "is not a dataset")
             }
             let ds = try group.dataset(name)
             switch ds.elementType {

@@ -120,6 +120,7 @@ public enum KerasModelLoader {
     }
 
     static func loadArchive(bytes: [UInt8], name: String) throws -> LoadedModel {
+        try ZipPrecheck.validate(bytes, file: name)
         let archive: Archive
         do {
             archive = try Archive(data: Data(bytes), accessMode: .read)
@@ -131,11 +132,27 @@ public enum KerasModelLoader {
             guard entry.type == .file else {
                 throw ImportError.unreadable(file: name, reason: "archive member \(memberName) is not a file")
             }
+            let limit = HDF5Library.maxReadBytes
+            guard entry.uncompressedSize <= UInt64(limit) else {
+                throw ImportError.unreadable(file: name, reason: "archive member \(memberName) claims \(entry.uncompressedSize) bytes, over the \(limit)-byte read limit")
+            }
             var data = Data()
+            let checksum: CRC32
             do {
-                _ = try archive.extract(entry, skipCRC32: false) { chunk in data.append(chunk) }
+                checksum = try archive.extract(entry, skipCRC32: false) { chunk in
+                    data.append(chunk)
+                    if data.count > Int(entry.uncompressedSize) {
+                        throw ImportError.unreadable(file: name, reason: "archive member \(memberName) holds more data than its header says")
+                    }
+                }
+            } catch let error as ImportError {
+                throw error
             } catch {
                 throw ImportError.unreadable(file: name, reason: "archive member \(memberName) cannot be extracted (\(error))")
+            }
+            // The consumer form of extract returns the checksum rather than checking it.
+            guard checksum == entry.checksum else {
+                throw ImportError.unreadable(file: name, reason: "archive member \(memberName) is corrupt (CRC-32 \(String(checksum, radix: 16)) differs from the recorded \(String(entry.checksum, radix: 16)))")
             }
             return data
         }

@@ -78,8 +78,11 @@ final class Keras3WeightStore: WeightStore {
         }
         return try numbered.map { _, child in
             let path = "/\(groupPath)/\(child)"
-            guard try group.kind(of: child) == .dataset else {
-                throw ImportError.extraWeight(file: file, path: path)
+            switch try group.kind(of: child) {
+            case .dataset: break
+            // An external or user-defined link: opening it gives the HDF5 layer's refusal.
+            case .other: _ = try group.dataset(child)
+            default: throw ImportError.extraWeight(file: file, path: path)
             }
             consumed.insert(path)
             return WeightArray(path: path, dataset: try group.dataset(child))
@@ -101,6 +104,7 @@ final class Keras3WeightStore: WeightStore {
             case .group: try walk(try group.group(child), path: childPath)
             case .dataset where !consumed.contains(childPath):
                 throw ImportError.extraWeight(file: file, path: childPath)
+            case .other: _ = try group.dataset(child)
             default: break
             }
         }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Conformance
+import HDF5
 import Foundation
 
 /// Report formats.
@@ -31,7 +32,14 @@ struct ReportOptions: ParsableArguments {
         if let atol, !(atol >= 0 && atol.isFinite) { throw ValidationError("--atol must be a finite number ≥ 0, got \(atol).") }
         if let rtol, !(rtol >= 0 && rtol.isFinite) { throw ValidationError("--rtol must be a finite number ≥ 0, got \(rtol).") }
         if let maxUlp, maxUlp < 0 { throw ValidationError("--max-ulp must be ≥ 0, got \(maxUlp).") }
+        if let maxReadBytes {
+            guard maxReadBytes > 0 else { throw ValidationError("--max-read-bytes must be positive, got \(maxReadBytes).") }
+            HDF5Library.maxReadBytes = maxReadBytes
+        }
     }
+
+    @Option(help: "Refuse any dataset, attribute or archive member larger than this many bytes (default 1 GiB), before allocating it.")
+    var maxReadBytes: Int?
 
     @Flag(inversion: .prefixedNo, help: "Also run in float64 and report the error budget (Keras's and rnncheck's float32 error against float64).")
     var errorBudget = true
