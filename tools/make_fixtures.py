@@ -1,14 +1,21 @@
 #!/usr/bin/env python3
 """Generate rnncheck fixtures (format v1, see fixtures/README.md) with real Keras.
 
-    python tools/make_fixtures.py --out fixtures/ [--only GLOB[,GLOB...]] [--list] [--seed N]
+    python tools/make_fixtures.py [--group v1|next|all] [--out DIR] [--only GLOB[,GLOB...]]
+                                  [--list] [--seed N]
 
 Each case in CASES builds a model with Keras, runs it on random float32 inputs and writes one
 self-contained HDF5 file: the inputs, Keras's float32 outputs, the model file exactly as Keras
 saved it, Keras's float64 outputs for the same weights and inputs, and provenance.
 
+Cases come in groups: "v1" (this file; the fixtures the Swift side supports, written to
+fixtures/) and "next" (tools/fixture_cases_next.py; layers the Swift side does not support yet,
+written to fixtures-next/). `--group` picks the group (default v1), `--out` overrides the
+group's default directory, and `--only` filters inside the group.
+
 Adding a case: write a builder `def build(K, rng) -> Built` (K is the Keras module for the
-case's format: `keras` for "keras3", `tf_keras` for "keras2-h5") and call `add_case(...)`.
+case's format: `keras` for "keras3", "keras3-weights" and "keras3-legacy-h5", `tf_keras` for
+"keras2-h5", "keras2-weights" and "keras2-weights-v3") and call `add_case(...)`.
 The builder must give every layer, input and the model an explicit name so that files do not
 depend on which other cases ran before (Keras auto-names are global counters).
 """
@@ -55,6 +62,8 @@ class Built:
     # Optional known-good values, e.g. numbers printed in a notebook:
     # {output_index: (array, atol, "where the numbers come from")}
     expected: Dict[int, tuple] = field(default_factory=dict)
+    # Optional semantic checks on the float32 outputs: [(label, fn(outs) -> (ok, detail))].
+    checks: List[tuple] = field(default_factory=list)
 
 
 @dataclass
@@ -62,9 +71,15 @@ class Case:
     name: str
     description: str
     build: Callable[[object, np.random.Generator], Built]
-    fmt: str = "keras3"                # key into SAVERS
+    fmt: str = "keras3"                # key into FORMATS
     float64: bool = True               # also write /reference_float64
     tolerances: Optional[dict] = None  # {"atol": float, "rtol": float, "reason": str}
+    group: str = "v1"                  # key into GROUPS
+    seed_name: Optional[str] = None    # derive the seed from this name instead (shared seeds)
+
+
+# Case groups and the directory each is written to by default.
+GROUPS = {"v1": "fixtures", "next": "fixtures"}
 
 
 CASES: Dict[str, Case] = {}
@@ -117,16 +132,49 @@ def keras_module(fmt):
     return _MODULES[kind]
 
 
+# A saver writes the model into tmpdir and returns (path, config_text): the file whose bytes
+# are stored in /model/file, and the text stored in /model/config (None: no /model/config).
+# A loader rebuilds the model from (path, config_text), the way a user would.
+
 def _save_keras3(K, model, tmpdir):
     path = os.path.join(tmpdir, "model.keras")
     model.save(path)
-    return path
+    return path, None
 
 
 def _save_keras2_h5(K, model, tmpdir):
     path = os.path.join(tmpdir, "model.h5")
     model.save(path, save_format="h5")
-    return path
+    return path, None
+
+
+def _save_keras3_legacy_h5(K, model, tmpdir):
+    path = os.path.join(tmpdir, "model.h5")
+    model.save(path)               # Keras 3 picks the legacy HDF5 writer from the suffix
+    return path, None
+
+
+def _weights_saver(filename):
+    """save_weights(filename) plus model.to_json() as the config text. Keras 3: to_json() is
+    json.dumps(serialize_keras_object(model)), the same text model.save() writes as
+    config.json. tf_keras: the Keras 2 model JSON. tf_keras picks the writer from the name: a
+    name ending in ".weights.h5" gets its Keras-3-style ("keras_v3") layout, any other ".h5"
+    name the legacy Keras 2 layout."""
+    def save(K, model, tmpdir):
+        path = os.path.join(tmpdir, filename)
+        model.save_weights(path)
+        return path, model.to_json()
+    return save
+
+
+def _load_model_file(K, path, config):
+    return K.models.load_model(path, compile=False)
+
+
+def _load_json_and_weights(K, path, config):
+    model = K.models.model_from_json(config)
+    model.load_weights(path)
+    return model
 
 
 def _set_floatx(K, name):
@@ -142,10 +190,29 @@ def _floatx(K):
     return K.backend.floatx()
 
 
-# "save" writes the model into tmpdir and returns the path; the file's bytes are stored as-is.
 FORMATS = {
-    "keras3": {"module": "keras", "save": _save_keras3, "filename": "model.keras"},
-    "keras2-h5": {"module": "tf_keras", "save": _save_keras2_h5, "filename": "model.h5"},
+    # Keras 3 model.save("model.keras"): zip of config.json, metadata.json, model.weights.h5.
+    "keras3": {"module": "keras", "save": _save_keras3, "load": _load_model_file,
+               "filename": "model.keras"},
+    # Keras 3 model.save_weights("model.weights.h5") (the same HDF5 layout as the archive's
+    # model.weights.h5) plus model.to_json() in /model/config.
+    "keras3-weights": {"module": "keras", "save": _weights_saver("model.weights.h5"),
+                       "load": _load_json_and_weights, "filename": "model.weights.h5"},
+    # Keras 3 model.save("model.h5"): the legacy full-model HDF5 writer.
+    "keras3-legacy-h5": {"module": "keras", "save": _save_keras3_legacy_h5,
+                         "load": _load_model_file, "filename": "model.h5"},
+    # tf_keras 2.x model.save("model.h5", save_format="h5"): Keras 2 full-model HDF5.
+    "keras2-h5": {"module": "tf_keras", "save": _save_keras2_h5, "load": _load_model_file,
+                  "filename": "model.h5"},
+    # tf_keras 2.x model.save_weights("model_weights.h5"): the legacy Keras 2 weights-only
+    # HDF5 layout, plus model.to_json() in /model/config.
+    "keras2-weights": {"module": "tf_keras", "save": _weights_saver("model_weights.h5"),
+                       "load": _load_json_and_weights, "filename": "model_weights.h5"},
+    # tf_keras 2.x model.save_weights("model.weights.h5"): because of the ".weights.h5"
+    # suffix tf_keras writes its Keras-3-style layout (layers/<key>/cell/vars/0, no @name
+    # attributes), plus the Keras 2 model.to_json() in /model/config.
+    "keras2-weights-v3": {"module": "tf_keras", "save": _weights_saver("model.weights.h5"),
+                          "load": _load_json_and_weights, "filename": "model.weights.h5"},
 }
 
 
@@ -195,7 +262,8 @@ def run_float64(K, model, inputs):
                if str(getattr(w.dtype, "name", w.dtype)) != "float64"]
         if bad:
             return None, f"float64 clone still has non-float64 weights: {bad}"
-        outs = run_model(K, m64, [x.astype(np.float64) for x in inputs])
+        outs = run_model(K, m64, [x.astype(np.float64) if x.dtype.kind == "f" else x
+                                  for x in inputs])
     except Exception as e:  # report and skip the group for this case
         return None, f"float64 rebuild failed: {type(e).__name__}: {e}"
     finally:
@@ -204,8 +272,10 @@ def run_float64(K, model, inputs):
         if o.dtype != np.float64:
             return None, f"float64 clone output {i} has dtype {o.dtype}"
     # Proof that it really computed in float64: most values are not float32-representable.
+    # Exact zeros (masked steps, relu) are representable in any precision: leave them out.
     flat = np.concatenate([o.ravel() for o in outs])
-    frac = np.mean(flat != flat.astype(np.float32).astype(np.float64))
+    flat = flat[flat != 0]
+    frac = np.mean(flat != flat.astype(np.float32).astype(np.float64)) if flat.size else 0.0
     if frac < 0.5:
         return None, (f"float64 clone outputs look like float32 values "
                       f"(only {frac:.0%} not float32-representable)")
@@ -221,9 +291,14 @@ def _str_attr(obj, key, value):
     obj.attrs.create(key, data=value, dtype=h5py.string_dtype("utf-8"))
 
 
-def _sha256_of(path):
-    with open(path, "rb") as f:
-        return hashlib.sha256(f.read()).hexdigest()
+def _generator_sha256():
+    """sha256 of this file followed by tools/fixture_cases_next.py (the whole generator)."""
+    h = hashlib.sha256()
+    here = os.path.dirname(os.path.abspath(__file__))
+    for name in (os.path.basename(__file__), "fixture_cases_next.py"):
+        with open(os.path.join(here, name), "rb") as f:
+            h.update(f.read())
+    return h.hexdigest()
 
 
 def case_seed(base_seed, name):
@@ -237,7 +312,7 @@ def make_fixture(case, out_dir, base_seed, command, generator_sha256):
 
     K = keras_module(case.fmt)
     fmtinfo = FORMATS[case.fmt]
-    seed = case_seed(base_seed, case.name)
+    seed = case_seed(base_seed, case.seed_name or case.name)
 
     K.backend.clear_session()
     K.utils.set_random_seed(seed)
@@ -269,12 +344,18 @@ def make_fixture(case, out_dir, base_seed, command, generator_sha256):
             print(f"      expected: {np.array2string(want, precision=7)}")
             problems.append(f"{case.name}: {built.output_names[idx]} does not match {source}")
 
+    for label, fn in built.checks:
+        ok, detail = fn(outs)
+        print(f"    check {label}: {detail} {'OK' if ok else '*** FAILED ***'}")
+        if not ok:
+            problems.append(f"{case.name}: check failed: {label}: {detail}")
+
     with tempfile.TemporaryDirectory(prefix="rnncheck-fixture-") as tmpdir:
-        path = fmtinfo["save"](K, model, tmpdir)
+        path, config_text = fmtinfo["save"](K, model, tmpdir)
         with open(path, "rb") as f:
             model_bytes = f.read()
         # The stored file must reproduce the outputs bit for bit.
-        reloaded = K.models.load_model(path, compile=False)
+        reloaded = fmtinfo["load"](K, path, config_text)
         re_outs = run_model(K, reloaded, inputs)
         for i, (a, b) in enumerate(zip(outs, re_outs)):
             if not np.array_equal(a, b):
@@ -305,6 +386,9 @@ def make_fixture(case, out_dir, base_seed, command, generator_sha256):
         _str_attr(g, "format", case.fmt)
         _str_attr(g, "filename", fmtinfo["filename"])
         g.create_dataset("file", data=np.frombuffer(model_bytes, dtype=np.uint8))
+        if config_text is not None:
+            g.create_dataset("config", data=config_text,
+                             dtype=h5py.string_dtype("utf-8"))
         if ref64 is not None:
             r = f.create_group("reference_float64")
             for i, (o, nm) in enumerate(zip(ref64, built.output_names)):
@@ -317,7 +401,8 @@ def make_fixture(case, out_dir, base_seed, command, generator_sha256):
             _str_attr(t, "reason", case.tolerances["reason"])
         p = f.create_group("provenance")
         import keras as keras3
-        _str_attr(p, "keras_version", K.__version__ if case.fmt != "keras3" else keras3.__version__)
+        _str_attr(p, "keras_version", K.__version__ if FORMATS[case.fmt]["module"] != "keras"
+                  else keras3.__version__)
         _str_attr(p, "tensorflow_version", tf.__version__)
         _str_attr(p, "backend", "tensorflow")
         _str_attr(p, "python_version", platform.python_version())
@@ -598,13 +683,16 @@ def register_cases():
 
 register_cases()
 
+import fixture_cases_next  # noqa: E402  (tools/ is on sys.path when this file is run)
+fixture_cases_next.register(sys.modules[__name__])
+
 
 # --------------------------------------------------------------------------------------------
 # Main
 # --------------------------------------------------------------------------------------------
 
-def select(patterns: Optional[str]) -> List[str]:
-    names = list(CASES)
+def select(patterns: Optional[str], group: str = "all") -> List[str]:
+    names = [n for n, c in CASES.items() if group == "all" or c.group == group]
     if not patterns:
         return names
     pats = [p.strip() for p in patterns.split(",") if p.strip()]
@@ -613,31 +701,42 @@ def select(patterns: Optional[str]) -> List[str]:
 
 def main(argv: Sequence[str] = None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--out", default="fixtures", help="output directory (default: fixtures)")
-    ap.add_argument("--only", help="comma-separated fnmatch globs over case names")
+    ap.add_argument("--group", choices=sorted(GROUPS) + ["all"], default="v1",
+                    help="case group: v1 (default; the fixtures/ cases), next (the "
+                         "fixtures-next/ cases) or all")
+    ap.add_argument("--out", help="output directory (default: the group's own, "
+                                  + ", ".join(f"{g} -> {d}" for g, d in GROUPS.items()) + ")")
+    ap.add_argument("--only", help="comma-separated fnmatch globs over case names, "
+                                   "within the group")
     ap.add_argument("--list", action="store_true", help="list the selected cases and exit")
     ap.add_argument("--seed", type=int, default=DEFAULT_BASE_SEED,
                     help=f"base seed (default {DEFAULT_BASE_SEED})")
     args = ap.parse_args(argv)
 
-    names = select(args.only)
+    names = select(args.only, args.group)
     if args.list:
         for n in names:
             c = CASES[n]
-            print(f"{n:26s} [{c.fmt}] {c.description}")
+            print(f"{n:30s} [{c.group}, {c.fmt}] {c.description}")
         return 0
     if not names:
-        print(f"no case matches {args.only!r}", file=sys.stderr)
+        print(f"no case in group {args.group!r} matches {args.only!r}", file=sys.stderr)
         return 2
 
-    os.makedirs(args.out, exist_ok=True)
+    def out_dir(case):
+        return args.out if args.out else GROUPS[case.group]
+
+    for d in sorted({out_dir(CASES[n]) for n in names}):
+        os.makedirs(d, exist_ok=True)
     command = shlex.join(["python"] + list(sys.argv))
-    generator_sha256 = _sha256_of(os.path.abspath(__file__))
+    generator_sha256 = _generator_sha256()
     problems = []
     for n in names:
-        print(f"{n}  (seed {case_seed(args.seed, n)})", flush=True)
-        problems += make_fixture(CASES[n], args.out, args.seed, command, generator_sha256)
-    print(f"wrote {len(names)} fixture(s) to {args.out}")
+        print(f"{n}  (seed {case_seed(args.seed, CASES[n].seed_name or n)})", flush=True)
+        problems += make_fixture(CASES[n], out_dir(CASES[n]), args.seed, command,
+                                 generator_sha256)
+    print(f"wrote {len(names)} fixture(s) to "
+          + ", ".join(sorted({out_dir(CASES[n]) for n in names})))
     if problems:
         print("\n*** PROBLEMS ***", file=sys.stderr)
         for p in problems:

@@ -12,6 +12,8 @@ public struct Fixture: Sendable {
     /// The bytes of the model file Keras wrote, and the name it was saved under.
     public var modelBytes: [UInt8]
     public var modelFilename: String
+    /// The model config, for formats that keep it apart from the weights (`/model/config`).
+    public var modelConfig: String?
     public var reference: ReferenceData
     /// Keras's float64 run of the same model, when the fixture has one.
     public var referenceFloat64: [Tensor<Double>]?
@@ -44,6 +46,10 @@ public struct Fixture: Sendable {
         }
         let bytes = try modelDataset.read(as: UInt8.self)
         let filename = try modelGroup.hasAttribute("filename") ? (try modelGroup.attribute("filename").stringValue ?? "model.keras") : "model.keras"
+        var config: String?
+        if try modelGroup.kind(of: "config") == .dataset {
+            config = try modelGroup.dataset("config").readStrings().first
+        }
         let reference = try ReferenceData.read(from: root, file: path)
         var float64: [Tensor<Double>]?
         if try root.kind(of: "reference_float64") == .group {
@@ -70,11 +76,16 @@ public struct Fixture: Sendable {
             }
         }
         return Fixture(path: path, name: name, description: description, modelBytes: bytes, modelFilename: filename,
-                       reference: reference, referenceFloat64: float64, toleranceOverride: override, provenance: provenance)
+                       modelConfig: config, reference: reference, referenceFloat64: float64, toleranceOverride: override, provenance: provenance)
     }
 
     /// Loads the embedded model exactly as `rnncheck compare` loads a file from disk.
     public func loadModel() throws -> LoadedModel {
-        try KerasModelLoader.load(bytes: modelBytes, name: "\(path)!/model/file (\(modelFilename))")
+        let name = "\(path)!/model/file (\(modelFilename))"
+        if let modelConfig {
+            return try KerasModelLoader.load(bytes: modelBytes, name: name,
+                                             config: (Data(modelConfig.utf8), "\(path)!/model/config"))
+        }
+        return try KerasModelLoader.load(bytes: modelBytes, name: name)
     }
 }

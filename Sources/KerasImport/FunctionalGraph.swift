@@ -204,6 +204,13 @@ extension GraphBuilder {
                 throw ImportError.unsupported(file: file, layer: name, what: "NotEqual without one constant")
             }
             return (.notEqual(try constants[0].double()), inputShapes)
+        case "Cast":
+            let dtype = try config.optional("dtype")?.string() ?? ""
+            switch dtype {
+            case "bool": return (.notEqual(0), inputShapes)
+            case "float32", "float64": return (.identity, inputShapes)
+            default: throw ImportError.unsupported(file: file, layer: name, what: "Cast to '\(dtype)'")
+            }
         case "Any":
             let axis = try config.optional("axis")?.int() ?? -1
             let keepdims = try config.bool("keepdims", default: false)
