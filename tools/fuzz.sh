@@ -4,7 +4,8 @@
 # Builds Fuzz/ (a separate package, so sanitizer flags never touch the product), seeds a corpus
 # from the shipped fixtures (first byte picks the loader: 0 model file, 1 reference/fixture HDF5,
 # 2 config.json), runs for SECONDS and keeps the corpus in Fuzz/corpus and crashes in
-# Fuzz/crashes. A crash found becomes a regression test (Tests/ConformanceTests/FuzzRegressionTests).
+# Fuzz/crashes; it goes on after a crash (-fork=1 -ignore_crashes=1) so one libhdf5 bug does
+# not hide the rest. A crash found becomes a regression test (Tests/ConformanceTests/FuzzRegressionTests).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-1800}
@@ -30,4 +31,4 @@ for path in sorted(glob.glob("fixtures/*.h5"))[:12]:
         open(f"{out}/{name}.config", "wb").write(b"\x02" + z.read("config.json"))
 PY
 ./.build-fuzz/debug/FuzzLoaders Fuzz/corpus Fuzz/seeds -max_total_time="$seconds" -timeout=20 -rss_limit_mb=3072 \
-    -artifact_prefix=Fuzz/crashes/ -print_final_stats=1
+    -artifact_prefix=Fuzz/crashes/ -print_final_stats=1 -fork=1 -ignore_crashes=1 -ignore_ooms=1 -ignore_timeouts=1

@@ -46,7 +46,8 @@ public enum Runner {
     public static func verify(
         paths: [String], tolerance: Tolerance?, options: DiffOptions = .init(), selection: SuiteSelection = .init(),
         expectedFailures: ExpectedFailures? = nil, jobs: Int? = nil,
-        progress: (@Sendable (Int, Int, String) -> Void)? = nil
+        progress: (@Sendable (Int, Int, String) -> Void)? = nil,
+        isolation: IsolatedCaseRunner? = nil
     ) -> Report {
         let files: [String]
         do {
@@ -56,6 +57,19 @@ public enum Runner {
         }
         let results = ResultSlots(count: files.count)
         let workers = max(1, min(jobs ?? ProcessInfo.processInfo.activeProcessorCount, files.count))
+        if let isolation {
+            // Each worker thread drives one child process through an interleaved share of the list.
+            DispatchQueue.concurrentPerform(iterations: workers) { w in
+                let mine = Array(stride(from: w, to: files.count, by: workers))
+                isolation.runFixtures(mine.map { files[$0] }) { k, outcome in
+                    var result = outcome
+                    if let expectedFailures { result = expectedFailures.apply(to: result) }
+                    results.set(mine[k], result)
+                    progress?(results.done, files.count, result.name)
+                }
+            }
+            return Report(cases: results.all)
+        }
         let next = ResultSlots.Counter()
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
             while let i = next.take(below: files.count) {

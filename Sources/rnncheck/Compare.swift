@@ -1,5 +1,6 @@
 import ArgumentParser
 import Conformance
+import Foundation
 
 extension RNNCheck {
     struct Compare: ParsableCommand {
@@ -23,6 +24,12 @@ extension RNNCheck {
         @OptionGroup var report: ReportOptions
 
         func run() throws {
+            if let isolation = report.isolation {
+                var args = ["--model", model, "--reference", reference]
+                if let config { args += ["--config", config] }
+                let name = URL(fileURLWithPath: model).lastPathComponent
+                try report.emit(Report(cases: [isolation.run(name: name, file: reference, arguments: args)]))
+            }
             try report.emit(Runner.compare(modelPath: model, configPath: config, referencePath: reference,
                                            tolerance: report.tolerance, options: report.diffOptions))
         }

@@ -44,7 +44,26 @@ struct ReportOptions: ParsableArguments {
     @Flag(inversion: .prefixedNo, help: "Also run in float64 and report the error budget (Keras's and rnncheck's float32 error against float64).")
     var errorBudget = true
 
+    @Flag(inversion: .prefixedNo, help: "Read each file in a child process, so that a file that crashes or hangs the HDF5 library fails its own case only.")
+    var isolate = true
+
+    @Option(help: "With isolation, stop a case that makes no progress for this many seconds (default 600).")
+    var caseTimeout: Double = 600
+
     var diffOptions: DiffOptions { DiffOptions(detail: false, errorBudget: errorBudget) }
+
+    /// The case worker, when cases run isolated.
+    var isolation: IsolatedCaseRunner? {
+        guard isolate else { return nil }
+        var args: [String] = []
+        if let atol { args += ["--atol", "\(atol)"] }
+        if let rtol { args += ["--rtol", "\(rtol)"] }
+        if let maxUlp { args += ["--max-ulp", "\(maxUlp)"] }
+        if nanEqual { args.append("--nan-equal") }
+        if !errorBudget { args.append("--no-error-budget") }
+        if let maxReadBytes { args += ["--max-read-bytes", "\(maxReadBytes)"] }
+        return IsolatedCaseRunner(executable: IsolatedCaseRunner.currentExecutable, commonArguments: args, timeout: caseTimeout)
+    }
 
     /// The tolerance the user asked for, or nil to use the defaults (and fixture overrides).
     var tolerance: Tolerance? {

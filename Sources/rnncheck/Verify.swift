@@ -54,7 +54,7 @@ extension RNNCheck {
             }
             let result = Runner.verify(
                 paths: paths, tolerance: report.tolerance, options: report.diffOptions, selection: selection,
-                expectedFailures: expected, jobs: jobs, progress: callback)
+                expectedFailures: expected, jobs: jobs, progress: callback, isolation: report.isolation)
             progress?.finish()
             if result.cases.isEmpty {
                 FileHandle.standardError.write(Data("rnncheck: no fixture matches the --filter/--shard selection.\n".utf8))

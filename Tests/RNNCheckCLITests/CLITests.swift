@@ -178,3 +178,55 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(r.stdout.contains("verify"), r.stdout)
     }
 }
+
+/// Each case runs in a child process: a file that crashes or hangs the reader fails alone.
+final class IsolationTests: XCTestCase {
+    func rnncheck(_ arguments: [String], environment: [String: String]) throws -> CLITests.Result {
+        let process = Process()
+        process.executableURL = CLITests.binary
+        process.arguments = arguments
+        process.currentDirectoryURL = TestPaths.repositoryRoot
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return .init(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self),
+                     stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    let three = ["seed_bidi_last", "seed_bidi_seq", "seed_lstm_const"].map { TestPaths.fixture($0).path }
+
+    func testACrashingFileFailsAloneAndTheRestStillRun() throws {
+        let r = try rnncheck(["verify"] + three + ["--jobs", "1"], environment: ["RNNCHECK_TEST_WORKER_CRASH_ON": "seed_bidi_seq.h5"])
+        XCTAssertEqual(r.status, 2, r.stdout)
+        XCTAssertTrue(r.stdout.contains("PASS  seed_bidi_last"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("ERROR seed_bidi_seq"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("crashed the reader (signal 11)"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("PASS  seed_lstm_const"), r.stdout)
+    }
+
+    func testAHangingFileIsStopped() throws {
+        let r = try rnncheck(["verify"] + three + ["--jobs", "1", "--case-timeout", "2"],
+                             environment: ["RNNCHECK_TEST_WORKER_HANG_ON": "seed_lstm_const.h5"])
+        XCTAssertEqual(r.status, 2, r.stdout)
+        XCTAssertTrue(r.stdout.contains("did not finish within 2 s"), r.stdout)
+        XCTAssertTrue(r.stdout.contains("PASS  seed_bidi_seq"), r.stdout)
+    }
+
+    func testCompareIsIsolatedToo() throws {
+        let dir = try TemporaryDirectory()
+        let raw = try RawFixture(path: TestPaths.fixture("seed_lstm_const").path)
+        try raw.writeModel(to: dir.path("model.keras"))
+        try raw.write(to: dir.path("ref.h5"), asFixture: false)
+        let r = try rnncheck(["compare", dir.path("model.keras"), dir.path("ref.h5")],
+                             environment: ["RNNCHECK_TEST_WORKER_CRASH_ON": "model.keras"])
+        XCTAssertEqual(r.status, 2, r.stdout + r.stderr)
+        XCTAssertTrue(r.stderr.contains("crashed the reader"), r.stderr)
+        let plain = try rnncheck(["compare", dir.path("model.keras"), dir.path("ref.h5")], environment: [:])
+        XCTAssertEqual(plain.status, 0, plain.stdout + plain.stderr)
+    }
+}

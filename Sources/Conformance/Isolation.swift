@@ -1,0 +1,220 @@
+import Foundation
+
+/// Runs each case in a child process, so that a file which crashes or hangs a C library
+/// (libhdf5 1.10 has memory-safety bugs on malformed files, found by our fuzzer) ends that
+/// case with an error instead of ending rnncheck.
+///
+/// The child is the same `rnncheck` binary with the hidden `_case` subcommand; it prints the
+/// case's `CaseResult` as JSON.
+public struct IsolatedCaseRunner: Sendable {
+    /// The `rnncheck` executable.
+    public var executable: URL
+    /// Arguments every child gets after `_case` (tolerance, diff options, read limit).
+    public var commonArguments: [String]
+    /// How long one case may take before it is stopped.
+    public var timeout: TimeInterval
+
+    public init(executable: URL, commonArguments: [String], timeout: TimeInterval = 600) {
+        self.executable = executable
+        self.commonArguments = commonArguments
+        self.timeout = timeout
+    }
+
+    /// The running binary, as the kernel knows it.
+    public static var currentExecutable: URL {
+        #if os(Linux)
+        if let path = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
+            return URL(fileURLWithPath: path)
+        }
+        #endif
+        return Bundle.main.executableURL ?? URL(fileURLWithPath: CommandLine.arguments[0])
+    }
+
+    /// Runs one case: `arguments` name it (`--fixture PATH`, or `--model/--reference/--config`).
+    public func run(name: String, file: String?, arguments: [String]) -> CaseResult {
+        let output = FileManager.default.temporaryDirectory
+            .appendingPathComponent("rnncheck-case-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString).json")
+        defer { try? FileManager.default.removeItem(at: output) }
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = ["_case"] + commonArguments + arguments + ["--result", output.path]
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        let errorPipe = Pipe()
+        process.standardError = errorPipe
+        let finished = DispatchSemaphore(value: 0)
+        process.terminationHandler = { _ in finished.signal() }
+        do {
+            try process.run()
+        } catch {
+            return .failed(name: name, file: file, error: IsolationError.cannotStart(executable.path, "\(error)"))
+        }
+        // Drain stderr as it comes so that a chatty child never blocks on a full pipe.
+        let errors = StderrCollector(errorPipe.fileHandleForReading)
+        if finished.wait(timeout: .now() + timeout) == .timedOut {
+            process.terminate()
+            if finished.wait(timeout: .now() + 5) == .timedOut { kill(process.processIdentifier, SIGKILL); finished.wait() }
+            return .failed(name: name, file: file, error: IsolationError.timedOut(file ?? name, timeout))
+        }
+        let stderrText = errors.finish()
+        if process.terminationReason == .uncaughtSignal {
+            return .failed(name: name, file: file, error: IsolationError.crashed(file ?? name, process.terminationStatus, stderrText))
+        }
+        guard let data = FileManager.default.contents(atPath: output.path), !data.isEmpty else {
+            return .failed(name: name, file: file, error: IsolationError.noResult(file ?? name, process.terminationStatus, stderrText))
+        }
+        do {
+            return try JSONDecoder.nonFinite.decode(CaseResult.self, from: data)
+        } catch {
+            return .failed(name: name, file: file, error: IsolationError.noResult(file ?? name, process.terminationStatus, "\(error)"))
+        }
+    }
+}
+
+extension IsolatedCaseRunner {
+    /// Runs many fixtures in as few child processes as possible: one child works through the
+    /// list, writing one JSON line per case; if it dies or stalls on a case, that case gets an
+    /// error and a new child carries on with the rest. `done` is called after each case.
+    public func runFixtures(_ files: [String], done: (Int, CaseResult) -> Void) {
+        var next = 0
+        while next < files.count {
+            let remaining = Array(files[next...])
+            let base = FileManager.default.temporaryDirectory
+                .appendingPathComponent("rnncheck-batch-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString)")
+            let listFile = base.appendingPathExtension("list"), resultFile = base.appendingPathExtension("jsonl")
+            defer {
+                try? FileManager.default.removeItem(at: listFile)
+                try? FileManager.default.removeItem(at: resultFile)
+            }
+            func stem(_ path: String) -> String { URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent }
+            do {
+                try remaining.joined(separator: "\n").write(to: listFile, atomically: true, encoding: .utf8)
+                FileManager.default.createFile(atPath: resultFile.path, contents: nil)
+            } catch {
+                for (k, f) in remaining.enumerated() { done(next + k, .failed(name: stem(f), file: f, error: error)) }
+                return
+            }
+            let process = Process()
+            process.executableURL = executable
+            process.arguments = ["_case"] + commonArguments + ["--fixture-list", listFile.path, "--result", resultFile.path]
+            process.standardInput = FileHandle.nullDevice
+            process.standardOutput = FileHandle.nullDevice
+            let errorPipe = Pipe()
+            process.standardError = errorPipe
+            let finished = DispatchSemaphore(value: 0)
+            process.terminationHandler = { _ in finished.signal() }
+            do {
+                try process.run()
+            } catch {
+                for (k, f) in remaining.enumerated() {
+                    done(next + k, .failed(name: stem(f), file: f, error: IsolationError.cannotStart(executable.path, "\(error)")))
+                }
+                return
+            }
+            let errors = StderrCollector(errorPipe.fileHandleForReading)
+            var reported = 0
+            var lastProgress = Date()
+            var stalled = false
+            func collect() {
+                guard let data = FileManager.default.contents(atPath: resultFile.path) else { return }
+                let lines = data.split(separator: UInt8(ascii: "\n"))
+                while reported < lines.count {
+                    let index = next + reported
+                    if let result = try? JSONDecoder.nonFinite.decode(CaseResult.self, from: Data(lines[reported])) {
+                        done(index, result)
+                    } else {
+                        done(index, .failed(name: stem(files[index]), file: files[index],
+                                            error: IsolationError.noResult(files[index], 0, "unreadable result line")))
+                    }
+                    reported += 1
+                    lastProgress = Date()
+                }
+            }
+            while finished.wait(timeout: .now() + 0.2) == .timedOut {
+                collect()
+                if Date().timeIntervalSince(lastProgress) > timeout {
+                    stalled = true
+                    process.terminate()
+                    if finished.wait(timeout: .now() + 5) == .timedOut { kill(process.processIdentifier, SIGKILL); finished.wait() }
+                    break
+                }
+            }
+            collect()
+            let stderrText = errors.finish()
+            next += reported
+            guard next < files.count else { break }
+            // The child stopped before finishing the list: the case it was on is the culprit.
+            let culprit = files[next]
+            let error: IsolationError
+            if stalled {
+                error = .timedOut(culprit, timeout)
+            } else if process.terminationReason == .uncaughtSignal {
+                error = .crashed(culprit, process.terminationStatus, stderrText)
+            } else {
+                error = .noResult(culprit, process.terminationStatus, stderrText)
+            }
+            done(next, .failed(name: stem(culprit), file: culprit, error: error))
+            next += 1
+        }
+    }
+}
+
+/// Why an isolated case produced no result.
+public enum IsolationError: Error, LocalizedError {
+    case cannotStart(String, String)
+    case timedOut(String, TimeInterval)
+    case crashed(String, Int32, String)
+    case noResult(String, Int32, String)
+
+    public var errorDescription: String? {
+        switch self {
+        case .cannotStart(let exe, let why):
+            return "cannot start the case worker \(exe) (\(why))."
+        case .timedOut(let file, let seconds):
+            return "\(file): reading and running it did not finish within \(Int(seconds)) s; it was stopped."
+        case .crashed(let file, let signal, let stderr):
+            let detail = stderr.split(separator: "\n").first(where: { $0.contains("Fatal error") }).map { " (\($0))" } ?? ""
+            return "\(file): reading it crashed the reader (signal \(signal))\(detail); the file is malformed, nothing was compared."
+        case .noResult(let file, let status, let detail):
+            return "\(file): the case worker exited with status \(status) and no result: \(detail.trimmingCharacters(in: .whitespacesAndNewlines))"
+        }
+    }
+}
+
+/// Collects a pipe's bytes on a background thread.
+final class StderrCollector: @unchecked Sendable {
+    private var data = Data()
+    private let done = DispatchSemaphore(value: 0)
+
+    init(_ handle: FileHandle) {
+        Thread.detachNewThread { [self] in
+            data = handle.readDataToEndOfFile()
+            done.signal()
+        }
+    }
+
+    func finish() -> String {
+        done.wait()
+        return String(decoding: data.prefix(4096), as: UTF8.self)
+    }
+}
+
+extension JSONDecoder {
+    /// Decodes the report's "NaN" / "Infinity" strings back into numbers.
+    static var nonFinite: JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(
+            positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+        return decoder
+    }
+}
+
+extension CaseResult {
+    /// The case as JSON for `IsolatedCaseRunner` (non-finite numbers as strings).
+    public func json() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(
+            positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+        return try encoder.encode(self)
+    }
+}

@@ -1,0 +1,77 @@
+import ArgumentParser
+import Conformance
+import Foundation
+import HDF5
+
+extension RNNCheck {
+    /// The worker behind `verify` and `compare`: runs one case and writes its result as JSON.
+    /// Run in a child process, so that a file that crashes or hangs libhdf5 costs one case only.
+    struct Case: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "_case", abstract: "Run one case (internal: the worker of verify and compare).",
+            shouldDisplay: false)
+
+        @Option var fixture: String?
+        @Option var fixtureList: String?
+        @Option var model: String?
+        @Option var reference: String?
+        @Option var config: String?
+        @Option var atol: Double?
+        @Option var rtol: Double?
+        @Option var maxUlp: Int64?
+        @Flag var nanEqual = false
+        @Flag var noErrorBudget = false
+        @Flag var detail = false
+        @Option var maxReadBytes: Int?
+        @Option var result: String
+
+        func run() throws {
+            if let maxReadBytes { HDF5Library.maxReadBytes = maxReadBytes }
+            var tolerance: Tolerance?
+            if atol != nil || rtol != nil || maxUlp != nil || nanEqual {
+                tolerance = Tolerance(atol: atol ?? Tolerance.default.atol, rtol: rtol ?? Tolerance.default.rtol,
+                                      maxUlp: maxUlp, nanEqual: nanEqual)
+            }
+            let options = DiffOptions(detail: detail, errorBudget: !noErrorBudget)
+            if let fixtureList {
+                // One JSON line per fixture, flushed as each finishes, so that the parent knows
+                // which case was running if this process dies.
+                guard let text = FileManager.default.contents(atPath: fixtureList).map({ String(decoding: $0, as: UTF8.self) }),
+                      let handle = FileHandle(forWritingAtPath: result) else { throw ExitCode(2) }
+                for path in text.split(separator: "\n").map(String.init) where !path.isEmpty {
+                    Self.testHooks(path)
+                    let outcome = Runner.verify(fixtureAt: path, tolerance: tolerance, options: options)
+                    handle.write(try outcome.json() + Data("\n".utf8))
+                }
+                try handle.close()
+                return
+            }
+            let outcome: CaseResult
+            Self.testHooks(fixture ?? model ?? "")
+            if let fixture {
+                outcome = Runner.verify(fixtureAt: fixture, tolerance: tolerance, options: options)
+            } else if let model, let reference {
+                let report = Runner.compare(modelPath: model, configPath: config, referencePath: reference,
+                                            tolerance: tolerance, options: options)
+                guard let only = report.cases.first else { throw ExitCode(2) }
+                outcome = only
+            } else {
+                throw ValidationError("_case needs --fixture, or --model and --reference.")
+            }
+            try outcome.json().write(to: URL(fileURLWithPath: result))
+        }
+
+        /// For the isolation tests only: crash or hang on a chosen file, as a file that breaks
+        /// libhdf5 would.
+        static func testHooks(_ path: String) {
+            let env = ProcessInfo.processInfo.environment
+            if let name = env["RNNCHECK_TEST_WORKER_CRASH_ON"], !name.isEmpty, path.hasSuffix(name) {
+                // A real invalid memory access, as a libhdf5 bug would make.
+                UnsafeMutablePointer<Int>(bitPattern: 16)?.pointee = 0
+            }
+            if let name = env["RNNCHECK_TEST_WORKER_HANG_ON"], !name.isEmpty, path.hasSuffix(name) {
+                while true { sleep(60) }
+            }
+        }
+    }
+}
