@@ -230,3 +230,40 @@ final class IsolationTests: XCTestCase {
         XCTAssertEqual(plain.status, 0, plain.stdout + plain.stderr)
     }
 }
+
+/// Files that the fuzzer found crashing libhdf5 1.10.8 itself (under AddressSanitizer): through
+/// the CLI, each is an unusable input (exit 2), never a crash of rnncheck and never a pass.
+final class LibHDF5CrashTests: XCTestCase {
+    func testEachIsRefused() throws {
+        let folder = TestPaths.repositoryRoot.appendingPathComponent("Tests/ConformanceTests/Hostile/libhdf5-crashes")
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
+        XCTAssertFalse(files.isEmpty)
+        let dir = try TemporaryDirectory()
+        var paths: [String] = []
+        for name in files {
+            // The first byte picked the fuzz target's loader (1: a fixture / reference HDF5 file).
+            let bytes = try Data(contentsOf: folder.appendingPathComponent(name))
+            let path = dir.path(name + ".h5")
+            try bytes.dropFirst().write(to: URL(fileURLWithPath: path))
+            paths.append(path)
+        }
+        let process = Process()
+        process.executableURL = CLITests.binary
+        process.arguments = ["verify", "--format", "json"] + paths
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationReason, .exit)
+        XCTAssertEqual(process.terminationStatus, 2)
+        let object = try JSONSerialization.jsonObject(with: data) as? [String: Any]
+        let cases = try XCTUnwrap(object?["cases"] as? [[String: Any]])
+        XCTAssertEqual(cases.count, files.count)
+        for c in cases {
+            XCTAssertEqual(c["passed"] as? Bool, false)
+            XCTAssertNotNil(c["error"] as? String, "\(c)")
+        }
+    }
+}
