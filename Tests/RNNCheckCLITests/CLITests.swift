@@ -267,3 +267,26 @@ final class LibHDF5CrashTests: XCTestCase {
         }
     }
 }
+
+final class InspectTests: XCTestCase {
+    func testInspectShowsGraphWeightsAndSemantics() throws {
+        let dir = try TemporaryDirectory()
+        let raw = try RawFixture(path: TestPaths.fixture("k2_hard_sigmoid_band").path)
+        try raw.writeModel(to: dir.path("model.h5"))
+        let process = Process()
+        process.executableURL = CLITests.binary
+        process.arguments = ["inspect", dir.path("model.h5")]
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationStatus, 0)
+        XCTAssertTrue(text.contains("Keras 2 / tf.keras full-model .h5"), text)
+        XCTAssertTrue(text.contains("(LSTM)"), text)
+        XCTAssertTrue(text.contains("recurrent_activation=hard_sigmoid (Keras 2: clip(0.2x+0.5, 0, 1))"), text)
+        XCTAssertTrue(text.contains("weight: /model_weights/rnn/"), text)
+        XCTAssertTrue(text.contains("output shapes: (batch, 5, 4), (batch, 4), (batch, 4)") || text.contains("output shapes:"), text)
+        XCTAssertTrue(text.contains("parameters: "), text)
+    }
+}
