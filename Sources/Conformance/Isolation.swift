@@ -89,7 +89,7 @@ extension IsolatedCaseRunner {
             func stem(_ path: String) -> String { URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent }
             do {
                 try remaining.joined(separator: "\n").write(to: listFile, atomically: true, encoding: .utf8)
-                FileManager.default.createFile(atPath: resultFile.path, contents: nil)
+                _ = FileManager.default.createFile(atPath: resultFile.path, contents: nil)
             } catch {
                 for (k, f) in remaining.enumerated() { done(next + k, .failed(name: stem(f), file: f, error: error)) }
                 return

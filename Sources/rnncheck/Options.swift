@@ -3,10 +3,7 @@ import Conformance
 import HDF5
 import Foundation
 
-/// Report formats.
-enum ReportFormat: String, ExpressibleByArgument, CaseIterable {
-    case text, json
-}
+extension ReportFormat: ExpressibleByArgument {}
 
 /// Tolerance and report options shared by `verify` and `compare`.
 struct ReportOptions: ParsableArguments {
@@ -22,16 +19,19 @@ struct ReportOptions: ParsableArguments {
     @Flag(help: "Let NaN match NaN (off: NaN never matches).")
     var nanEqual = false
 
-    @Option(help: "Report format: \(ReportFormat.allCases.map(\.rawValue).joined(separator: ", ")).")
-    var format: ReportFormat = .text
+    @Option(help: "Report format: \(ReportFormat.allCases.map(\.rawValue).joined(separator: ", ")). Repeat it, with one --output each, for several reports from one run.")
+    var format: [ReportFormat] = []
 
-    @Option(name: .shortAndLong, help: "Write the report to this file instead of standard output.")
-    var output: String?
+    @Option(name: .shortAndLong, help: "Write the report to this file instead of standard output (one per --format).")
+    var output: [String] = []
 
     func validate() throws {
         if let atol, !(atol >= 0 && atol.isFinite) { throw ValidationError("--atol must be a finite number ≥ 0, got \(atol).") }
         if let rtol, !(rtol >= 0 && rtol.isFinite) { throw ValidationError("--rtol must be a finite number ≥ 0, got \(rtol).") }
         if let maxUlp, maxUlp < 0 { throw ValidationError("--max-ulp must be ≥ 0, got \(maxUlp).") }
+        if output.count > max(format.count, 1) || (format.count > 1 && output.count != format.count) {
+            throw ValidationError("Give one --output for each --format (\(format.count) format(s), \(output.count) output(s)); with a single --format, --output may be left out to print the report.")
+        }
         if let maxReadBytes {
             guard maxReadBytes > 0 else { throw ValidationError("--max-read-bytes must be positive, got \(maxReadBytes).") }
             HDF5Library.maxReadBytes = maxReadBytes
@@ -50,7 +50,8 @@ struct ReportOptions: ParsableArguments {
     @Option(help: "With isolation, stop a case that makes no progress for this many seconds (default 600).")
     var caseTimeout: Double = 600
 
-    var diffOptions: DiffOptions { DiffOptions(detail: false, errorBudget: errorBudget) }
+    /// The HTML report draws heatmaps and curves, which need the per-element detail.
+    var diffOptions: DiffOptions { DiffOptions(detail: format.contains(.html), errorBudget: errorBudget) }
 
     /// The case worker, when cases run isolated.
     var isolation: IsolatedCaseRunner? {
@@ -61,6 +62,7 @@ struct ReportOptions: ParsableArguments {
         if let maxUlp { args += ["--max-ulp", "\(maxUlp)"] }
         if nanEqual { args.append("--nan-equal") }
         if !errorBudget { args.append("--no-error-budget") }
+        if format.contains(.html) { args.append("--detail") }
         if let maxReadBytes { args += ["--max-read-bytes", "\(maxReadBytes)"] }
         return IsolatedCaseRunner(executable: IsolatedCaseRunner.currentExecutable, commonArguments: args, timeout: caseTimeout)
     }
@@ -72,23 +74,22 @@ struct ReportOptions: ParsableArguments {
                          maxUlp: maxUlp, nanEqual: nanEqual)
     }
 
-    /// Prints or writes the report, tells stderr about unusable inputs, and exits with the report's code.
+    /// Prints or writes the reports, tells stderr about unusable inputs, and exits with the report's code.
     func emit(_ report: Report) throws -> Never {
-        let text: String
-        switch format {
-        case .text: text = report.text()
-        case .json: text = try report.json()
-        }
-        if let output {
-            do {
-                try text.write(toFile: output, atomically: true, encoding: .utf8)
-            } catch {
-                FileHandle.standardError.write(Data("rnncheck: \(output): cannot write the report (\(error.localizedDescription)).\n".utf8))
-                throw ExitCode(2)
-            }
-            if format != .text { print(report.text(), terminator: "") }
+        let formats = format.isEmpty ? [ReportFormat.text] : format
+        if output.isEmpty {
+            print(try report.rendered(formats[0]), terminator: "")
         } else {
-            print(text, terminator: "")
+            for (f, path) in zip(formats, output) {
+                do {
+                    try report.rendered(f).write(toFile: path, atomically: true, encoding: .utf8)
+                } catch {
+                    FileHandle.standardError.write(Data("rnncheck: \(path): cannot write the \(f.rawValue) report (\(error.localizedDescription)).\n".utf8))
+                    throw ExitCode(2)
+                }
+            }
+            // The reports went to files: the terminal or CI log still gets the plain-text summary.
+            print(report.text(), terminator: "")
         }
         for c in report.cases {
             if let error = c.error {
