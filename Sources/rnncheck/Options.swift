@@ -47,8 +47,8 @@ struct ReportOptions: ParsableArguments {
     @Flag(inversion: .prefixedNo, help: "Read each file in a child process, so that a file that crashes or hangs the HDF5 library fails its own case only.")
     var isolate = true
 
-    @Option(help: "With isolation, stop a case that makes no progress for this many seconds (default 600).")
-    var caseTimeout: Double = 600
+    @Option(help: "With isolation, stop a case that makes no progress for this many seconds (default 300).")
+    var caseTimeout: Double = 300
 
     /// The HTML report draws heatmaps and curves, which need the per-element detail.
     var diffOptions: DiffOptions { DiffOptions(detail: format.contains(.html), errorBudget: errorBudget) }
