@@ -30,13 +30,16 @@ extension RNNCheck {
             // libhdf5 sizes some allocations from the file itself; a bound on the worker's
             // address space turns a hostile multi-gigabyte request into a failed allocation
             // (an error for this case) instead of a machine out of memory.
-            let bound = rlim_t(max(HDF5Library.maxReadBytes, 1 << 30)) * 2 + (rlim_t(2) << 30)
-            var limit = rlimit(rlim_cur: bound, rlim_max: bound)
-            #if os(Linux)
-            _ = setrlimit(Int32(RLIMIT_AS.rawValue), &limit)
-            #else
-            _ = setrlimit(RLIMIT_AS, &limit)
-            #endif
+            // (Not under AddressSanitizer, whose shadow memory alone is terabytes of address space.)
+            if dlsym(UnsafeMutableRawPointer(bitPattern: 0), "__asan_init") == nil {
+                let bound = rlim_t(max(HDF5Library.maxReadBytes, 1 << 30)) * 2 + (rlim_t(2) << 30)
+                var limit = rlimit(rlim_cur: bound, rlim_max: bound)
+                #if os(Linux)
+                _ = setrlimit(Int32(RLIMIT_AS.rawValue), &limit)
+                #else
+                _ = setrlimit(RLIMIT_AS, &limit)
+                #endif
+            }
             var tolerance: Tolerance?
             if atol != nil || rtol != nil || maxUlp != nil || nanEqual {
                 tolerance = Tolerance(atol: atol ?? Tolerance.default.atol, rtol: rtol ?? Tolerance.default.rtol,
