@@ -4,7 +4,7 @@
     python tools/mutate.py [--only SUBSTRING] [--keep-going]
 
 Applies each deliberate engine fault below to the source, one at a time, rebuilds rnncheck
-(release, scratch path .build-mutants), runs `rnncheck verify fixtures`, and records whether the
+(debug, for quick incremental builds; scratch path .build-mutants), runs `rnncheck verify fixtures`, and records whether the
 suite caught it (any exit code but 0). The source is restored after every fault, whatever happens.
 Prints one line per fault and the score. Every fault must be caught; the last run's output is in
 docs/fault-injection.md.
@@ -92,12 +92,12 @@ def run(cmd, **kw):
 
 
 def build():
-    r = run(["swift", "build", "-c", "release", "--product", "rnncheck", "--scratch-path", SCRATCH])
+    r = run(["swift", "build", "--product", "rnncheck", "--scratch-path", SCRATCH])
     return r.returncode == 0, r.stdout + r.stderr
 
 
 def verify():
-    binary = os.path.join(SCRATCH, "release", "rnncheck")
+    binary = os.path.join(SCRATCH, "debug", "rnncheck")
     r = run([binary, "verify", "fixtures", "--no-isolate", "--no-error-budget", "--format", "json"])
     try:
         report = json.loads(r.stdout)
