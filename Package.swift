@@ -27,10 +27,14 @@ let package = Package(
         ),
         /// The only module that calls libhdf5: files, groups, datasets and attributes as Swift values.
         .target(name: "HDF5", dependencies: ["CHDF5"]),
+        /// The float32 kernels (tile products, fused gates, vector exp/tanh/sigmoid) as static
+        /// inline C with per-function target attributes and run-time CPU dispatch: no compiler
+        /// flags needed. Header only; links nothing.
+        .systemLibrary(name: "CRNNKernels"),
         /// Keras-compatible recurrent inference. Knows nothing of files.
         .target(
             name: "RNNEngine",
-            dependencies: [.product(name: "RealModule", package: "swift-numerics")]
+            dependencies: [.product(name: "RealModule", package: "swift-numerics"), "CRNNKernels"]
         ),
         /// Keras files and configs (`.keras`, `.weights.h5`, Keras 2 `.h5`) turned into engine models.
         .target(

@@ -57,6 +57,7 @@ public struct IsolatedCaseRunner: Sendable {
             return .failed(name: name, file: file, error: IsolationError.timedOut(file ?? name, timeout))
         }
         let stderrText = errors.finish()
+        process.terminationHandler = nil  // the handler and the process refer to each other
         if process.terminationReason == .uncaughtSignal {
             return .failed(name: name, file: file, error: IsolationError.crashed(file ?? name, process.terminationStatus, stderrText))
         }
@@ -141,6 +142,7 @@ extension IsolatedCaseRunner {
             }
             collect()
             let stderrText = errors.finish()
+            process.terminationHandler = nil  // the handler and the process refer to each other
             next += reported
             guard next < files.count else { break }
             // The child stopped before finishing the list: the case it was on is the culprit.

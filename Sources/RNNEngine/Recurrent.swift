@@ -135,6 +135,8 @@ public struct RecurrentLayer<Scalar: EngineScalar>: Sendable {
     public var returnState: Bool
     public var goBackwards: Bool
     public var zeroOutputForMask: Bool
+    /// The float32 fast path's packed weights, made on first use (and remade if `cell` changes).
+    let fastCache = FastCache()
 
     public init(
         cell: RecurrentCell<Scalar>, returnSequences: Bool = false, returnState: Bool = false,
@@ -161,6 +163,13 @@ public struct RecurrentLayer<Scalar: EngineScalar>: Sendable {
     public func run(
         _ input: Tensor<Scalar>, mask: Mask? = nil, initialState: [Tensor<Scalar>]? = nil
     ) throws -> RecurrentResult<Scalar> {
+        try validate(input, mask: mask, initialState: initialState)
+        if let fast = fastRun(input, mask: mask, initialState: initialState) { return fast }
+        return genericRun(input, mask: mask, initialState: initialState)
+    }
+
+    /// Throws what `run` throws for a wrong input, mask or initial state.
+    func validate(_ input: Tensor<Scalar>, mask: Mask?, initialState: [Tensor<Scalar>]?) throws {
         guard input.rank == 3 else {
             throw EngineError.shapeMismatch(
                 what: "\(cell.kindName) input", expected: "(batch, time, \(cell.inputDim))", actual: input.shape)
@@ -177,8 +186,6 @@ public struct RecurrentLayer<Scalar: EngineScalar>: Sendable {
             throw EngineError.shapeMismatch(
                 what: "\(cell.kindName) mask", expected: "(\(batch), \(time))", actual: [mask.batch, mask.time])
         }
-        let u = cell.units
-        var states: [[Scalar]]
         if let initialState {
             guard initialState.count == cell.stateCount else {
                 throw EngineError.invalidInput(
@@ -188,6 +195,17 @@ public struct RecurrentLayer<Scalar: EngineScalar>: Sendable {
                 throw EngineError.shapeMismatch(
                     what: "\(cell.kindName) initial state \(n)", expected: "(\(batch), \(width))", actual: s.shape)
             }
+        }
+    }
+
+    /// The reference path: any scalar type, any cell, one step at a time in Keras's operation order.
+    func genericRun(
+        _ input: Tensor<Scalar>, mask: Mask?, initialState: [Tensor<Scalar>]?
+    ) -> RecurrentResult<Scalar> {
+        let (batch, time, features) = (input.shape[0], input.shape[1], input.shape[2])
+        let u = cell.units
+        var states: [[Scalar]]
+        if let initialState {
             states = initialState.map(\.scalars)
         } else {
             states = cell.stateWidths.map { [Scalar](repeating: 0, count: batch * $0) }
@@ -305,12 +323,27 @@ public struct BidirectionalLayer<Scalar: EngineScalar>: Sendable {
             forwardState = Array(initialState[..<half])
             backwardState = Array(initialState[half...])
         }
-        let f = try forward.run(input, mask: mask, initialState: forwardState)
-        let b = try backward.run(input, mask: mask, initialState: backwardState)
+        try forward.validate(input, mask: mask, initialState: forwardState)
+        try backward.validate(input, mask: mask, initialState: backwardState)
+        let f: RecurrentResult<Scalar>
+        let b: RecurrentResult<Scalar>
+        var backwardFlipped = false
+        if let fast = fastRun(input, mask: mask, forwardState: forwardState, backwardState: backwardState) {
+            switch fast {
+            case .merged(let outputs, let finalStates):
+                return (outputs, finalStates)
+            case .directions(let ff, let bb):
+                (f, b) = (ff, bb)
+                backwardFlipped = true
+            }
+        } else {
+            f = forward.genericRun(input, mask: mask, initialState: forwardState)
+            b = backward.genericRun(input, mask: mask, initialState: backwardState)
+        }
         let finalStates = f.states + b.states
         var y = forward.returnSequences ? f.sequence! : f.last
         var yRev = backward.returnSequences ? b.sequence! : b.last
-        if returnSequences { yRev = Self.flipTime(yRev) }
+        if returnSequences && !backwardFlipped { yRev = Self.flipTime(yRev) }
         let states = returnState ? finalStates : []
         guard let mergeMode else { return ([y, yRev] + states, finalStates) }
         guard y.shape.dropLast() == yRev.shape.dropLast() else {

@@ -1,0 +1,472 @@
+/*
+ * rnncheck's float32 compute kernels: the register-tiled matrix product used for both the
+ * input projection and the per-step recurrent product (on weights packed once), the fused
+ * LSTM / GRU / SimpleRNN gate passes with vectorized exp / sigmoid / tanh, and the few
+ * atomics the engine's step scheduler needs.
+ *
+ * Why C in a header: Swift compiles for the baseline x86-64 ISA (SSE2, no FMA) unless given
+ * unsafe flags, and has no per-function target attribute. Clang does: each AVX-512 function
+ * below carries __attribute__((target(...))) and is only called after a run-time CPU check,
+ * so the package needs no special compiler flags and still runs on any x86-64 or arm64 CPU.
+ * Swift's Clang importer compiles these static inline functions (optimized) into RNNEngine.
+ *
+ * Numerics (identical on every path, so results never depend on the path's tiling or on how
+ * work is split between threads):
+ *   - every output element of a product is ONE fused multiply-add chain over k = 0, 1, ...,
+ *     starting from +0, whatever the tile shape, ISA or thread;
+ *   - exp is Cephes expf (range reduction by ln 2 in two parts, degree-5 polynomial, exact
+ *     scaling), about 1 ulp; sigmoid(x) = 1 / (1 + exp(-x)) with a true division; tanh is
+ *     Cephes tanhf: an odd polynomial below |x| = 0.625, 1 - 2 / (exp(2|x|) + 1) above.
+ */
+#ifndef RNNCHECK_RNN_KERNELS_H
+#define RNNCHECK_RNN_KERNELS_H
+
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ------------------------------------------------------------------------------------------ */
+/* Atomics and CPU features                                                                   */
+/* ------------------------------------------------------------------------------------------ */
+
+static inline long rk_atomic_load(const long *p) { return __atomic_load_n(p, __ATOMIC_ACQUIRE); }
+static inline void rk_atomic_store(long *p, long v) { __atomic_store_n(p, v, __ATOMIC_RELEASE); }
+static inline long rk_atomic_add(long *p, long v) { return __atomic_fetch_add(p, v, __ATOMIC_ACQ_REL); }
+/* Returns 1 when *p was `expected` and is now `desired`. */
+static inline int rk_atomic_cas(long *p, long expected, long desired) {
+    return __atomic_compare_exchange_n(p, &expected, desired, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE) ? 1 : 0;
+}
+static inline void rk_pause(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
+/* Asks for `rows` rows of `bytes` bytes, `ld` floats apart, to be brought into the cache. */
+static inline void rk_prefetch_rows(const float *p, int rows, long ld, int bytes) {
+    for (int r = 0; r < rows; r++)
+        for (int b = 0; b < bytes; b += 64) __builtin_prefetch((const char *)(p + (long)r * ld) + b, 0, 3);
+}
+
+/* 2: AVX-512F (+FMA); 1: AVX2 + FMA; 0: portable C. */
+static inline int rk_cpu_isa(void) {
+#if defined(__x86_64__)
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("fma")) return 2;
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return 1;
+#endif
+    return 0;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Scalar math (portable paths; same algorithms as the vector code)                          */
+/* ------------------------------------------------------------------------------------------ */
+
+#define RK_EXP_HI 88.3762626647949f
+#define RK_EXP_LO (-103.972084f)
+#define RK_LOG2E 1.44269504088896341f
+#define RK_LN2_HI 0.693359375f
+#define RK_LN2_LO (-2.12194440e-4f)
+#define RK_EP0 1.9875691500E-4f
+#define RK_EP1 1.3981999507E-3f
+#define RK_EP2 8.3334519073E-3f
+#define RK_EP3 4.1665795894E-2f
+#define RK_EP4 1.6666665459E-1f
+#define RK_EP5 5.0000001201E-1f
+#define RK_TP0 (-5.70498872745E-3f)
+#define RK_TP1 2.06390887954E-2f
+#define RK_TP2 (-5.37397155531E-2f)
+#define RK_TP3 1.33314422036E-1f
+#define RK_TP4 (-3.33332819422E-1f)
+
+static inline float rk_exp_s(float x) {
+    if (x != x) return x;
+    x = x > RK_EXP_HI ? RK_EXP_HI : x;
+    x = x < RK_EXP_LO ? RK_EXP_LO : x;
+    float fx = fmaf(x, RK_LOG2E, 12582912.0f) - 12582912.0f; /* nearest integer of x*log2(e), as the vector code */
+    float r = fmaf(-fx, RK_LN2_HI, x);
+    r = fmaf(-fx, RK_LN2_LO, r);
+    float y = RK_EP0;
+    y = fmaf(y, r, RK_EP1);
+    y = fmaf(y, r, RK_EP2);
+    y = fmaf(y, r, RK_EP3);
+    y = fmaf(y, r, RK_EP4);
+    y = fmaf(y, r, RK_EP5);
+    y = fmaf(y, r * r, r + 1.0f);
+    return ldexpf(y, (int)fx);
+}
+
+static inline float rk_sigmoid_s(float x) { return 1.0f / (1.0f + rk_exp_s(-x)); }
+
+static inline float rk_tanh_s(float x) {
+    float ax = fabsf(x);
+    if (ax > 0.625f) {
+        float r = 1.0f - 2.0f / (rk_exp_s(ax + ax) + 1.0f);
+        return copysignf(r, x);
+    }
+    float z = x * x;
+    float p = RK_TP0;
+    p = fmaf(p, z, RK_TP1);
+    p = fmaf(p, z, RK_TP2);
+    p = fmaf(p, z, RK_TP3);
+    p = fmaf(p, z, RK_TP4);
+    return fmaf(p * z, x, x);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Portable tile product: z[r][j] = sum_q a[r][q] * b[q][j], one fma chain per element.       */
+/* ------------------------------------------------------------------------------------------ */
+
+#define RK_TILE_GENERIC_BODY                                                                  \
+    for (int r = 0; r < mr; r++) {                                                            \
+        float *zr = z + (long)r * ldz;                                                        \
+        if (!accumulate) for (int j = 0; j < ncols; j++) zr[j] = 0.0f;                        \
+        const float *ar = a + (long)r * lda;                                                  \
+        for (long q = 0; q < k; q++) {                                                        \
+            float av = ar[q];                                                                 \
+            const float *bq = b + q * ldb;                                                    \
+            for (int j = 0; j < ncols; j++) zr[j] = fmaf(av, bq[j], zr[j]);                   \
+        }                                                                                     \
+    }
+
+static inline void rk_tile_generic(int mr, int ncols, const float *a, long lda, const float *b, long ldb,
+                                   long k, float *z, long ldz, int accumulate) {
+    RK_TILE_GENERIC_BODY
+}
+
+#if defined(__x86_64__)
+__attribute__((target("avx2,fma")))
+static inline void rk_tile_avx2(int mr, int ncols, const float *a, long lda, const float *b, long ldb,
+                                long k, float *z, long ldz, int accumulate) {
+    RK_TILE_GENERIC_BODY
+}
+#endif
+
+/* ------------------------------------------------------------------------------------------ */
+/* AVX-512 tile products: MR rows x NV vectors of 16 columns held in registers.               */
+/* ------------------------------------------------------------------------------------------ */
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+#define RK_T512 __attribute__((target("avx512f,fma")))
+
+#define RK_TILE512(MR, NV)                                                                    \
+    RK_T512 static inline void rk_tile512_##MR##_##NV(const float *a, long lda, const float *b, \
+                                                      long ldb, long k, float *z, long ldz,   \
+                                                      int accumulate) {                       \
+        __m512 acc[MR][NV];                                                                   \
+        _Pragma("clang loop unroll(full)") for (int r = 0; r < MR; r++)                       \
+            _Pragma("clang loop unroll(full)") for (int v = 0; v < NV; v++)                   \
+                acc[r][v] = accumulate ? _mm512_loadu_ps(z + (long)r * ldz + 16 * v)          \
+                                       : _mm512_setzero_ps();                                 \
+        for (long q = 0; q < k; q++) {                                                        \
+            __m512 bv[NV];                                                                    \
+            _Pragma("clang loop unroll(full)") for (int v = 0; v < NV; v++)                   \
+                bv[v] = _mm512_loadu_ps(b + q * ldb + 16 * v);                                \
+            _Pragma("clang loop unroll(full)") for (int r = 0; r < MR; r++) {                 \
+                __m512 av = _mm512_set1_ps(a[(long)r * lda + q]);                             \
+                _Pragma("clang loop unroll(full)") for (int v = 0; v < NV; v++)               \
+                    acc[r][v] = _mm512_fmadd_ps(av, bv[v], acc[r][v]);                        \
+            }                                                                                 \
+        }                                                                                     \
+        _Pragma("clang loop unroll(full)") for (int r = 0; r < MR; r++)                       \
+            _Pragma("clang loop unroll(full)") for (int v = 0; v < NV; v++)                   \
+                _mm512_storeu_ps(z + (long)r * ldz + 16 * v, acc[r][v]);                      \
+    }
+
+RK_TILE512(1, 4) RK_TILE512(2, 4) RK_TILE512(3, 4) RK_TILE512(4, 4) RK_TILE512(5, 4) RK_TILE512(6, 4)
+RK_TILE512(1, 3) RK_TILE512(2, 3) RK_TILE512(3, 3) RK_TILE512(4, 3) RK_TILE512(5, 3) RK_TILE512(6, 3)
+RK_TILE512(7, 3) RK_TILE512(8, 3)
+RK_TILE512(1, 2) RK_TILE512(2, 2) RK_TILE512(3, 2) RK_TILE512(4, 2) RK_TILE512(5, 2) RK_TILE512(6, 2)
+RK_TILE512(7, 2) RK_TILE512(8, 2) RK_TILE512(9, 2) RK_TILE512(10, 2) RK_TILE512(11, 2) RK_TILE512(12, 2)
+RK_TILE512(1, 1) RK_TILE512(2, 1) RK_TILE512(3, 1) RK_TILE512(4, 1) RK_TILE512(5, 1) RK_TILE512(6, 1)
+RK_TILE512(7, 1) RK_TILE512(8, 1)
+
+/* Two 64-column panels for one row (8 independent chains: a single row would otherwise wait
+ * on FMA latency). */
+RK_T512 static inline void rk_tile512_row2p(const float *a, const float *b0, const float *b1, long ldb, long k,
+                                            float *z0, float *z1) {
+    __m512 c0 = _mm512_setzero_ps(), c1 = _mm512_setzero_ps(), c2 = _mm512_setzero_ps(), c3 = _mm512_setzero_ps();
+    __m512 d0 = _mm512_setzero_ps(), d1 = _mm512_setzero_ps(), d2 = _mm512_setzero_ps(), d3 = _mm512_setzero_ps();
+    for (long q = 0; q < k; q++) {
+        __m512 av = _mm512_set1_ps(a[q]);
+        const float *p = b0 + q * ldb, *s = b1 + q * ldb;
+        c0 = _mm512_fmadd_ps(av, _mm512_loadu_ps(p), c0);
+        c1 = _mm512_fmadd_ps(av, _mm512_loadu_ps(p + 16), c1);
+        c2 = _mm512_fmadd_ps(av, _mm512_loadu_ps(p + 32), c2);
+        c3 = _mm512_fmadd_ps(av, _mm512_loadu_ps(p + 48), c3);
+        d0 = _mm512_fmadd_ps(av, _mm512_loadu_ps(s), d0);
+        d1 = _mm512_fmadd_ps(av, _mm512_loadu_ps(s + 16), d1);
+        d2 = _mm512_fmadd_ps(av, _mm512_loadu_ps(s + 32), d2);
+        d3 = _mm512_fmadd_ps(av, _mm512_loadu_ps(s + 48), d3);
+    }
+    _mm512_storeu_ps(z0, c0); _mm512_storeu_ps(z0 + 16, c1); _mm512_storeu_ps(z0 + 32, c2); _mm512_storeu_ps(z0 + 48, c3);
+    _mm512_storeu_ps(z1, d0); _mm512_storeu_ps(z1 + 16, d1); _mm512_storeu_ps(z1 + 32, d2); _mm512_storeu_ps(z1 + 48, d3);
+}
+
+/* Returns 0 when (mr, nv) has no AVX-512 tile. */
+RK_T512 static inline int rk_tile512(int mr, int nv, const float *a, long lda, const float *b, long ldb, long k,
+                                     float *z, long ldz, int accumulate) {
+#define RK_CASE(MR, NV) case MR: rk_tile512_##MR##_##NV(a, lda, b, ldb, k, z, ldz, accumulate); return 1;
+    switch (nv) {
+    case 4:
+        switch (mr) { RK_CASE(1, 4) RK_CASE(2, 4) RK_CASE(3, 4) RK_CASE(4, 4) RK_CASE(5, 4) RK_CASE(6, 4) default: return 0; }
+    case 3:
+        switch (mr) {
+            RK_CASE(1, 3) RK_CASE(2, 3) RK_CASE(3, 3) RK_CASE(4, 3) RK_CASE(5, 3) RK_CASE(6, 3) RK_CASE(7, 3)
+            RK_CASE(8, 3) default: return 0;
+        }
+    case 2:
+        switch (mr) {
+            RK_CASE(1, 2) RK_CASE(2, 2) RK_CASE(3, 2) RK_CASE(4, 2) RK_CASE(5, 2) RK_CASE(6, 2) RK_CASE(7, 2)
+            RK_CASE(8, 2) RK_CASE(9, 2) RK_CASE(10, 2) RK_CASE(11, 2) RK_CASE(12, 2) default: return 0;
+        }
+    case 1:
+        switch (mr) {
+            RK_CASE(1, 1) RK_CASE(2, 1) RK_CASE(3, 1) RK_CASE(4, 1) RK_CASE(5, 1) RK_CASE(6, 1) RK_CASE(7, 1)
+            RK_CASE(8, 1) default: return 0;
+        }
+    default: return 0;
+    }
+#undef RK_CASE
+}
+
+/* ---- vector math ---- */
+
+RK_T512 static inline __m512 rk_exp512(__m512 x) {
+    x = _mm512_min_ps(_mm512_set1_ps(RK_EXP_HI), x); /* NaN passes through (second operand) */
+    x = _mm512_max_ps(_mm512_set1_ps(RK_EXP_LO), x);
+    /* round to nearest (ties to even, as nearbyintf) by adding and removing 1.5 * 2^23 */
+    __m512 magic = _mm512_set1_ps(12582912.0f);
+    __m512 fx = _mm512_sub_ps(_mm512_fmadd_ps(x, _mm512_set1_ps(RK_LOG2E), magic), magic);
+    __m512 r = _mm512_fnmadd_ps(fx, _mm512_set1_ps(RK_LN2_HI), x);
+    r = _mm512_fnmadd_ps(fx, _mm512_set1_ps(RK_LN2_LO), r);
+    __m512 y = _mm512_set1_ps(RK_EP0);
+    y = _mm512_fmadd_ps(y, r, _mm512_set1_ps(RK_EP1));
+    y = _mm512_fmadd_ps(y, r, _mm512_set1_ps(RK_EP2));
+    y = _mm512_fmadd_ps(y, r, _mm512_set1_ps(RK_EP3));
+    y = _mm512_fmadd_ps(y, r, _mm512_set1_ps(RK_EP4));
+    y = _mm512_fmadd_ps(y, r, _mm512_set1_ps(RK_EP5));
+    y = _mm512_fmadd_ps(y, _mm512_mul_ps(r, r), _mm512_add_ps(r, _mm512_set1_ps(1.0f)));
+    return _mm512_scalef_ps(y, fx);
+}
+
+/* 1/d: the 14-bit estimate refined by one Newton step (error about 2^-27: within an ulp). */
+RK_T512 static inline __m512 rk_recip512(__m512 d) {
+    __m512 r = _mm512_rcp14_ps(d);
+    return _mm512_fmadd_ps(r, _mm512_fnmadd_ps(d, r, _mm512_set1_ps(1.0f)), r);
+}
+
+RK_T512 static inline __m512 rk_sigmoid512(__m512 x) {
+    __m512 one = _mm512_set1_ps(1.0f);
+    __m512 e = rk_exp512(_mm512_sub_ps(_mm512_setzero_ps(), x));
+    return rk_recip512(_mm512_add_ps(one, e));
+}
+
+RK_T512 static inline __m512 rk_tanh512(__m512 x) {
+    __m512i signmask = _mm512_set1_epi32((int)0x80000000);
+    __m512 ax = _mm512_abs_ps(x);
+    /* large: 1 - 2 / (exp(2|x|) + 1), sign of x */
+    __m512 e = rk_exp512(_mm512_add_ps(ax, ax));
+    __m512 big = _mm512_fnmadd_ps(_mm512_set1_ps(2.0f), rk_recip512(_mm512_add_ps(e, _mm512_set1_ps(1.0f))), _mm512_set1_ps(1.0f));
+    big = _mm512_castsi512_ps(_mm512_or_epi32(_mm512_castps_si512(big),
+                                              _mm512_and_epi32(_mm512_castps_si512(x), signmask)));
+    /* small: x + x z P(z) */
+    __m512 z = _mm512_mul_ps(x, x);
+    __m512 p = _mm512_set1_ps(RK_TP0);
+    p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(RK_TP1));
+    p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(RK_TP2));
+    p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(RK_TP3));
+    p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(RK_TP4));
+    __m512 small = _mm512_fmadd_ps(_mm512_mul_ps(p, z), x, x);
+    __mmask16 isBig = _mm512_cmp_ps_mask(ax, _mm512_set1_ps(0.625f), _CMP_GT_OQ);
+    return _mm512_mask_blend_ps(isBig, small, big);
+}
+
+/* Vector versions for tests: out[i] = f(x[i]), n a multiple of 16. */
+RK_T512 static inline void rk_sigmoid512_n(const float *x, float *out, long n) {
+    for (long i = 0; i < n; i += 16) _mm512_storeu_ps(out + i, rk_sigmoid512(_mm512_loadu_ps(x + i)));
+}
+RK_T512 static inline void rk_tanh512_n(const float *x, float *out, long n) {
+    for (long i = 0; i < n; i += 16) _mm512_storeu_ps(out + i, rk_tanh512(_mm512_loadu_ps(x + i)));
+}
+
+/* ---- fused gate passes, AVX-512 ---- */
+
+/* LSTM, one panel of 16 units for `rows` rows. acc rows: [i f c o] x 16 (ldacc apart), the
+ * caller's scratch, overwritten; xw rows: x @ W in the same layout (ldxw apart), or NULL when
+ * acc already holds x @ W + h @ U; bias: 64 or NULL.
+ * z = (xw + acc) + bias; c' = f*c + i*tanh(zc); h' = o*tanh(c').
+ * Two passes, each a loop of independent iterations, so that the long exp chains of several
+ * rows overlap (one row at a time would wait on latency). */
+RK_T512 static inline void rk_lstm_gates512(int rows, float *acc, long ldacc, const float *xw, long ldxw,
+                                            const float *bias, const float *cPrev, float *cNew, float *hNew, long ldh) {
+    for (int r = 0; r < rows; r++) {
+        float *ar = acc + (long)r * ldacc;
+        const float *xr = xw + (long)r * ldxw;
+        for (int g = 0; g < 4; g++) {
+            __m512 v = xw ? _mm512_add_ps(_mm512_loadu_ps(xr + 16 * g), _mm512_loadu_ps(ar + 16 * g))
+                          : _mm512_loadu_ps(ar + 16 * g);
+            if (bias) v = _mm512_add_ps(v, _mm512_loadu_ps(bias + 16 * g));
+            _mm512_storeu_ps(ar + 16 * g, g == 2 ? rk_tanh512(v) : rk_sigmoid512(v));
+        }
+    }
+    for (int r = 0; r < rows; r++) {
+        const float *ar = acc + (long)r * ldacc;
+        __m512 i = _mm512_loadu_ps(ar), f = _mm512_loadu_ps(ar + 16), g = _mm512_loadu_ps(ar + 32), o = _mm512_loadu_ps(ar + 48);
+        __m512 c = _mm512_add_ps(_mm512_mul_ps(f, _mm512_loadu_ps(cPrev + (long)r * ldh)), _mm512_mul_ps(i, g));
+        _mm512_storeu_ps(cNew + (long)r * ldh, c);
+        _mm512_storeu_ps(hNew + (long)r * ldh, _mm512_mul_ps(o, rk_tanh512(c)));
+    }
+}
+
+/* GRU (reset_after=True), one panel of 16 units. acc rows: [z r h] x 16 of h @ U (scratch,
+ * overwritten); xw rows: x @ W + input bias; rbias: 48 or NULL (recurrent bias).
+ * z = σ(xz + (az + bz)); r = σ(xr + (ar + br)); hh = tanh(xh + r*(ah + bh)); h' = z*h + (1-z)*hh. */
+RK_T512 static inline void rk_gru_gates512(int rows, float *acc, long ldacc, const float *xw, long ldxw,
+                                           const float *rbias, const float *hPrev, float *hNew, long ldh) {
+    __m512 one = _mm512_set1_ps(1.0f);
+    for (int r = 0; r < rows; r++) {
+        float *ar = acc + (long)r * ldacc;
+        const float *xr = xw + (long)r * ldxw;
+        for (int g = 0; g < 2; g++) {
+            __m512 m = _mm512_loadu_ps(ar + 16 * g);
+            if (rbias) m = _mm512_add_ps(m, _mm512_loadu_ps(rbias + 16 * g));
+            _mm512_storeu_ps(ar + 16 * g, rk_sigmoid512(_mm512_add_ps(_mm512_loadu_ps(xr + 16 * g), m)));
+        }
+    }
+    for (int r = 0; r < rows; r++) {
+        const float *ar = acc + (long)r * ldacc, *xr = xw + (long)r * ldxw;
+        __m512 z = _mm512_loadu_ps(ar), rr = _mm512_loadu_ps(ar + 16), mh = _mm512_loadu_ps(ar + 32);
+        if (rbias) mh = _mm512_add_ps(mh, _mm512_loadu_ps(rbias + 32));
+        __m512 hh = rk_tanh512(_mm512_add_ps(_mm512_loadu_ps(xr + 32), _mm512_mul_ps(rr, mh)));
+        __m512 hp = _mm512_loadu_ps(hPrev + (long)r * ldh);
+        __m512 h = _mm512_add_ps(_mm512_mul_ps(z, hp), _mm512_mul_ps(_mm512_sub_ps(one, z), hh));
+        _mm512_storeu_ps(hNew + (long)r * ldh, h);
+    }
+}
+
+/* SimpleRNN with tanh, `n16` vectors of 16 units: h' = tanh(xw + acc) (xw holds x @ W + b). */
+RK_T512 static inline void rk_rnn_tanh512(int rows, int n16, const float *acc, long ldacc, const float *xw, long ldxw,
+                                          float *hNew, long ldh) {
+    for (int r = 0; r < rows; r++)
+        for (int v = 0; v < n16; v++) {
+            __m512 s = _mm512_add_ps(_mm512_loadu_ps(xw + (long)r * ldxw + 16 * v), _mm512_loadu_ps(acc + (long)r * ldacc + 16 * v));
+            _mm512_storeu_ps(hNew + (long)r * ldh + 16 * v, rk_tanh512(s));
+        }
+}
+
+/* dst[j] += src[j] for rows x n (n a multiple of 16): adds a bias row to projected rows. */
+RK_T512 static inline void rk_add_row512(int rows, int n, float *dst, long ld, const float *src) {
+    for (int r = 0; r < rows; r++)
+        for (int j = 0; j < n; j += 16)
+            _mm512_storeu_ps(dst + (long)r * ld + j, _mm512_add_ps(_mm512_loadu_ps(dst + (long)r * ld + j), _mm512_loadu_ps(src + j)));
+}
+#endif /* __x86_64__ */
+
+/* ------------------------------------------------------------------------------------------ */
+/* Dispatch: isa from rk_cpu_isa().                                                           */
+/* ------------------------------------------------------------------------------------------ */
+
+/* z (mr x 16*nv, ldz) = a (mr x k, lda) @ b (k x 16*nv, ldb); with `accumulate`, the chains
+ * continue from the values in z (a product split along k gives the same bits as one call:
+ * storing and reloading a float accumulator is exact). */
+static inline void rk_tile_acc(int isa, int mr, int nv, const float *a, long lda, const float *b, long ldb, long k,
+                               float *z, long ldz, int accumulate) {
+#if defined(__x86_64__)
+    if (isa == 2 && rk_tile512(mr, nv, a, lda, b, ldb, k, z, ldz, accumulate)) return;
+    if (isa >= 1) { rk_tile_avx2(mr, 16 * nv, a, lda, b, ldb, k, z, ldz, accumulate); return; }
+#endif
+    (void)isa;
+    rk_tile_generic(mr, 16 * nv, a, lda, b, ldb, k, z, ldz, accumulate);
+}
+
+static inline void rk_tile(int isa, int mr, int nv, const float *a, long lda, const float *b, long ldb, long k,
+                           float *z, long ldz) {
+    rk_tile_acc(isa, mr, nv, a, lda, b, ldb, k, z, ldz, 0);
+}
+
+/* One row against two 64-column panels (z0, z1 get 64 each). */
+static inline void rk_row2p(int isa, const float *a, const float *b0, const float *b1, long ldb, long k, float *z0,
+                            float *z1) {
+#if defined(__x86_64__)
+    if (isa == 2) { rk_tile512_row2p(a, b0, b1, ldb, k, z0, z1); return; }
+#endif
+    rk_tile(isa, 1, 4, a, 0, b0, ldb, k, z0, 64);
+    rk_tile(isa, 1, 4, a, 0, b1, ldb, k, z1, 64);
+}
+
+static inline void rk_lstm_gates(int isa, int rows, float *acc, long ldacc, const float *xw, long ldxw,
+                                 const float *bias, const float *cPrev, float *cNew, float *hNew, long ldh) {
+#if defined(__x86_64__)
+    if (isa == 2) { rk_lstm_gates512(rows, acc, ldacc, xw, ldxw, bias, cPrev, cNew, hNew, ldh); return; }
+#endif
+    for (int r = 0; r < rows; r++)
+        for (int j = 0; j < 16; j++) {
+            const float *ar = acc + (long)r * ldacc, *xr = xw + (long)r * ldxw;
+            float zi = ar[j], zf = ar[16 + j], zc = ar[32 + j], zo = ar[48 + j];
+            if (xw) { zi = xr[j] + zi; zf = xr[16 + j] + zf; zc = xr[32 + j] + zc; zo = xr[48 + j] + zo; }
+            if (bias) { zi = zi + bias[j]; zf = zf + bias[16 + j]; zc = zc + bias[32 + j]; zo = zo + bias[48 + j]; }
+            float i = rk_sigmoid_s(zi), f = rk_sigmoid_s(zf), g = rk_tanh_s(zc), o = rk_sigmoid_s(zo);
+            float fc = f * cPrev[(long)r * ldh + j], ig = i * g;
+            float c = fc + ig;
+            cNew[(long)r * ldh + j] = c;
+            hNew[(long)r * ldh + j] = o * rk_tanh_s(c);
+        }
+}
+
+static inline void rk_gru_gates(int isa, int rows, float *acc, long ldacc, const float *xw, long ldxw,
+                                const float *rbias, const float *hPrev, float *hNew, long ldh) {
+#if defined(__x86_64__)
+    if (isa == 2) { rk_gru_gates512(rows, acc, ldacc, xw, ldxw, rbias, hPrev, hNew, ldh); return; }
+#endif
+    for (int r = 0; r < rows; r++)
+        for (int j = 0; j < 16; j++) {
+            const float *ar = acc + (long)r * ldacc, *xr = xw + (long)r * ldxw;
+            float mz = ar[j], mr = ar[16 + j], mh = ar[32 + j];
+            if (rbias) { mz = mz + rbias[j]; mr = mr + rbias[16 + j]; mh = mh + rbias[32 + j]; }
+            float z = rk_sigmoid_s(xr[j] + mz);
+            float rr = rk_sigmoid_s(xr[16 + j] + mr);
+            float rm = rr * mh;
+            float hh = rk_tanh_s(xr[32 + j] + rm);
+            float a = z * hPrev[(long)r * ldh + j], b = (1.0f - z) * hh;
+            hNew[(long)r * ldh + j] = a + b;
+        }
+}
+
+static inline void rk_rnn_tanh(int isa, int rows, int n16, const float *acc, long ldacc, const float *xw, long ldxw,
+                               float *hNew, long ldh) {
+#if defined(__x86_64__)
+    if (isa == 2) { rk_rnn_tanh512(rows, n16, acc, ldacc, xw, ldxw, hNew, ldh); return; }
+#endif
+    for (int r = 0; r < rows; r++)
+        for (int j = 0; j < 16 * n16; j++)
+            hNew[(long)r * ldh + j] = rk_tanh_s(xw[(long)r * ldxw + j] + acc[(long)r * ldacc + j]);
+}
+
+static inline void rk_add_row(int isa, int rows, int n, float *dst, long ld, const float *src) {
+#if defined(__x86_64__)
+    if (isa == 2) { rk_add_row512(rows, n, dst, ld, src); return; }
+#endif
+    for (int r = 0; r < rows; r++)
+        for (int j = 0; j < n; j++) dst[(long)r * ld + j] = dst[(long)r * ld + j] + src[j];
+}
+
+/* Scalar helpers exposed for tests and the non-x86 paths. */
+static inline void rk_sigmoid_n(int isa, const float *x, float *out, long n) {
+#if defined(__x86_64__)
+    if (isa == 2 && n % 16 == 0) { rk_sigmoid512_n(x, out, n); return; }
+#endif
+    for (long i = 0; i < n; i++) out[i] = rk_sigmoid_s(x[i]);
+}
+static inline void rk_tanh_n(int isa, const float *x, float *out, long n) {
+#if defined(__x86_64__)
+    if (isa == 2 && n % 16 == 0) { rk_tanh512_n(x, out, n); return; }
+#endif
+    for (long i = 0; i < n; i++) out[i] = rk_tanh_s(x[i]);
+}
+
+#endif /* RNNCHECK_RNN_KERNELS_H */

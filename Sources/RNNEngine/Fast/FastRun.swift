@@ -1,0 +1,481 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import CRNNKernels
+
+/// Where one direction writes its output sequence: element `(b, k, j)` (processing step k,
+/// unit j) goes to `base[b * batchStride + time(k) * timeStride + j]`, with
+/// `time(k) = flip ? T-1-k : k`.
+struct SequenceTarget {
+    var base: UnsafeMutablePointer<Float>
+    var batchStride: Int
+    var timeStride: Int
+    var flip: Bool
+}
+
+/// One layer (direction) of a fast run.
+struct FastDirection {
+    var packed: PackedCell
+    var goBackwards: Bool
+    var zeroOutputForMask: Bool
+    /// Initial states (`stateCount` tensors of `(batch, units)`), or nil for zeros.
+    var initialState: [Tensor<Float>]?
+    var sequence: SequenceTarget?
+}
+
+/// What a fast run of one direction leaves: the last output and the final states.
+struct FastResult {
+    var last: [Float]
+    var states: [[Float]]
+}
+
+/// The float32 fast path: input projection for a block of timesteps as one tiled product,
+/// then per step the recurrent product on packed weights with the gates fused, split by
+/// units across threads; several directions (Bidirectional) advance in lockstep so both
+/// cores have work.
+enum FastRecurrent {
+    /// Rows per tile and 16-column vectors per tile for the recurrent product and the
+    /// projection; overridable for measurements (`RNNCHECK_TILE=rows,vectors,prows,pvectors`).
+    nonisolated(unsafe) static var tile: (rows: Int, vectors: Int, projRows: Int, projVectors: Int) = {
+        if let env = getenv("RNNCHECK_TILE") {
+            let parts = String(cString: env).split(separator: ",").compactMap { Int($0) }
+            if parts.count == 4 && [1, 2, 4].contains(parts[1]) && [1, 2, 4].contains(parts[3]) && parts[0] >= 1 && parts[2] >= 1 {
+                return (parts[0], parts[1], parts[2], parts[3])
+            }
+        }
+        return (6, 4, 6, 4)
+    }()
+
+    /// Projection tiles along time (rows of one sequence, contiguous) rather than along the
+    /// batch; `RNNCHECK_PROJ_ALONG=time` (for measurements).
+    nonisolated(unsafe) static var projectAlongTime: Bool = {
+        guard let env = getenv("RNNCHECK_PROJ_ALONG") else { return false }
+        return String(cString: env) == "time"
+    }()
+
+    /// The projected inputs of one time block stay under this (`RNNCHECK_PROJ_BYTES`).
+    nonisolated(unsafe) static var projectionBytes: Int = {
+        if let env = getenv("RNNCHECK_PROJ_BYTES"), let n = Int(String(cString: env)), n > 0 { return n }
+        return 1 << 20
+    }()
+
+    /// Whether LSTM steps with several rows take the input product too (`RNNCHECK_FUSE=0`: no).
+    nonisolated(unsafe) static var fuseInput: Bool = {
+        guard let env = getenv("RNNCHECK_FUSE") else { return true }
+        return String(cString: env) != "0"
+    }()
+
+    /// Chunks per thread and phase (`RNNCHECK_CHUNKS`).
+    nonisolated(unsafe) static var chunksPerThread: Int = {
+        if let env = getenv("RNNCHECK_CHUNKS"), let n = Int(String(cString: env)), n > 0 { return n }
+        return 4
+    }()
+
+    /// Largest rows per tile for `vectors` 16-column vectors.
+    static func maxRows(vectors: Int) -> Int {
+        switch vectors {
+        case 4: return 6
+        case 3: return 8
+        case 2: return 12
+        default: return 8
+        }
+    }
+
+    /// Splits `n` rows into tiles of at most `limit`, as even as possible.
+    @inline(__always)
+    static func tiles(_ n: Int, limit: Int) -> (count: Int, base: Int, extra: Int) {
+        let count = (n + limit - 1) / limit
+        return (count, n / count, n % count)
+    }
+
+    static func run(
+        _ dirs: [FastDirection], input: Tensor<Float>, mask: Mask?, threads requested: Int
+    ) -> [FastResult] {
+        let (batch, time, features) = (input.shape[0], input.shape[1], input.shape[2])
+        let isa = kernelISA
+        let nd = dirs.count
+
+        // Threads: only when a step has enough work to pay for a barrier.
+        var macsPerStep = 0
+        for d in dirs { macsPerStep += batch * d.packed.units * d.packed.gates * d.packed.units }
+        var threads = max(1, requested)
+        if macsPerStep < 24_000 { threads = 1 }
+
+        // Chunks per direction: groups of whole panels.
+        let stepChunks: [Int] = dirs.map { d in
+            // several per thread, so that a thread that falls behind (its core taken by another
+            // process) sheds work to the others instead of holding up every step
+            // (one row: one chunk per thread, each an even number of panels, which the row
+            // kernel takes two at a time)
+            if batch == 1 && threads > 1 && d.packed.panelWidth == 64 {
+                return max(1, min(d.packed.panels / 2, (threads + nd - 1) / nd))
+            }
+            // ... but each worth a few microseconds (~200k multiply-adds), so that claiming and
+            // counting chunks stays small next to the work
+            let p = d.packed
+            let macs = batch * (p.units + (fuseInput && p.kind == .lstm && batch >= 4 ? p.inputDim : 0)) * p.paddedWidth
+            let worth = max((threads + nd - 1) / nd, macs / 200_000)
+            let want = threads == 1 ? 1 : max(1, min((chunksPerThread * threads + nd - 1) / nd, worth))
+            return max(1, min(p.panels, want))
+        }
+        // LSTM with several rows: x_t @ W computed per step tile by tile, right before h @ U
+        // (in cache when the gates read it), instead of a separate projection pass.
+        let fusedInput: [Bool] = dirs.map { d in fuseInput && d.packed.kind == .lstm && batch >= 4 }
+        let projChunks = zip(stepChunks, fusedInput).map { $1 ? 0 : $0 }
+
+        // Time blocks: the projection of a block stays within a few MiB.
+        var rowBytes = 0
+        for (d, fused) in zip(dirs, fusedInput) where !fused { rowBytes += batch * d.packed.paddedWidth * 4 }
+        let blockSteps = max(1, min(time, projectionBytes / max(rowBytes, 1)))
+        let blocks = (time + blockSteps - 1) / blockSteps
+
+        // Buffers.
+        struct Buffers {
+            var h: [AlignedBuffer]
+            var c: [AlignedBuffer]
+            var out: [AlignedBuffer]
+            var proj: AlignedBuffer
+        }
+        var bufs: [Buffers] = []
+        let pool = BufferPool.shared
+        var taken: [AlignedBuffer] = []
+        func take(_ n: Int, zeroed: Bool) -> AlignedBuffer {
+            let b = pool.take(n)
+            if zeroed { b.zero(n) }
+            taken.append(b)
+            return b
+        }
+        defer { pool.give(taken) }
+        for (n, d) in dirs.enumerated() {
+            let p = d.packed
+            let size = batch * p.paddedUnits
+            // states are cleared whole (the padding lanes too: they must stay finite and normal)
+            let h = [take(size, zeroed: true), take(size, zeroed: true)]
+            let c = p.kind == .lstm ? [take(size, zeroed: true), take(size, zeroed: true)] : []
+            let out = mask != nil ? [take(size, zeroed: true), take(size, zeroed: true)] : []
+            if let s = d.initialState {
+                for (n, tensor) in s.enumerated() {
+                    let dst = n == 0 ? h[0] : c[0]
+                    tensor.scalars.withUnsafeBufferPointer { src in
+                        for b in 0..<batch {
+                            for j in 0..<p.units { dst.pointer[b * p.paddedUnits + j] = src[b * p.units + j] }
+                        }
+                    }
+                }
+            }
+            // every projected element is written before it is read
+            bufs.append(Buffers(h: h, c: c, out: out,
+                                proj: take(fusedInput[n] ? 1 : blockSteps * batch * p.paddedWidth, zeroed: false)))
+        }
+        let scratchStride = 2048
+        let scratch = take(threads * scratchStride, zeroed: false)
+
+        // Phases: per block, one projection phase, then one phase per step.
+        enum Phase { case project(block: Int), step(k: Int) }
+        var phases: [Phase] = []
+        var counts: [Int] = []
+        let projTotal = projChunks.reduce(0, +)
+        let stepTotal = stepChunks.reduce(0, +)
+        for blk in 0..<blocks {
+            phases.append(.project(block: blk))
+            counts.append(projTotal)
+            for k in (blk * blockSteps)..<min(time, (blk + 1) * blockSteps) {
+                phases.append(.step(k: k))
+                counts.append(stepTotal)
+            }
+        }
+        // chunk -> (direction, chunk within it)
+        var projOwner: [(Int, Int)] = []
+        var stepOwner: [(Int, Int)] = []
+        for (n, c) in projChunks.enumerated() { for i in 0..<c { projOwner.append((n, i)) } }
+        for (n, c) in stepChunks.enumerated() { for i in 0..<c { stepOwner.append((n, i)) } }
+
+        let tileSetting = tile
+        input.scalars.withUnsafeBufferPointer { xBuf in
+            let x = xBuf.baseAddress!
+            let maskValues = mask?.values
+            maskValues.withUnsafeOptionalBufferPointer { maskBuf in
+                let maskPtr = maskBuf?.baseAddress
+
+                func project(dir n: Int, chunk: Int, block: Int, tid: Int) {
+                    let d = dirs[n]
+                    let p = d.packed
+                    let (p0, p1) = range(chunk, of: projChunks[n], total: p.panels)
+                    let k0 = block * blockSteps
+                    let steps = min(time, k0 + blockSteps) - k0
+                    let pw = p.panelWidth
+                    let ld = p.paddedWidth
+                    let proj = bufs[n].proj.pointer
+                    let vectors = pw == 48 ? 3 : tileSetting.projVectors
+                    let rowLimit = min(tileSetting.projRows, maxRows(vectors: vectors))
+                    for panel in p0..<p1 {
+                        let w = UnsafePointer(p.kernel.pointer + panel * features * pw)
+                        let bias = p.projectionBias.map { UnsafePointer($0.pointer + panel * pw) }
+                        if batch >= 4 && !projectAlongTime {
+                            // tiles along the batch at each step
+                            let tl = tiles(batch, limit: rowLimit)
+                            for s in 0..<steps {
+                                let k = k0 + s
+                                let t = d.goBackwards ? time - 1 - k : k
+                                var r0 = 0
+                                for i in 0..<tl.count {
+                                    let mr = tl.base + (i < tl.extra ? 1 : 0)
+                                    let z = proj + (s * batch + r0) * ld + panel * pw
+                                    for v in Swift.stride(from: 0, to: pw / 16, by: vectors) {
+                                        rk_tile(isa, Int32(mr), Int32(vectors), x + (r0 * time + t) * features, time * features,
+                                                w + v * 16, pw, features, z + v * 16, ld)
+                                    }
+                                    if let bias { rk_add_row(isa, Int32(mr), Int32(pw), z, ld, bias) }
+                                    r0 += mr
+                                }
+                            }
+                        } else {
+                            // tiles along time for each batch row
+                            let tl = tiles(steps, limit: rowLimit)
+                            for b in 0..<batch {
+                                var s0 = 0
+                                for i in 0..<tl.count {
+                                    let mr = tl.base + (i < tl.extra ? 1 : 0)
+                                    let k = k0 + s0
+                                    let t = d.goBackwards ? time - 1 - k : k
+                                    let lda = d.goBackwards ? -features : features
+                                    let z = proj + (s0 * batch + b) * ld + panel * pw
+                                    for v in Swift.stride(from: 0, to: pw / 16, by: vectors) {
+                                        rk_tile(isa, Int32(mr), Int32(vectors), x + (b * time + t) * features, lda,
+                                                w + v * 16, pw, features, z + v * 16, batch * ld)
+                                    }
+                                    if let bias { rk_add_row(isa, Int32(mr), Int32(pw), z, batch * ld, bias) }
+                                    s0 += mr
+                                }
+                            }
+                        }
+                    }
+                }
+
+                func step(dir n: Int, chunk: Int, k: Int, tid: Int) {
+                    let d = dirs[n]
+                    let p = d.packed
+                    let (p0, p1) = range(chunk, of: stepChunks[n], total: p.panels)
+                    let t = d.goBackwards ? time - 1 - k : k
+                    let s = k % blockSteps
+                    let u = p.units
+                    let up = p.paddedUnits
+                    let pu = p.panelUnits
+                    let pw = p.panelWidth
+                    let ld = p.paddedWidth
+                    let b = bufs[n]
+                    let hPrev = b.h[k & 1].pointer, hNew = b.h[(k + 1) & 1].pointer
+                    let cPrev = b.c.isEmpty ? hPrev : b.c[k & 1].pointer
+                    let cNew = b.c.isEmpty ? hNew : b.c[(k + 1) & 1].pointer
+                    let xw = b.proj.pointer + s * batch * ld
+                    let fused = fusedInput[n]
+                    let z = scratch.pointer + tid * scratchStride
+                    let vectors = pw == 48 ? 3 : tileSetting.vectors
+                    let rowLimit = min(tileSetting.rows, maxRows(vectors: vectors))
+                    let tl = tiles(batch, limit: rowLimit)
+                    let u0 = p0 * pu, u1 = min(u, p1 * pu)
+                    var panel = p0
+                    while panel < p1 {
+                        let w = UnsafePointer(p.recurrentKernel.pointer + panel * u * pw)
+                        if batch == 1 && pw == 64 && panel + 1 < p1 && p.fusedGates {
+                            // one row: two panels at once for enough independent FMA chains
+                            rk_prefetch_rows(xw + panel * pw, 1, ld, Int32(2 * pw * 4))
+                            rk_row2p(isa, hPrev, w, w + u * pw, pw, u, z, z + 64)
+                            for q in 0..<2 {
+                                gates(p, isa: isa, rows: 1, acc: z + q * 64, xw: xw + (panel + q) * pw, ld: ld, panel: panel + q,
+                                      hPrev: hPrev, cPrev: cPrev, hNew: hNew, cNew: cNew, row0: 0)
+                            }
+                            panel += 2
+                            continue
+                        }
+                        var r0 = 0
+                        if fused {
+                            let wx = UnsafePointer(p.kernel.pointer + panel * features * pw)
+                            for i in 0..<tl.count {
+                                let mr = tl.base + (i < tl.extra ? 1 : 0)
+                                // x @ W and h @ U as separate chains, as Keras sums them (and as the
+                                // projection pass would: the same bits), added by the gates
+                                let zx = z + 1024
+                                for v in Swift.stride(from: 0, to: pw / 16, by: vectors) {
+                                    rk_tile(isa, Int32(mr), Int32(vectors), x + (r0 * time + t) * features, time * features,
+                                            wx + v * 16, pw, features, zx + v * 16, pw)
+                                    rk_tile(isa, Int32(mr), Int32(vectors), hPrev + r0 * up, up, w + v * 16, pw, u,
+                                            z + v * 16, pw)
+                                }
+                                gates(p, isa: isa, rows: mr, acc: z, xw: zx, ld: pw, panel: panel,
+                                      hPrev: hPrev, cPrev: cPrev, hNew: hNew, cNew: cNew, row0: r0)
+                                r0 += mr
+                            }
+                            panel += 1
+                            continue
+                        }
+                        for i in 0..<tl.count {
+                            let mr = tl.base + (i < tl.extra ? 1 : 0)
+                            // the projected inputs this tile's gates read: fetched while the product runs
+                            rk_prefetch_rows(xw + r0 * ld + panel * pw, Int32(mr), ld, Int32(pw * 4))
+                            for v in Swift.stride(from: 0, to: pw / 16, by: vectors) {
+                                rk_tile(isa, Int32(mr), Int32(vectors), hPrev + r0 * up, up, w + v * 16, pw, u, z + v * 16, pw)
+                            }
+                            gates(p, isa: isa, rows: mr, acc: z, xw: xw + r0 * ld + panel * pw, ld: ld, panel: panel,
+                                  hPrev: hPrev, cPrev: cPrev, hNew: hNew, cNew: cNew, row0: r0)
+                            r0 += mr
+                        }
+                        panel += 1
+                    }
+                    // Masking: carry states, repeat (or zero) the output.
+                    var outNew = hNew
+                    if let maskPtr {
+                        let outPrev = b.out[k & 1].pointer
+                        outNew = b.out[(k + 1) & 1].pointer
+                        let pu0 = p0 * pu, pu1 = p1 * pu
+                        for r in 0..<batch {
+                            let row = r * up
+                            if maskPtr[r * time + t] {
+                                for j in pu0..<pu1 { outNew[row + j] = hNew[row + j] }
+                            } else {
+                                for j in pu0..<pu1 {
+                                    hNew[row + j] = hPrev[row + j]
+                                    outNew[row + j] = d.zeroOutputForMask ? 0 : outPrev[row + j]
+                                }
+                                if !b.c.isEmpty {
+                                    for j in pu0..<pu1 { cNew[row + j] = cPrev[row + j] }
+                                }
+                            }
+                        }
+                    }
+                    if let seq = d.sequence, u0 < u1 {
+                        let tt = seq.flip ? time - 1 - k : k
+                        for r in 0..<batch {
+                            let dst = seq.base + r * seq.batchStride + tt * seq.timeStride
+                            let src = outNew + r * up
+                            for j in u0..<u1 { dst[j] = src[j] }
+                        }
+                    }
+                }
+
+                let run = PhaseRun(counts: counts, threads: threads) { phase, chunk, tid in
+                    switch phases[phase] {
+                    case .project(let block):
+                        let (n, c) = projOwner[chunk]
+                        project(dir: n, chunk: c, block: block, tid: tid)
+                    case .step(let k):
+                        let (n, c) = stepOwner[chunk]
+                        step(dir: n, chunk: c, k: k, tid: tid)
+                    }
+                }
+                WorkerPool.shared.run(run)
+            }
+        }
+
+        // Results.
+        return dirs.enumerated().map { n, d in
+            let p = d.packed
+            let final = time & 1
+            func extract(_ buf: AlignedBuffer) -> [Float] {
+                var out = [Float](repeating: 0, count: batch * p.units)
+                for b in 0..<batch {
+                    for j in 0..<p.units { out[b * p.units + j] = buf.pointer[b * p.paddedUnits + j] }
+                }
+                return out
+            }
+            let h = extract(bufs[n].h[final])
+            let last = mask != nil ? extract(bufs[n].out[final]) : h
+            let states = p.kind == .lstm ? [h, extract(bufs[n].c[final])] : [h]
+            return FastResult(last: last, states: states)
+        }
+    }
+
+    /// Panels `[lo, hi)` of chunk `i` of `n` over `total` panels.
+    @inline(__always)
+    static func range(_ i: Int, of n: Int, total: Int) -> (Int, Int) {
+        (i * total / n, (i + 1) * total / n)
+    }
+
+    /// The gates for `rows` rows of one panel from the recurrent product `acc` (rows × panelWidth).
+    @inline(__always)
+    static func gates(
+        _ p: PackedCell, isa: Int32, rows: Int, acc: UnsafeMutablePointer<Float>, xw: UnsafeMutablePointer<Float>?, ld: Int,
+        panel: Int, hPrev: UnsafeMutablePointer<Float>, cPrev: UnsafeMutablePointer<Float>,
+        hNew: UnsafeMutablePointer<Float>, cNew: UnsafeMutablePointer<Float>, row0: Int
+    ) {
+        let up = p.paddedUnits
+        let pw = p.panelWidth
+        let pu = p.panelUnits
+        let off = row0 * up + panel * pu
+        if p.fusedGates {
+            switch p.kind {
+            case .lstm:
+                rk_lstm_gates(isa, Int32(rows), acc, pw, xw, ld, p.stepBias.map { UnsafePointer($0.pointer + panel * pw) },
+                              cPrev + off, cNew + off, hNew + off, up)
+            case .gru:
+                rk_gru_gates(isa, Int32(rows), acc, pw, xw, ld, p.stepBias.map { UnsafePointer($0.pointer + panel * pw) },
+                             hPrev + off, hNew + off, up)
+            case .simpleRNN:
+                rk_rnn_tanh(isa, Int32(rows), Int32(pu / 16), acc, pw, xw, ld, hNew + off, up)
+            }
+            return
+        }
+        let act = p.activation
+        let rec = p.recurrentActivation
+        let bias = p.stepBias.map { $0.pointer + panel * pw }
+        for r in 0..<rows {
+            let a = acc + r * pw
+            let o = off + r * up
+            guard let xw else {
+                // LSTM with the input product already in acc
+                for j in 0..<16 {
+                    var zi = a[j], zf = a[16 + j], zc = a[32 + j], zo = a[48 + j]
+                    if let bias {
+                        zi = zi + bias[j]; zf = zf + bias[16 + j]; zc = zc + bias[32 + j]; zo = zo + bias[48 + j]
+                    }
+                    let i = rec(zi), f = rec(zf), g = act(zc), og = rec(zo)
+                    let c = f * cPrev[o + j] + i * g
+                    cNew[o + j] = c
+                    hNew[o + j] = og * act(c)
+                }
+                continue
+            }
+            let x = xw + r * ld
+            switch p.kind {
+            case .lstm:
+                for j in 0..<16 {
+                    var zi = x[j] + a[j], zf = x[16 + j] + a[16 + j]
+                    var zc = x[32 + j] + a[32 + j], zo = x[48 + j] + a[48 + j]
+                    if let bias {
+                        zi = zi + bias[j]; zf = zf + bias[16 + j]; zc = zc + bias[32 + j]; zo = zo + bias[48 + j]
+                    }
+                    let i = rec(zi), f = rec(zf), g = act(zc), og = rec(zo)
+                    let c = f * cPrev[o + j] + i * g
+                    cNew[o + j] = c
+                    hNew[o + j] = og * act(c)
+                }
+            case .gru:
+                for j in 0..<16 {
+                    var mz = a[j], mr = a[16 + j], mh = a[32 + j]
+                    if let bias { mz = mz + bias[j]; mr = mr + bias[16 + j]; mh = mh + bias[32 + j] }
+                    let z = rec(x[j] + mz)
+                    let reset = rec(x[16 + j] + mr)
+                    let candidate = act(x[32 + j] + reset * mh)
+                    hNew[o + j] = z * hPrev[o + j] + (1 - z) * candidate
+                }
+            case .simpleRNN:
+                for j in 0..<pu { hNew[o + j] = act(x[j] + a[j]) }
+            }
+        }
+    }
+}
+
+extension Optional {
+    /// Calls `body` with the array's buffer, or nil.
+    func withUnsafeOptionalBufferPointer<E, R>(_ body: (UnsafeBufferPointer<E>?) throws -> R) rethrows -> R
+    where Wrapped == [E] {
+        switch self {
+        case .some(let array): return try array.withUnsafeBufferPointer { try body($0) }
+        case .none: return try body(nil)
+        }
+    }
+}

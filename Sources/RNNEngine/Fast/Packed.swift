@@ -1,0 +1,245 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import CRNNKernels
+
+/// The instruction set the kernels use on this machine (2 AVX-512, 1 AVX2+FMA, 0 portable).
+/// `RNNCHECK_ISA` may lower it (for measurements and tests of the other paths).
+let kernelISA: Int32 = {
+    let detected = rk_cpu_isa()
+    if let env = getenv("RNNCHECK_ISA"), let n = Int32(String(cString: env)), n >= 0 { return min(n, detected) }
+    return detected
+}()
+
+/// A float32 buffer aligned to 64 bytes, freed with its owner.
+final class AlignedBuffer: @unchecked Sendable {
+    let pointer: UnsafeMutablePointer<Float>
+    let count: Int
+
+    init(count: Int, zeroed: Bool = true) {
+        self.count = count
+        let raw = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * 4, alignment: 64)
+        pointer = raw.bindMemory(to: Float.self, capacity: max(count, 1))
+        if zeroed { pointer.initialize(repeating: 0, count: max(count, 1)) }
+    }
+
+    deinit { UnsafeMutableRawPointer(pointer).deallocate() }
+
+    func zero(_ n: Int? = nil) { pointer.update(repeating: 0, count: min(n ?? count, count)) }
+}
+
+/// Working buffers kept between runs, so that a run does not map, fault in and clear fresh
+/// memory every call (a few MiB at most are kept).
+final class BufferPool: @unchecked Sendable {
+    static let shared = BufferPool()
+    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+    private var free: [AlignedBuffer] = []
+    private static let keepBytes = 32 << 20
+
+    private init() {
+        mutex = .allocate(capacity: 1)
+        pthread_mutex_init(mutex, nil)
+    }
+
+    /// A buffer of at least `count` floats, contents undefined.
+    func take(_ count: Int) -> AlignedBuffer {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        var best: Int?
+        for (i, b) in free.enumerated() where b.count >= count && b.count <= 2 * count + 4096 {
+            if best == nil || b.count < free[best!].count { best = i }
+        }
+        if let best { return free.remove(at: best) }
+        return AlignedBuffer(count: count, zeroed: false)
+    }
+
+    func give(_ buffers: [AlignedBuffer]) {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        free.append(contentsOf: buffers)
+        free.sort { $0.count > $1.count }
+        var total = 0
+        free = free.filter { b in
+            total += b.count * 4
+            return total <= Self.keepBytes
+        }
+    }
+}
+
+/// One cell's float32 weights, packed once for the tile kernels.
+///
+/// Units are grouped in panels (16 units for LSTM and GRU, 64 for SimpleRNN); a panel's
+/// columns are its units' gates side by side (`[i f c o]` × 16 for LSTM, `[z r h]` × 16 for
+/// GRU), so one panel yields whole units. Each kernel is stored panel after panel, each panel
+/// `rows × panelWidth` contiguous. Units past `units` (up to a whole panel) have zero weights
+/// and are never reported.
+final class PackedCell: @unchecked Sendable {
+    enum Kind { case lstm, gru, simpleRNN }
+
+    let kind: Kind
+    let units: Int
+    let inputDim: Int
+    let gates: Int
+    let panelUnits: Int
+    let panels: Int
+    var panelWidth: Int { gates * panelUnits }
+    /// `panels * panelUnits`: the row stride of every state buffer.
+    var paddedUnits: Int { panels * panelUnits }
+    /// `panels * panelWidth`: the row stride of projected inputs.
+    var paddedWidth: Int { panels * panelWidth }
+
+    /// `panels × inputDim × panelWidth`.
+    let kernel: AlignedBuffer
+    /// `panels × units × panelWidth`.
+    let recurrentKernel: AlignedBuffer
+    /// Added to the projected inputs (GRU input bias, SimpleRNN bias), panel layout; or nil.
+    let projectionBias: AlignedBuffer?
+    /// Added after `x@W + h@U` (LSTM bias) or to `h@U` (GRU recurrent bias), panel layout; or nil.
+    let stepBias: AlignedBuffer?
+    let activation: Activation
+    let recurrentActivation: Activation
+    /// Whether the gates are the defaults the vector code fuses (tanh, sigmoid).
+    let fusedGates: Bool
+
+    /// The arrays this was packed from (kept so that their storage, and so their identity,
+    /// cannot change while this exists).
+    private let sources: [[Float]]
+
+    /// The packed column of gate `g`, unit `j`.
+    @inline(__always)
+    func column(gate g: Int, unit j: Int) -> Int {
+        (j / panelUnits) * panelWidth + g * panelUnits + j % panelUnits
+    }
+
+    private init(kind: Kind, units: Int, inputDim: Int, gates: Int, panelUnits: Int, kernel: [Float],
+                 recurrentKernel: [Float], projectionBias: [Float]?, stepBias: [Float]?,
+                 activation: Activation, recurrentActivation: Activation, fusedGates: Bool) {
+        self.kind = kind
+        self.units = units
+        self.inputDim = inputDim
+        self.gates = gates
+        self.panelUnits = panelUnits
+        let panels = (units + panelUnits - 1) / panelUnits
+        self.panels = panels
+        self.activation = activation
+        self.recurrentActivation = recurrentActivation
+        self.fusedGates = fusedGates
+        sources = [kernel, recurrentKernel] + [projectionBias, stepBias].compactMap { $0 }
+        let width = gates * panelUnits
+        let pw = panels * width
+        func pack(_ w: [Float], rows: Int) -> AlignedBuffer {
+            let out = AlignedBuffer(count: panels * rows * width)
+            let n = gates * units
+            w.withUnsafeBufferPointer { src in
+                for r in 0..<rows {
+                    for g in 0..<gates {
+                        for j in 0..<units {
+                            let p = j / panelUnits
+                            out.pointer[(p * rows + r) * width + g * panelUnits + j % panelUnits] = src[r * n + g * units + j]
+                        }
+                    }
+                }
+            }
+            return out
+        }
+        func packRow(_ b: [Float]?) -> AlignedBuffer? {
+            guard let b else { return nil }
+            let out = AlignedBuffer(count: pw)
+            for g in 0..<gates {
+                for j in 0..<units { out.pointer[(j / panelUnits) * width + g * panelUnits + j % panelUnits] = b[g * units + j] }
+            }
+            return out
+        }
+        self.kernel = pack(kernel, rows: inputDim)
+        self.recurrentKernel = pack(recurrentKernel, rows: units)
+        self.projectionBias = packRow(projectionBias)
+        self.stepBias = packRow(stepBias)
+    }
+
+    /// Packs a cell the fast path runs, or returns nil (stacked cells, GRU with
+    /// `reset_after=False`, non-element-wise activations).
+    static func make(_ cell: RecurrentCell<Float>) -> PackedCell? {
+        switch cell {
+        case .lstm(let c):
+            guard c.activation.isElementwise, c.recurrentActivation.isElementwise else { return nil }
+            return PackedCell(kind: .lstm, units: c.units, inputDim: c.inputDim, gates: 4, panelUnits: 16,
+                              kernel: c.kernel, recurrentKernel: c.recurrentKernel, projectionBias: nil, stepBias: c.bias,
+                              activation: c.activation, recurrentActivation: c.recurrentActivation,
+                              fusedGates: c.activation == .tanh && c.recurrentActivation == .sigmoid)
+        case .gru(let c):
+            guard c.resetAfter, c.activation.isElementwise, c.recurrentActivation.isElementwise else { return nil }
+            return PackedCell(kind: .gru, units: c.units, inputDim: c.inputDim, gates: 3, panelUnits: 16,
+                              kernel: c.kernel, recurrentKernel: c.recurrentKernel, projectionBias: c.inputBias,
+                              stepBias: c.recurrentBias, activation: c.activation,
+                              recurrentActivation: c.recurrentActivation,
+                              fusedGates: c.activation == .tanh && c.recurrentActivation == .sigmoid)
+        case .simpleRNN(let c):
+            guard c.activation.isElementwise else { return nil }
+            return PackedCell(kind: .simpleRNN, units: c.units, inputDim: c.inputDim, gates: 1, panelUnits: 64,
+                              kernel: c.kernel, recurrentKernel: c.recurrentKernel, projectionBias: c.bias, stepBias: nil,
+                              activation: c.activation, recurrentActivation: .linear, fusedGates: c.activation == .tanh)
+        case .stacked:
+            return nil
+        }
+    }
+
+    /// Whether this was packed from exactly these weights and settings.
+    func matches(_ cell: RecurrentCell<Float>) -> Bool {
+        func same(_ a: [Float], _ b: [Float]) -> Bool {
+            a.count == b.count && a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in pa.baseAddress == pb.baseAddress } }
+        }
+        func sameOptional(_ a: [Float]?, _ index: Int) -> Bool {
+            guard let a else { return true }
+            return index < sources.count && same(a, sources[index])
+        }
+        switch (cell, kind) {
+        case (.lstm(let c), .lstm):
+            return c.units == units && c.inputDim == inputDim && same(c.kernel, sources[0]) && same(c.recurrentKernel, sources[1])
+                && (c.bias == nil) == (stepBias == nil) && sameOptional(c.bias, 2)
+                && c.activation == activation && c.recurrentActivation == recurrentActivation
+        case (.gru(let c), .gru):
+            var index = 2
+            var ok = c.resetAfter && c.units == units && c.inputDim == inputDim && same(c.kernel, sources[0])
+                && same(c.recurrentKernel, sources[1]) && c.activation == activation
+                && c.recurrentActivation == recurrentActivation
+                && (c.inputBias == nil) == (projectionBias == nil) && (c.recurrentBias == nil) == (stepBias == nil)
+            if ok, let b = c.inputBias { ok = sameOptional(b, index); index += 1 }
+            if ok, let b = c.recurrentBias { ok = sameOptional(b, index) }
+            return ok
+        case (.simpleRNN(let c), .simpleRNN):
+            return c.units == units && c.inputDim == inputDim && same(c.kernel, sources[0]) && same(c.recurrentKernel, sources[1])
+                && (c.bias == nil) == (projectionBias == nil) && sameOptional(c.bias, 2) && c.activation == activation
+        default:
+            return false
+        }
+    }
+}
+
+/// A layer's packed weights, made on first use and remade if the layer's weights change.
+/// Copies of a layer share it (they share their weight arrays too).
+final class FastCache: @unchecked Sendable {
+    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+    private var entry: PackedCell?
+
+    init() {
+        mutex = .allocate(capacity: 1)
+        pthread_mutex_init(mutex, nil)
+    }
+
+    deinit {
+        pthread_mutex_destroy(mutex)
+        mutex.deallocate()
+    }
+
+    func packed(_ cell: RecurrentCell<Float>) -> PackedCell? {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        if let entry, entry.matches(cell) { return entry }
+        entry = PackedCell.make(cell)
+        return entry
+    }
+}

@@ -1,0 +1,150 @@
+import CRNNKernels
+import Foundation
+@testable import RNNEngine
+import XCTest
+
+/// The float32 fast path against the reference path, and its determinism across thread counts.
+/// (No timing here: speed lives in `rnncheck bench` and Benchmarks/.)
+final class FastPathTests: XCTestCase {
+    struct Rng {
+        var state: UInt64
+        mutating func next() -> Float {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            return Float(Int64(bitPattern: state >> 11) % 2_000_001 - 1_000_000) / 1_000_000
+        }
+        mutating func array(_ n: Int, scale: Float = 1) -> [Float] { (0..<n).map { _ in next() * scale } }
+    }
+
+    func cell(_ kind: String, d: Int, u: Int, rng: inout Rng, activation: Activation = .tanh) -> RecurrentCell<Float> {
+        let s = 1 / Float(u).squareRoot()
+        switch kind {
+        case "lstm":
+            return .lstm(LSTMCell(units: u, inputDim: d, kernel: rng.array(d * 4 * u, scale: s),
+                                  recurrentKernel: rng.array(u * 4 * u, scale: s), bias: rng.array(4 * u, scale: 0.5),
+                                  activation: activation))
+        case "gru":
+            return .gru(GRUCell(units: u, inputDim: d, kernel: rng.array(d * 3 * u, scale: s),
+                                recurrentKernel: rng.array(u * 3 * u, scale: s), inputBias: rng.array(3 * u, scale: 0.5),
+                                recurrentBias: rng.array(3 * u, scale: 0.5), resetAfter: true, activation: activation))
+        default:
+            return .simpleRNN(SimpleRNNCell(units: u, inputDim: d, kernel: rng.array(d * u, scale: s),
+                                            recurrentKernel: rng.array(u * u, scale: s), bias: rng.array(u, scale: 0.5),
+                                            activation: activation))
+        }
+    }
+
+    func assertClose(_ a: Tensor<Float>, _ b: Tensor<Float>, _ what: String, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(a.shape, b.shape, what, file: file, line: line)
+        var worst: Float = 0
+        for (x, y) in zip(a.scalars, b.scalars) { worst = max(worst, abs(x - y) / (1e-5 + abs(y))) }
+        XCTAssertLessThan(worst, 2e-3, "\(what): fast and reference paths differ (worst scaled error \(worst))", file: file, line: line)
+    }
+
+    func bits(_ t: [Tensor<Float>]) -> [[UInt32]] { t.map { $0.scalars.map(\.bitPattern) } }
+
+    override func tearDown() { ComputeThreads.count = ComputeThreads.defaultCount }
+
+    /// Every cell, with and without mask / initial state / go_backwards / sequences, at sizes that
+    /// take the threaded path (and units that are not a multiple of a panel), one row and many.
+    func testFastMatchesReferenceAndIsDeterministic() throws {
+        var rng = Rng(state: 42)
+        for kind in ["lstm", "gru", "rnn"] {
+            for (batch, units) in [(1, 80), (5, 40), (9, 20)] {
+                let (time, d) = (7, 6)
+                let c = cell(kind, d: d, u: units, rng: &rng)
+                let x = Tensor(shape: [batch, time, d], scalars: rng.array(batch * time * d))
+                let maskValues = (0..<(batch * time)).map { ($0 * 7 + 3) % 5 != 0 }
+                for variant in 0..<4 {
+                    let mask: Mask? = variant & 1 == 1 ? Mask(batch: batch, time: time, values: maskValues) : nil
+                    let initial: [Tensor<Float>]? = variant & 2 == 2
+                        ? c.stateWidths.map { Tensor(shape: [batch, $0], scalars: rng.array(batch * $0)) } : nil
+                    let layer = RecurrentLayer(cell: c, returnSequences: true, returnState: true,
+                                               goBackwards: variant == 3, zeroOutputForMask: variant == 1)
+                    let reference = layer.genericRun(x, mask: mask, initialState: initial)
+                    var runs: [[Tensor<Float>]] = []
+                    for threads in [1, 2, 3] {
+                        ComputeThreads.count = threads
+                        let r = try layer.run(x, mask: mask, initialState: initial)
+                        runs.append([r.sequence!, r.last] + r.states)
+                    }
+                    let what = "\(kind) B=\(batch) u=\(units) variant \(variant)"
+                    assertClose(runs[0][0], reference.sequence!, what + " sequence")
+                    assertClose(runs[0][1], reference.last, what + " last")
+                    for (s, t) in zip(runs[0].dropFirst(2), reference.states) { assertClose(s, t, what + " state") }
+                    XCTAssertEqual(bits(runs[0]), bits(runs[1]), what + ": 1 vs 2 threads")
+                    XCTAssertEqual(bits(runs[0]), bits(runs[2]), what + ": 1 vs 3 threads")
+                }
+            }
+        }
+    }
+
+    func testBidirectionalFastMatchesReference() throws {
+        var rng = Rng(state: 7)
+        let (batch, time, d, u) = (4, 6, 5, 36)
+        let x = Tensor(shape: [batch, time, d], scalars: rng.array(batch * time * d))
+        let mask = Mask(batch: batch, time: time, values: (0..<(batch * time)).map { $0 % 4 != 1 })
+        for mode in [MergeMode.concat, .sum, .mul, .ave, nil] {
+            for sequences in [true, false] {
+                let f = RecurrentLayer(cell: cell("lstm", d: d, u: u, rng: &rng), returnSequences: sequences, returnState: true)
+                let b = RecurrentLayer(cell: cell("lstm", d: d, u: u, rng: &rng), returnSequences: sequences, returnState: true,
+                                       goBackwards: true)
+                let bi = BidirectionalLayer(forward: f, backward: b, mergeMode: mode)
+                // reference: each direction on the reference path, merged by hand as Keras does
+                let rf = f.genericRun(x, mask: mask, initialState: nil)
+                let rb = b.genericRun(x, mask: mask, initialState: nil)
+                ComputeThreads.count = 1
+                let one = try bi(x, mask: mask)
+                ComputeThreads.count = 2
+                let two = try bi(x, mask: mask)
+                XCTAssertEqual(bits(one), bits(two), "\(String(describing: mode)) sequences=\(sequences): 1 vs 2 threads")
+                let yf = sequences ? rf.sequence! : rf.last
+                let yb = sequences ? BidirectionalLayer<Float>.flipTime(rb.sequence!) : rb.last
+                let states = rf.states + rb.states
+                let expectedFirst: [Tensor<Float>]
+                switch mode {
+                case .concat?:
+                    let (rows, n) = (yf.count / u, 2 * u)
+                    var out = [Float](repeating: 0, count: rows * n)
+                    for r in 0..<rows {
+                        for j in 0..<u { out[r * n + j] = yf.scalars[r * u + j]; out[r * n + u + j] = yb.scalars[r * u + j] }
+                    }
+                    expectedFirst = [Tensor(shape: Array(yf.shape.dropLast()) + [n], scalars: out)]
+                case .sum?: expectedFirst = [Tensor(shape: yf.shape, scalars: zip(yf.scalars, yb.scalars).map { $0 + $1 })]
+                case .mul?: expectedFirst = [Tensor(shape: yf.shape, scalars: zip(yf.scalars, yb.scalars).map { $0 * $1 })]
+                case .ave?: expectedFirst = [Tensor(shape: yf.shape, scalars: zip(yf.scalars, yb.scalars).map { ($0 + $1) / 2 })]
+                case nil: expectedFirst = [yf, yb]
+                }
+                let expected = expectedFirst + states
+                XCTAssertEqual(one.count, expected.count)
+                for (n, (a, e)) in zip(one, expected).enumerated() { assertClose(a, e, "\(String(describing: mode)) output \(n)") }
+            }
+        }
+    }
+
+    /// Non-default activations take the fast path's scalar gate code; weights changed after a
+    /// run are re-packed.
+    func testOtherActivationsAndRepacking() throws {
+        var rng = Rng(state: 3)
+        let (batch, time, d, u) = (3, 5, 4, 20)
+        let x = Tensor(shape: [batch, time, d], scalars: rng.array(batch * time * d))
+        for kind in ["lstm", "gru", "rnn"] {
+            var layer = RecurrentLayer(cell: cell(kind, d: d, u: u, rng: &rng, activation: .relu), returnSequences: true)
+            assertClose(try layer.run(x).sequence!, layer.genericRun(x, mask: nil, initialState: nil).sequence!, kind + " relu")
+            layer.cell = cell(kind, d: d, u: u, rng: &rng)
+            assertClose(try layer.run(x).sequence!, layer.genericRun(x, mask: nil, initialState: nil).sequence!, kind + " repacked")
+        }
+    }
+
+    func testVectorMathAgainstLibm() {
+        let xs = (0..<4096).map { Float($0 - 2048) / 100 } + [0, -0, 1e-7, -1e-7, 88, -88, 100, -100, .infinity, -.infinity]
+        let n = xs.count / 16 * 16
+        var s = [Float](repeating: 0, count: n), t = [Float](repeating: 0, count: n)
+        rk_sigmoid_n(kernelISA, xs, &s, n)
+        rk_tanh_n(kernelISA, xs, &t, n)
+        for i in 0..<n {
+            let x = Double(xs[i])
+            XCTAssertEqual(Double(s[i]), 1 / (1 + Foundation.exp(-x)), accuracy: 3e-7 * max(1e-30, 1 / (1 + Foundation.exp(-x))) + 1e-37, "sigmoid(\(x))")
+            XCTAssertEqual(Double(t[i]), Foundation.tanh(x), accuracy: 3e-7 * abs(Foundation.tanh(x)) + 1e-37, "tanh(\(x))")
+        }
+    }
+}

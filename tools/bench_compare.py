@@ -1,0 +1,472 @@
+#!/usr/bin/env python3
+"""Times Keras/TensorFlow, ONNX Runtime, PyTorch CPU and rnncheck on the same recurrent models,
+weights and inputs, interleaved in one run, with 1 and 2 threads; prints one table of medians
+and ratios (and writes it as JSON with --json).
+
+Usage:
+    python3 tools/bench_compare.py                      # makes .venv-bench, then runs
+    python3 tools/bench_compare.py --shapes S1,S2 --threads 1,2 --rounds 5
+    python3 tools/bench_compare.py --rnncheck .build/release/rnncheck --json bench.json
+
+Everything runs on the CPU in float32, forward only. Each engine with each thread count lives
+in its own worker process (TensorFlow fixes its thread pools at start), configured once; the
+coordinator asks the workers in turn, round after round, so a change in machine load hits every
+engine alike. rnncheck is timed by `rnncheck bench` (in-process timing, model loaded once per
+round). Each timed call is one forward pass on the whole batch; the median is over every call
+of every round.
+
+Engines:
+  keras    Keras 3 model called through tf.function (graph mode; TF's default oneDNN settings).
+  onnxrt   ONNX Runtime, an ONNX graph with the ONNX LSTM / GRU / RNN operator holding the same
+           weights (built with onnx.helper: the standard operator that ORT runs with its fused
+           CPU kernels).
+  torch    torch.nn.LSTM / GRU / RNN with the same weights, under torch.inference_mode().
+  rnncheck `rnncheck bench MODEL INPUTS --threads N --format json` on the saved .keras file.
+Outputs of every engine are checked against Keras before timing.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV = ROOT / ".venv-bench"
+REQUIREMENTS = Path(__file__).resolve().parent / "requirements-bench.txt"
+
+# name: (kind, B, T, D, H, bidirectional, return_sequences, description)
+SHAPES = {
+    "S1": ("lstm", 1, 100, 64, 128, False, False, "latency LSTM, last output"),
+    "S2": ("lstm", 32, 100, 128, 256, False, False, "LSTM, last output"),
+    "S3": ("lstm", 64, 200, 256, 512, False, False, "LSTM, last output"),
+    "S4": ("lstm", 32, 100, 128, 256, True, True, "Bidirectional LSTM, concat, sequences"),
+    "G2": ("gru", 32, 100, 128, 256, False, False, "GRU (reset_after), last output"),
+    "R2": ("rnn", 32, 100, 128, 256, False, False, "SimpleRNN tanh, last output"),
+    "L1": ("lstm", 1, 200, 128, 256, False, True, "latency LSTM H=256, sequences"),
+    "S5": ("lstm", 8, 50, 64, 128, False, False, "small batch LSTM, last output"),
+}
+GATES = {"lstm": 4, "gru": 3, "rnn": 1}
+GFLOPS_PER_CORE = 102.0  # measured float32 GEMM ceiling per core (issue 5)
+L2_GBPS_PER_CORE = 109.0  # B = 1 step: recurrent weights streamed from L2 (2.4 us per 256 KiB)
+
+
+def flops(shape):
+    kind, b, t, d, h, bi, _, _ = SHAPES[shape]
+    return 2 * b * t * (d + h) * GATES[kind] * h * (2 if bi else 1)
+
+
+def floor_ms(shape, threads):
+    """The issue's floor: GEMM at 102 GFLOP/s per core; for B = 1 the recurrent step is bound by
+    streaming its weights from L2, split across the cores."""
+    kind, b, t, d, h, bi, _, _ = SHAPES[shape]
+    dirs = 2 if bi else 1
+    g = GATES[kind]
+    if b == 1:
+        proj = 2 * t * d * g * h * dirs / (GFLOPS_PER_CORE * 1e9 * threads)
+        step = t * dirs * (h * g * h * 4) / (L2_GBPS_PER_CORE * 1e9 * threads)
+        return (proj + step) * 1e3
+    return flops(shape) / (GFLOPS_PER_CORE * 1e9 * threads) * 1e3
+
+
+# --------------------------------------------------------------------------------------------
+# venv
+# --------------------------------------------------------------------------------------------
+
+def ensure_venv():
+    if Path(sys.prefix).resolve() == VENV.resolve():
+        return
+    py = VENV / "bin" / "python"
+    if not py.exists():
+        print(f"creating {VENV} ...", file=sys.stderr)
+        subprocess.check_call([sys.executable, "-m", "venv", str(VENV)])
+        subprocess.check_call([str(py), "-m", "pip", "install", "-q", "-r", str(REQUIREMENTS)])
+    os.execv(str(py), [str(py), __file__] + sys.argv[1:])
+
+
+# --------------------------------------------------------------------------------------------
+# models
+# --------------------------------------------------------------------------------------------
+
+def build_keras(shape, workdir: Path):
+    """Builds the Keras model with seeded weights, saves model.keras and inputs.h5 (input_0 and
+    Keras's output_0). Returns (model, x, y)."""
+    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+    import h5py
+    import keras
+    import numpy as np
+
+    kind, b, t, d, h, bi, seq, _ = SHAPES[shape]
+    rng = np.random.default_rng(1234 + sum(map(ord, shape)))
+    layer_cls = {"lstm": keras.layers.LSTM, "gru": keras.layers.GRU, "rnn": keras.layers.SimpleRNN}[kind]
+    inp = keras.Input(shape=(t, d), name="x")
+    layer = layer_cls(h, return_sequences=seq, name="rnn")
+    out = keras.layers.Bidirectional(layer, merge_mode="concat", name="bi")(inp) if bi else layer(inp)
+    model = keras.Model(inp, out, name=f"bench_{shape}")
+    g = GATES[kind]
+    weights = []
+    for w in model.weights:
+        shp = tuple(w.shape)
+        if len(shp) == 2 and shp[0] == d:
+            v = rng.uniform(-1, 1, shp) * np.sqrt(6.0 / (d + g * h))
+        elif len(shp) == 2 and shp[0] == h:
+            v = rng.uniform(-1, 1, shp) * np.sqrt(6.0 / (h + g * h))
+        else:
+            v = rng.uniform(-0.5, 0.5, shp)
+        weights.append(v.astype(np.float32))
+    model.set_weights(weights)
+    x = rng.standard_normal((b, t, d)).astype(np.float32)
+    y = np.asarray(model(x, training=False))
+    workdir.mkdir(parents=True, exist_ok=True)
+    model.save(workdir / f"{shape}.keras")
+    with h5py.File(workdir / f"{shape}.h5", "w") as f:
+        f.create_dataset("input_0", data=x)
+        f.create_dataset("output_0", data=y)
+    np.savez(workdir / f"{shape}.npz", *[np.asarray(w) for w in model.get_weights()])
+    return model, x, y
+
+
+def layer_weights(workdir, shape):
+    """[(kernel, recurrent_kernel, bias)] per direction (forward, backward), numpy float32."""
+    kind, b, t, d, h, bi, seq, _ = SHAPES[shape]
+    import numpy as np
+    with np.load(workdir / f"{shape}.npz") as z:
+        ws = [z[f"arr_{i}"] for i in range(len(z.files))]
+    per = 3
+    return [tuple(ws[i * per:(i + 1) * per]) for i in range(2 if bi else 1)]
+
+
+def torch_model(workdir, shape):
+    import numpy as np
+    import torch
+    kind, b, t, d, h, bi, seq, _ = SHAPES[shape]
+    cls = {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU, "rnn": torch.nn.RNN}[kind]
+    net = cls(d, h, batch_first=True, bidirectional=bi)
+    for n, (k, rk, bias) in enumerate(layer_weights(workdir, shape)):
+        sfx = "_reverse" if n == 1 else ""
+        if kind == "lstm":   # Keras i f c o == torch i f g o
+            wi, wh, bi_, bh = k.T, rk.T, bias, np.zeros_like(bias)
+        elif kind == "gru":  # Keras z r h, torch r z n; reset_after: bias (2, 3H)
+            def zr(a):  # reorder rows z r h -> r z h
+                hh = a.shape[0] // 3
+                return np.concatenate([a[hh:2 * hh], a[:hh], a[2 * hh:]])
+            wi, wh, bi_, bh = zr(k.T), zr(rk.T), zr(bias[0]), zr(bias[1])
+        else:
+            wi, wh, bi_, bh = k.T, rk.T, bias, np.zeros_like(bias)
+        with torch.no_grad():
+            getattr(net, "weight_ih_l0" + sfx).copy_(torch.from_numpy(np.ascontiguousarray(wi)))
+            getattr(net, "weight_hh_l0" + sfx).copy_(torch.from_numpy(np.ascontiguousarray(wh)))
+            getattr(net, "bias_ih_l0" + sfx).copy_(torch.from_numpy(np.ascontiguousarray(bi_)))
+            getattr(net, "bias_hh_l0" + sfx).copy_(torch.from_numpy(np.ascontiguousarray(bh)))
+    net.eval()
+
+    class Wrap(torch.nn.Module):
+        def __init__(self, net):
+            super().__init__()
+            self.net = net
+
+        def forward(self, x):
+            out, _ = self.net(x)
+            return out if seq else out[:, -1, :]
+    return Wrap(net).eval()
+
+
+def onnx_model(workdir, shape, path: Path):
+    """An ONNX graph: Transpose to time-major, one LSTM / GRU / RNN node, then Keras's layout."""
+    import numpy as np
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+    kind, b, t, d, h, bi, seq, _ = SHAPES[shape]
+    dirs = 2 if bi else 1
+    W, R, B = [], [], []
+    for k, rk, bias in layer_weights(workdir, shape):
+        if kind == "lstm":  # Keras i f c o -> ONNX i o f c
+            def ifco_to_iofc(a):
+                q = a.shape[0] // 4
+                return np.concatenate([a[:q], a[3 * q:], a[q:2 * q], a[2 * q:3 * q]])
+            W.append(ifco_to_iofc(k.T)); R.append(ifco_to_iofc(rk.T))
+            B.append(np.concatenate([ifco_to_iofc(bias), np.zeros_like(bias)]))
+        elif kind == "gru":  # z r h in both; linear_before_reset = reset_after
+            W.append(k.T); R.append(rk.T); B.append(np.concatenate([bias[0], bias[1]]))
+        else:
+            W.append(k.T); R.append(rk.T); B.append(np.concatenate([bias, np.zeros_like(bias)]))
+    inits = [numpy_helper.from_array(np.stack(a).astype(np.float32), n) for a, n in ((W, "W"), (R, "R"), (B, "B"))]
+    op = {"lstm": "LSTM", "gru": "GRU", "rnn": "RNN"}[kind]
+    attrs = dict(hidden_size=h, direction="bidirectional" if bi else "forward")
+    if kind == "gru":
+        attrs["linear_before_reset"] = 1
+    nodes = [helper.make_node("Transpose", ["x"], ["xt"], perm=[1, 0, 2]),
+             helper.make_node(op, ["xt", "W", "R", "B"], ["Y", "Y_h"], **attrs)]
+    if seq:
+        # Y: (T, dirs, B, H) -> (B, T, dirs, H) -> (B, T, dirs*H)
+        nodes.append(helper.make_node("Transpose", ["Y"], ["Yb"], perm=[2, 0, 1, 3]))
+        inits.append(numpy_helper.from_array(np.array([b, t, dirs * h], dtype=np.int64), "shape"))
+        nodes.append(helper.make_node("Reshape", ["Yb", "shape"], ["y"]))
+        out_shape = [b, t, dirs * h]
+    else:
+        inits.append(numpy_helper.from_array(np.array([0], dtype=np.int64), "axes"))
+        nodes.append(helper.make_node("Squeeze", ["Y_h", "axes"], ["y"]))
+        out_shape = [b, h]
+    graph = helper.make_graph(nodes, f"bench_{shape}",
+                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [b, t, d])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, out_shape)], inits)
+    m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    m.ir_version = 8
+    onnx.checker.check_model(m)
+    onnx.save(m, str(path))
+
+
+# --------------------------------------------------------------------------------------------
+# workers
+# --------------------------------------------------------------------------------------------
+
+def worker(engine: str, threads: int, workdir: Path):
+    """Reads JSON commands on stdin: {"shape": S, "calls": n, "warmup": w}; answers with the
+    per-call times in ms (and the max abs difference from Keras's output on the first call)."""
+    os.environ["OMP_NUM_THREADS"] = str(threads)
+    os.environ["TF_NUM_INTRAOP_THREADS"] = str(threads)
+    os.environ["TF_NUM_INTEROP_THREADS"] = "1"
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    os.environ["KERAS_BACKEND"] = "tensorflow"
+    import h5py
+    import numpy as np
+    runners = {}
+
+    def load(shape):
+        with h5py.File(workdir / f"{shape}.h5", "r") as f:
+            x = f["input_0"][...]
+            y = f["output_0"][...]
+        if engine == "keras":
+            import tensorflow as tf
+            import keras
+            model = keras.models.load_model(workdir / f"{shape}.keras")
+            fn = tf.function(lambda a: model(a, training=False))
+            xt = tf.constant(x)
+            return (lambda: fn(xt).numpy()), y
+        if engine == "torch":
+            import torch
+            net = torch_model(workdir, shape)
+            xt = torch.from_numpy(x)
+
+            def call():
+                with torch.inference_mode():
+                    return net(xt).numpy()
+            return call, y
+        if engine == "onnxrt":
+            import onnxruntime as ort
+            path = workdir / f"{shape}.onnx"
+            so = ort.SessionOptions()
+            so.intra_op_num_threads = threads
+            so.inter_op_num_threads = 1
+            so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+            so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+            sess = ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
+            return (lambda: sess.run(["y"], {"x": x})[0]), y
+        raise SystemExit(f"unknown engine {engine}")
+
+    if engine == "keras":
+        import tensorflow as tf
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+        tf.config.threading.set_inter_op_parallelism_threads(1)
+    if engine == "torch":
+        import torch
+        torch.set_num_threads(threads)
+        torch.set_num_interop_threads(1)
+    print(json.dumps({"ready": True}), flush=True)
+    for line in sys.stdin:
+        cmd = json.loads(line)
+        shape = cmd["shape"]
+        if shape not in runners:
+            runners[shape] = load(shape)
+        call, y = runners[shape]
+        out = call()
+        err = float(np.max(np.abs(out - y)))
+        for _ in range(cmd.get("warmup", 1)):
+            call()
+        times = []
+        for _ in range(cmd["calls"]):
+            t0 = time.perf_counter()
+            call()
+            times.append((time.perf_counter() - t0) * 1e3)
+        print(json.dumps({"times": times, "max_abs_diff": err}), flush=True)
+
+
+class Worker:
+    def __init__(self, engine, threads, workdir):
+        self.engine = engine
+        self.p = subprocess.Popen([sys.executable, __file__, "--worker", engine, "--threads", str(threads),
+                                   "--workdir", str(workdir)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                  text=True, bufsize=1)
+        line = self.p.stdout.readline()
+        if not line:
+            raise SystemExit(f"worker {engine} failed to start")
+
+    def ask(self, **cmd):
+        self.p.stdin.write(json.dumps(cmd) + "\n")
+        self.p.stdin.flush()
+        line = self.p.stdout.readline()
+        if not line:
+            raise SystemExit(f"worker {self.engine} died")
+        return json.loads(line)
+
+    def close(self):
+        self.p.stdin.close()
+        self.p.wait()
+
+
+def rnncheck_times(binary, workdir, shape, threads, calls, warmup):
+    out = subprocess.run([binary, "bench", str(workdir / f"{shape}.keras"), str(workdir / f"{shape}.h5"),
+                          "--threads", str(threads), "--warmup", str(warmup), "--repeat", str(calls),
+                          "--format", "json"], capture_output=True, text=True)
+    if out.returncode != 0:
+        raise SystemExit(f"rnncheck bench failed on {shape}: {out.stderr}")
+    return json.loads(out.stdout)
+
+
+def rnncheck_check(binary, workdir, shape):
+    """Runs the model with `rnncheck run` and compares with Keras's output (max abs difference).
+    (`rnncheck compare` would also run the float64 reference path, slow at these sizes.)"""
+    import h5py
+    import numpy as np
+    out_path = workdir / f"{shape}.rnncheck-out.h5"
+    out_path.unlink(missing_ok=True)
+    out = subprocess.run([binary, "run", str(workdir / f"{shape}.keras"), str(workdir / f"{shape}.h5"),
+                          "-o", str(out_path)], capture_output=True, text=True)
+    if out.returncode != 0:
+        return False, out.stderr.strip()
+    with h5py.File(out_path, "r") as a, h5py.File(workdir / f"{shape}.h5", "r") as b:
+        y, k = a["output_0"][...], b["output_0"][...]
+    err = float(np.max(np.abs(y - k)))
+    return err <= 1e-4 + 1e-4 * float(np.max(np.abs(k))), f"max abs difference from Keras {err:.2e}"
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--shapes", default="S1,S2,S3,S4,G2,R2,L1,S5")
+    ap.add_argument("--threads", default="1,2")
+    ap.add_argument("--engines", default="keras,onnxrt,torch,rnncheck")
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--budget", type=float, default=0.4, help="seconds per engine per round (sets calls per block)")
+    ap.add_argument("--rnncheck", default=None, help="the rnncheck binary (default: .build-perf or .build release)")
+    ap.add_argument("--workdir", default=str(ROOT / ".build-bench"))
+    ap.add_argument("--json", default=None, help="also write the results here")
+    ap.add_argument("--prepare", action="store_true", help="only write the models and inputs (.keras, .h5, .onnx)")
+    ap.add_argument("--worker", default=None, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    workdir = Path(args.workdir)
+    if args.worker:
+        worker(args.worker, int(args.threads), workdir)
+        return
+    ensure_venv()
+
+    binary = args.rnncheck
+    if binary is None:
+        for cand in (ROOT / ".build-perf/release/rnncheck", ROOT / ".build/release/rnncheck"):
+            if cand.exists():
+                binary = str(cand)
+                break
+    if binary is None:
+        subprocess.check_call(["swift", "build", "-c", "release", "--product", "rnncheck"], cwd=ROOT)
+        binary = str(ROOT / ".build/release/rnncheck")
+    shapes = args.shapes.split(",")
+    thread_counts = [int(v) for v in args.threads.split(",")]
+    engines = args.engines.split(",")
+
+    # Models and inputs, made by Keras; the ONNX graphs from the same weights.
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    for s in shapes:
+        model, x, y = build_keras(s, workdir)
+        onnx_model(workdir, s, workdir / f"{s}.onnx")
+        if "rnncheck" in engines:
+            ok, line = rnncheck_check(binary, workdir, s)
+            print(f"{s}: rnncheck vs Keras: {line}", file=sys.stderr)
+            if not ok:
+                raise SystemExit(f"rnncheck does not match Keras on {s}")
+
+    if args.prepare:
+        return
+    import importlib.metadata as md
+    versions = {p: md.version(p) for p in ("tensorflow-cpu", "keras", "torch", "onnxruntime", "numpy")}
+    versions["rnncheck"] = subprocess.run([binary, "--version"], capture_output=True, text=True).stdout.strip()
+
+    results = {}  # (shape, threads, engine) -> [times]
+    diffs = {}
+    for n in thread_counts:
+        workers = {e: Worker(e, n, workdir) for e in engines if e != "rnncheck"}
+        try:
+            # calls per block from a first timing
+            calls = {}
+            for s in shapes:
+                for e in engines:
+                    if e == "rnncheck":
+                        r = rnncheck_times(binary, workdir, s, n, 3, 1)
+                        t = r["median_ms"]
+                    else:
+                        r = workers[e].ask(shape=s, calls=3, warmup=1)
+                        t = statistics.median(r["times"])
+                        diffs[(s, e)] = r["max_abs_diff"]
+                    calls[(s, e)] = max(3, min(200, int(args.budget * 1e3 / max(t, 1e-3))))
+            for rnd in range(args.rounds):
+                for s in shapes:
+                    order = engines if rnd % 2 == 0 else list(reversed(engines))
+                    for e in order:
+                        c = calls[(s, e)]
+                        if e == "rnncheck":
+                            times = rnncheck_times(binary, workdir, s, n, c, 2)["times_ms"]
+                        else:
+                            times = workers[e].ask(shape=s, calls=c, warmup=1)["times"]
+                        results.setdefault((s, n, e), []).extend(times)
+                print(f"threads {n}: round {rnd + 1}/{args.rounds} done", file=sys.stderr)
+        finally:
+            for w in workers.values():
+                w.close()
+
+    # Table.
+    names = {"keras": "Keras/TF", "onnxrt": "ONNX RT", "torch": "PyTorch", "rnncheck": "rnncheck"}
+    header = (["shape (B,T,D,H)", "thr"] + [names[e] + " ms" for e in engines]
+              + ["floor ms", "rnncheck / best peer", "rnncheck vs Keras", "floor share"])
+    rows = []
+    out_json = {"versions": versions, "rounds": args.rounds, "results": []}
+    for s in shapes:
+        kind, b, t, d, h, bi, seq, desc = SHAPES[s]
+        for n in thread_counts:
+            med = {e: statistics.median(results[(s, n, e)]) for e in engines}
+            peers = [med[e] for e in ("onnxrt", "torch") if e in med]
+            fl = floor_ms(s, n)
+            row = [f"{s} ({b},{t},{d},{h}) {desc}", str(n)] + [f"{med[e]:.3f}" for e in engines] + [f"{fl:.3f}"]
+            if "rnncheck" in med:
+                best = min(peers) if peers else float("nan")
+                row += [f"{med['rnncheck'] / best:.2f}x" if peers else "-",
+                        f"{med['keras'] / med['rnncheck']:.1f}x faster" if "keras" in med else "-",
+                        f"{fl / med['rnncheck'] * 100:.0f}%"]
+            else:
+                row += ["-", "-", "-"]
+            rows.append(row)
+            out_json["results"].append({
+                "shape": s, "B": b, "T": t, "D": d, "H": h, "kind": kind, "bidirectional": bi,
+                "return_sequences": seq, "threads": n, "flops": flops(s), "floor_ms": fl,
+                "median_ms": med, "p10_ms": {e: statistics.quantiles(results[(s, n, e)], n=10)[0] for e in engines},
+                "p90_ms": {e: statistics.quantiles(results[(s, n, e)], n=10)[-1] for e in engines},
+                "calls": {e: len(results[(s, n, e)]) for e in engines},
+                "max_abs_diff_vs_keras": {e: diffs.get((s, e)) for e in engines if e != "rnncheck"},
+            })
+    widths = [max(len(r[i]) for r in rows + [header]) for i in range(len(header))]
+    print("| " + " | ".join(hd.ljust(w) for hd, w in zip(header, widths)) + " |")
+    print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    for r in rows:
+        print("| " + " | ".join(c.ljust(w) for c, w in zip(r, widths)) + " |")
+    print()
+    print("versions: " + ", ".join(f"{k} {v}" for k, v in versions.items()))
+    print("ratios: 'rnncheck / best peer' < 1 means rnncheck is faster than the faster of ONNX Runtime and PyTorch;"
+          " floor share = floor / rnncheck time.")
+    if args.json:
+        Path(args.json).write_text(json.dumps(out_json, indent=2))
+
+
+if __name__ == "__main__":
+    main()
