@@ -202,8 +202,10 @@ public enum Runner {
                 _ = try root.write("input_\(n)", tensor.converted(to: Float.self).scalars, shape: tensor.shape)
             }
             try file.close()
-            if fm.fileExists(atPath: outURL.path) { _ = try fm.replaceItemAt(outURL, withItemAt: URL(fileURLWithPath: temp)) }
-            else { try fm.moveItem(atPath: temp, toPath: outURL.path) }
+            // rename(2) replaces an existing file atomically (Foundation's replaceItemAt does not on Linux).
+            guard rename(temp, outURL.path) == 0 else {
+                throw ConformanceError.unusable(file: outputPath, object: "", reason: "cannot move the finished file into place (\(String(cString: strerror(errno))))")
+            }
         } catch {
             if fm.fileExists(atPath: temp) { try? fm.removeItem(atPath: temp) }
             throw error

@@ -53,10 +53,14 @@ public struct LSTMCell<Scalar: EngineScalar>: RecurrentCellProtocol {
 
     public var stateCount: Int { 2 }
 
+    @_specialize(where Scalar == Double)
+    @_specialize(where Scalar == Float)
     public func projectInputs(_ x: [Scalar], rows: Int) -> [Scalar] {
         Kernels.matmul(x, kernel, m: rows, k: inputDim, n: 4 * units)
     }
 
+    @_specialize(where Scalar == Double)
+    @_specialize(where Scalar == Float)
     public func step(projected: ArraySlice<Scalar>, states: inout [[Scalar]], rows: Int) -> [Scalar] {
         let u = units
         let g = 4 * u
@@ -132,12 +136,16 @@ public struct GRUCell<Scalar: EngineScalar>: RecurrentCellProtocol {
 
     public var stateCount: Int { 1 }
 
+    @_specialize(where Scalar == Double)
+    @_specialize(where Scalar == Float)
     public func projectInputs(_ x: [Scalar], rows: Int) -> [Scalar] {
         var mx = Kernels.matmul(x, kernel, m: rows, k: inputDim, n: 3 * units)
         if let inputBias { Kernels.addRowVector(&mx, inputBias) }
         return mx
     }
 
+    @_specialize(where Scalar == Double)
+    @_specialize(where Scalar == Float)
     public func step(projected: ArraySlice<Scalar>, states: inout [[Scalar]], rows: Int) -> [Scalar] {
         let u = units
         let hPrev = states[0]
@@ -217,12 +225,16 @@ public struct SimpleRNNCell<Scalar: EngineScalar>: RecurrentCellProtocol {
 
     public var stateCount: Int { 1 }
 
+    @_specialize(where Scalar == Double)
+    @_specialize(where Scalar == Float)
     public func projectInputs(_ x: [Scalar], rows: Int) -> [Scalar] {
         var h = Kernels.matmul(x, kernel, m: rows, k: inputDim, n: units)
         if let bias { Kernels.addRowVector(&h, bias) }
         return h
     }
 
+    @_specialize(where Scalar == Double)
+    @_specialize(where Scalar == Float)
     public func step(projected: ArraySlice<Scalar>, states: inout [[Scalar]], rows: Int) -> [Scalar] {
         let u = units
         var out = Kernels.matmul(states[0], recurrentKernel, m: rows, k: u, n: u)

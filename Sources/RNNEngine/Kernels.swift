@@ -4,6 +4,8 @@
 enum Kernels {
     /// `c[m×n] = a[m×k] · b[k×n]` (overwrites `c`).
     @inlinable
+    @_specialize(where S == Double)
+    @_specialize(where S == Float)
     static func matmul<S: EngineScalar>(
         _ a: UnsafeBufferPointer<S>, _ b: UnsafeBufferPointer<S>, into c: UnsafeMutableBufferPointer<S>,
         m: Int, k: Int, n: Int
@@ -22,6 +24,8 @@ enum Kernels {
 
     /// `a[m×k] · b[k×n]` as a new buffer.
     @inlinable
+    @_specialize(where S == Double)
+    @_specialize(where S == Float)
     static func matmul<S: EngineScalar>(_ a: [S], _ b: [S], m: Int, k: Int, n: Int) -> [S] {
         var c = [S](repeating: 0, count: m * n)
         a.withUnsafeBufferPointer { pa in

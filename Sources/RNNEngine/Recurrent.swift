@@ -63,6 +63,8 @@ public indirect enum RecurrentCell<Scalar: EngineScalar>: Sendable {
     }
 
     /// The input projection of `rows` input rows (see `RecurrentCellProtocol.projectInputs`).
+    @_specialize(where Scalar == Double)
+    @_specialize(where Scalar == Float)
     public func projectInputs(_ x: [Scalar], rows: Int) -> [Scalar] {
         switch self {
         case .lstm(let c): return c.projectInputs(x, rows: rows)
@@ -83,6 +85,8 @@ public indirect enum RecurrentCell<Scalar: EngineScalar>: Sendable {
     }
 
     /// One step (see `RecurrentCellProtocol.step`); `states` holds `stateCount` buffers.
+    @_specialize(where Scalar == Double)
+    @_specialize(where Scalar == Float)
     public func step(projected: ArraySlice<Scalar>, states: inout [[Scalar]], rows: Int) -> [Scalar] {
         switch self {
         case .lstm(let c): return c.step(projected: projected, states: &states, rows: rows)
@@ -199,6 +203,8 @@ public struct RecurrentLayer<Scalar: EngineScalar>: Sendable {
     }
 
     /// The reference path: any scalar type, any cell, one step at a time in Keras's operation order.
+    @_specialize(where Scalar == Double)
+    @_specialize(where Scalar == Float)
     func genericRun(
         _ input: Tensor<Scalar>, mask: Mask?, initialState: [Tensor<Scalar>]?
     ) -> RecurrentResult<Scalar> {

@@ -106,6 +106,10 @@ final class CLITests: XCTestCase {
         }
         let leftovers = try FileManager.default.contentsOfDirectory(atPath: dir.url.path).filter { $0.hasSuffix(".tmp") }
         XCTAssertEqual(leftovers, [])
+        // a second run replaces the earlier output in place
+        let again = try rnncheck(["run", dir.path("model.keras"), dir.path("in.h5"), "-o", dir.path("out.h5")])
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertEqual(try RawFixture.readPlain(path: dir.path("out.h5")).outputs.count, 3)
         // refuses to overwrite an input
         let clash = try rnncheck(["run", dir.path("model.keras"), dir.path("in.h5"), "-o", dir.path("in.h5")])
         XCTAssertEqual(clash.status, 2)
