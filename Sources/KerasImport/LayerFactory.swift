@@ -187,11 +187,13 @@ struct LayerFactory {
                                             bias: bias, activation: activation))
         }
         let returnSequences = try reader.bool("return_sequences", default: false)
-        return RecurrentLayer(
+        var layer = RecurrentLayer(
             cell: cell,
             returnSequences: returnSequences,
             returnState: try reader.bool("return_state", default: false),
             goBackwards: try reader.bool("go_backwards", default: false),
             zeroOutputForMask: try reader.bool("zero_output_for_mask", default: false))
+        layer.unroll = try reader.bool("unroll", default: false)
+        return layer
     }
 }

@@ -171,6 +171,7 @@ extension LayerFactory {
         layer.returnState = try reader.bool("return_state", default: false)
         layer.goBackwards = try reader.bool("go_backwards", default: false)
         layer.zeroOutputForMask = try reader.bool("zero_output_for_mask", default: false)
+        layer.unroll = try reader.bool("unroll", default: false)
         let u = layer.units
         let out: SymbolicShape = layer.returnSequences ? [input.first ?? nil, u] : [u]
         let shapes = [out] + (layer.returnState ? layer.cell.stateWidths.map { [$0] } : [])

@@ -445,7 +445,9 @@ extension RecurrentLayer {
         case .stacked:
             newCell = Self.convert(cell, to: T.self)
         }
-        return RecurrentLayer<T>(cell: newCell, returnSequences: returnSequences, returnState: returnState,
-                                 goBackwards: goBackwards, zeroOutputForMask: zeroOutputForMask)
+        var layer = RecurrentLayer<T>(cell: newCell, returnSequences: returnSequences, returnState: returnState,
+                                      goBackwards: goBackwards, zeroOutputForMask: zeroOutputForMask)
+        layer.unroll = unroll
+        return layer
     }
 }

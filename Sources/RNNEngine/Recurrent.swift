@@ -139,6 +139,11 @@ public struct RecurrentLayer<Scalar: EngineScalar>: Sendable {
     public var returnState: Bool
     public var goBackwards: Bool
     public var zeroOutputForMask: Bool
+    /// Keras's `unroll=True`. It changes one result: with a mask, `go_backwards` and
+    /// `zero_output_for_mask`, Keras's unrolled loop zeroes the (reversed) output sequence with
+    /// the mask in *original* time order (`keras/src/backend/tensorflow/rnn.py`), and so does
+    /// rnncheck.
+    public var unroll = false
     /// The float32 fast path's packed weights, made on first use (and remade if `cell` changes).
     let fastCache = FastCache()
 
@@ -168,8 +173,38 @@ public struct RecurrentLayer<Scalar: EngineScalar>: Sendable {
         _ input: Tensor<Scalar>, mask: Mask? = nil, initialState: [Tensor<Scalar>]? = nil
     ) throws -> RecurrentResult<Scalar> {
         try validate(input, mask: mask, initialState: initialState)
+        if needsUnrolledMaskOrder(mask) { return unrolledMaskOrderRun(input, mask: mask!, initialState: initialState) }
         if let fast = fastRun(input, mask: mask, initialState: initialState) { return fast }
         return genericRun(input, mask: mask, initialState: initialState)
+    }
+
+    /// Whether Keras's unrolled loop would zero this layer's outputs in another time order.
+    func needsUnrolledMaskOrder(_ mask: Mask?) -> Bool {
+        unroll && goBackwards && zeroOutputForMask && mask != nil
+    }
+
+    /// Keras's unrolled loop: masked steps first repeat the previous output, then the whole
+    /// output sequence (in processing order) is zeroed where `mask[b, k]` is false — `k` the
+    /// processing index, not the time step it read — and the last output where the last
+    /// processed step is masked.
+    func unrolledMaskOrderRun(_ input: Tensor<Scalar>, mask: Mask, initialState: [Tensor<Scalar>]?) -> RecurrentResult<Scalar> {
+        var plain = self
+        plain.zeroOutputForMask = false
+        plain.unroll = false
+        var result = plain.genericRun(input, mask: mask, initialState: initialState)
+        let (batch, time, u) = (input.shape[0], input.shape[1], units)
+        if var sequence = result.sequence {
+            for b in 0..<batch {
+                for k in 0..<time where !mask[b, k] {
+                    for j in 0..<u { sequence.scalars[(b * time + k) * u + j] = 0 }
+                }
+            }
+            result.sequence = sequence
+        }
+        for b in 0..<batch where !mask[b, 0] {  // the last processed step of a backward pass is t = 0
+            for j in 0..<u { result.last.scalars[b * u + j] = 0 }
+        }
+        return result
     }
 
     /// Throws what `run` throws for a wrong input, mask or initial state.
@@ -334,7 +369,10 @@ public struct BidirectionalLayer<Scalar: EngineScalar>: Sendable {
         let f: RecurrentResult<Scalar>
         let b: RecurrentResult<Scalar>
         var backwardFlipped = false
-        if let fast = fastRun(input, mask: mask, forwardState: forwardState, backwardState: backwardState) {
+        if forward.needsUnrolledMaskOrder(mask) || backward.needsUnrolledMaskOrder(mask) {
+            f = try forward.run(input, mask: mask, initialState: forwardState)
+            b = try backward.run(input, mask: mask, initialState: backwardState)
+        } else if let fast = fastRun(input, mask: mask, forwardState: forwardState, backwardState: backwardState) {
             switch fast {
             case .merged(let outputs, let finalStates):
                 return (outputs, finalStates)
