@@ -1,6 +1,6 @@
-"""The "next" case group of tools/make_fixtures.py: layers rnncheck does not support yet.
+"""The "next" case group of tools/make_fixtures.py: GRU, SimpleRNN, masking, stacks, activations, Keras 2 files.
 
-    python tools/make_fixtures.py --group next [--only GLOB[,GLOB...]]    # -> fixtures-next/
+    python tools/make_fixtures.py --group next [--only GLOB[,GLOB...]]    # -> fixtures/
 
 GRU, SimpleRNN, Bidirectional around them, the generic RNN(cell) forms, masking, stacks with
 Embedding / Dense / TimeDistributed / merge layers, every element-wise activation, and files

@@ -10,7 +10,7 @@ saved it, Keras's float64 outputs for the same weights and inputs, and provenanc
 
 Cases come in groups: "v1" (this file; the fixtures the Swift side supports, written to
 fixtures/) and "next" (tools/fixture_cases_next.py; layers the Swift side does not support yet,
-written to fixtures-next/). `--group` picks the group (default v1), `--out` overrides the
+also written to fixtures/). `--group` picks the group (default v1), `--out` overrides the
 group's default directory, and `--only` filters inside the group.
 
 Adding a case: write a builder `def build(K, rng) -> Built` (K is the Keras module for the
@@ -703,7 +703,7 @@ def main(argv: Sequence[str] = None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--group", choices=sorted(GROUPS) + ["all"], default="v1",
                     help="case group: v1 (default; the fixtures/ cases), next (the "
-                         "fixtures-next/ cases) or all")
+                         "coverage cases, also in fixtures/) or all")
     ap.add_argument("--out", help="output directory (default: the group's own, "
                                   + ", ".join(f"{g} -> {d}" for g, d in GROUPS.items()) + ")")
     ap.add_argument("--only", help="comma-separated fnmatch globs over case names, "
