@@ -35,29 +35,17 @@ public struct IsolatedCaseRunner: Sendable {
         let output = FileManager.default.temporaryDirectory
             .appendingPathComponent("rnncheck-case-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString).json")
         defer { try? FileManager.default.removeItem(at: output) }
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = ["_case"] + commonArguments + arguments + ["--result", output.path]
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = FileHandle.nullDevice
-        let errorPipe = Pipe()
-        process.standardError = errorPipe
-        let finished = DispatchSemaphore(value: 0)
-        process.terminationHandler = { _ in finished.signal() }
+        let worker: Worker
         do {
-            try process.run()
+            worker = try Worker(executable: executable, arguments: ["_case"] + commonArguments + arguments + ["--result", output.path])
         } catch {
             return .failed(name: name, file: file, error: IsolationError.cannotStart(executable.path, "\(error)"))
         }
-        // Drain stderr as it comes so that a chatty child never blocks on a full pipe.
-        let errors = StderrCollector(errorPipe.fileHandleForReading)
-        if finished.wait(timeout: .now() + timeout) == .timedOut {
-            process.terminate()
-            if finished.wait(timeout: .now() + 5) == .timedOut { kill(process.processIdentifier, SIGKILL); finished.wait() }
+        if !worker.wait(seconds: timeout) {
+            worker.stop()
             return .failed(name: name, file: file, error: IsolationError.timedOut(file ?? name, timeout))
         }
-        let stderrText = errors.finish()
-        process.terminationHandler = nil  // the handler and the process refer to each other
+        let (process, stderrText) = worker.finish()
         if process.terminationReason == .uncaughtSignal {
             return .failed(name: name, file: file, error: IsolationError.crashed(file ?? name, process.terminationStatus, stderrText))
         }
@@ -95,24 +83,16 @@ extension IsolatedCaseRunner {
                 for (k, f) in remaining.enumerated() { done(next + k, .failed(name: stem(f), file: f, error: error)) }
                 return
             }
-            let process = Process()
-            process.executableURL = executable
-            process.arguments = ["_case"] + commonArguments + ["--fixture-list", listFile.path, "--result", resultFile.path]
-            process.standardInput = FileHandle.nullDevice
-            process.standardOutput = FileHandle.nullDevice
-            let errorPipe = Pipe()
-            process.standardError = errorPipe
-            let finished = DispatchSemaphore(value: 0)
-            process.terminationHandler = { _ in finished.signal() }
+            let worker: Worker
             do {
-                try process.run()
+                worker = try Worker(executable: executable,
+                                    arguments: ["_case"] + commonArguments + ["--fixture-list", listFile.path, "--result", resultFile.path])
             } catch {
                 for (k, f) in remaining.enumerated() {
                     done(next + k, .failed(name: stem(f), file: f, error: IsolationError.cannotStart(executable.path, "\(error)")))
                 }
                 return
             }
-            let errors = StderrCollector(errorPipe.fileHandleForReading)
             var reported = 0
             var lastProgress = Date()
             var stalled = false
@@ -131,18 +111,16 @@ extension IsolatedCaseRunner {
                     lastProgress = Date()
                 }
             }
-            while finished.wait(timeout: .now() + 0.2) == .timedOut {
+            while !worker.wait(seconds: 0.2) {
                 collect()
                 if Date().timeIntervalSince(lastProgress) > timeout {
                     stalled = true
-                    process.terminate()
-                    if finished.wait(timeout: .now() + 5) == .timedOut { kill(process.processIdentifier, SIGKILL); finished.wait() }
+                    worker.stop()
                     break
                 }
             }
             collect()
-            let stderrText = errors.finish()
-            process.terminationHandler = nil  // the handler and the process refer to each other
+            let (process, stderrText) = worker.finish()
             next += reported
             guard next < files.count else { break }
             // The child stopped before finishing the list: the case it was on is the culprit.
@@ -158,6 +136,48 @@ extension IsolatedCaseRunner {
             done(next, .failed(name: stem(culprit), file: culprit, error: error))
             next += 1
         }
+    }
+}
+
+/// One running `_case` worker: started with stdin and stdout closed, its stderr drained as it
+/// comes (so that a chatty child never blocks on a full pipe).
+final class Worker {
+    let process = Process()
+    private let finished = DispatchSemaphore(value: 0)
+    private let errors: StderrCollector
+
+    init(executable: URL, arguments: [String]) throws {
+        process.executableURL = executable
+        process.arguments = arguments
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        let errorPipe = Pipe()
+        process.standardError = errorPipe
+        let finished = self.finished
+        process.terminationHandler = { _ in finished.signal() }
+        try process.run()
+        errors = StderrCollector(errorPipe.fileHandleForReading)
+    }
+
+    /// Whether the worker ended within `seconds`.
+    func wait(seconds: TimeInterval) -> Bool {
+        finished.wait(timeout: .now() + seconds) == .success
+    }
+
+    /// Stops the worker: politely, then with SIGKILL after 5 s.
+    func stop() {
+        process.terminate()
+        if !wait(seconds: 5) {
+            kill(process.processIdentifier, SIGKILL)
+            finished.wait()
+        }
+    }
+
+    /// The ended process and what it wrote to stderr.
+    func finish() -> (Process, String) {
+        let text = errors.finish()
+        process.terminationHandler = nil  // the handler and the process refer to each other
+        return (process, text)
     }
 }
 
