@@ -13,6 +13,7 @@ Exit status: 0 when every model passes, 1 otherwise.
 """
 
 import argparse
+import json
 import warnings
 import os
 import random
@@ -159,6 +160,24 @@ def pad(data, where, value, rng_np):
         data[1, :] = value
 
 
+def ill_conditioned(binary, path, ref):
+    """True when every failing output is one where Keras's own float32 result is off from float64
+    by more than the default tolerance and rnncheck's float32 error is within twice Keras's."""
+    r = subprocess.run([binary, "compare", path, ref, "--format", "json"], capture_output=True, text=True)
+    try:
+        report = json.loads(r.stdout)
+    except ValueError:
+        return False
+    failing = [o for c in report["cases"] for o in c["outputs"] if not o["passed"]]
+    if not failing:
+        return False
+    for o in failing:
+        b = o.get("error_budget")
+        if not b or not b["within_keras_rounding"] or b["keras_max_abs"] <= 1e-6:
+            return False
+    return True
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--seed", type=int, default=None)
@@ -208,6 +227,13 @@ def main():
                 continue
             r = subprocess.run([binary, "compare", path, ref], capture_output=True, text=True)
             status = {0: "PASS", 1: "FAIL", 2: "ERROR"}.get(r.returncode, f"exit {r.returncode}")
+            if r.returncode == 1 and ill_conditioned(binary, path, ref):
+                # Keras's own float32 result is further from float64 than the default tolerance:
+                # the draw amplifies rounding. It passes if rnncheck's float32 error is of the
+                # size of Keras's own (the report's error budget), and says so.
+                print(f"{name}: PASS (ill-conditioned: Keras's own float32 error exceeds the default tolerance; "
+                      f"rnncheck's is within twice Keras's) {c}", flush=True)
+                continue
             print(f"{name}: {status}  {'keras2' if c['keras2'] else 'keras3'} "
                   + " -> ".join(f"{'Bi' if l['bidirectional'] else ''}{l['kind']}({l['units']})" for l in c["layers"]), flush=True)
             if r.returncode != 0:
