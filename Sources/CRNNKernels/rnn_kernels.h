@@ -151,6 +151,9 @@ static inline void rk_tile_avx2(int mr, int ncols, const float *a, long lda, con
 #if defined(__x86_64__)
 #include <immintrin.h>
 
+#ifndef RK_PF_ROWS
+#define RK_PF_ROWS 16
+#endif
 #define RK_T512 __attribute__((target("avx512f,fma")))
 
 #define RK_TILE512(MR, NV)                                                                    \
@@ -164,8 +167,10 @@ static inline void rk_tile_avx2(int mr, int ncols, const float *a, long lda, con
                                        : _mm512_setzero_ps();                                 \
         for (long q = 0; q < k; q++) {                                                        \
             __m512 bv[NV];                                                                    \
-            _Pragma("clang loop unroll(full)") for (int v = 0; v < NV; v++)                   \
+            _Pragma("clang loop unroll(full)") for (int v = 0; v < NV; v++) {                 \
+                _mm_prefetch((const char *)(b + (q + RK_PF_ROWS) * ldb + 16 * v), _MM_HINT_T0); \
                 bv[v] = _mm512_loadu_ps(b + q * ldb + 16 * v);                                \
+            }                                                                                 \
             _Pragma("clang loop unroll(full)") for (int r = 0; r < MR; r++) {                 \
                 __m512 av = _mm512_set1_ps(a[(long)r * lda + q]);                             \
                 _Pragma("clang loop unroll(full)") for (int v = 0; v < NV; v++)               \
@@ -177,7 +182,7 @@ static inline void rk_tile_avx2(int mr, int ncols, const float *a, long lda, con
                 _mm512_storeu_ps(z + (long)r * ldz + 16 * v, acc[r][v]);                      \
     }
 
-RK_TILE512(1, 4) RK_TILE512(2, 4) RK_TILE512(3, 4) RK_TILE512(4, 4) RK_TILE512(5, 4) RK_TILE512(6, 4)
+RK_TILE512(1, 4) RK_TILE512(2, 4) RK_TILE512(3, 4) RK_TILE512(4, 4) RK_TILE512(5, 4) RK_TILE512(6, 4) RK_TILE512(7, 4)
 RK_TILE512(1, 3) RK_TILE512(2, 3) RK_TILE512(3, 3) RK_TILE512(4, 3) RK_TILE512(5, 3) RK_TILE512(6, 3)
 RK_TILE512(7, 3) RK_TILE512(8, 3)
 RK_TILE512(1, 2) RK_TILE512(2, 2) RK_TILE512(3, 2) RK_TILE512(4, 2) RK_TILE512(5, 2) RK_TILE512(6, 2)
@@ -213,7 +218,7 @@ RK_T512 static inline int rk_tile512(int mr, int nv, const float *a, long lda, c
 #define RK_CASE(MR, NV) case MR: rk_tile512_##MR##_##NV(a, lda, b, ldb, k, z, ldz, accumulate); return 1;
     switch (nv) {
     case 4:
-        switch (mr) { RK_CASE(1, 4) RK_CASE(2, 4) RK_CASE(3, 4) RK_CASE(4, 4) RK_CASE(5, 4) RK_CASE(6, 4) default: return 0; }
+        switch (mr) { RK_CASE(1, 4) RK_CASE(2, 4) RK_CASE(3, 4) RK_CASE(4, 4) RK_CASE(5, 4) RK_CASE(6, 4) RK_CASE(7, 4) default: return 0; }
     case 3:
         switch (mr) {
             RK_CASE(1, 3) RK_CASE(2, 3) RK_CASE(3, 3) RK_CASE(4, 3) RK_CASE(5, 3) RK_CASE(6, 3) RK_CASE(7, 3)
@@ -294,32 +299,149 @@ RK_T512 static inline void rk_tanh512_n(const float *x, float *out, long n) {
     for (long i = 0; i < n; i += 16) _mm512_storeu_ps(out + i, rk_tanh512(_mm512_loadu_ps(x + i)));
 }
 
-/* ---- fused gate passes, AVX-512 ---- */
+/* ---- fused gate passes, AVX-512 ----
+ *
+ * One exp + reciprocal chain is ~20 dependent instructions (~80 cycles of latency); evaluated
+ * one vector at a time, the out-of-order window holds too few chains to keep both vector ports
+ * busy. So the gate passes evaluate groups of up to 8 independent vectors in lockstep (each
+ * step of the algorithm over the whole group before the next: the instruction stream itself is
+ * interleaved). Per lane, the operations are exactly those of rk_sigmoid512 / rk_tanh512. */
+
+#define RK_AI __attribute__((always_inline))
+#define RK_GROUP 8
+#define RK_UNROLL _Pragma("clang loop unroll(full)")
+
+/* v[i] = sigmoid(v[i]), or tanh(v[i]) where bit i of `tanh_bits` is set; n <= RK_GROUP. With
+ * n and tanh_bits constant at the (inlined) call site, the loops unroll into straight code. */
+RK_T512 RK_AI static inline void rk_act512_group(int n, unsigned tanh_bits, __m512 *v) {
+    __m512 x[RK_GROUP], fx[RK_GROUP], r[RK_GROUP], y[RK_GROUP];
+    const __m512 one = _mm512_set1_ps(1.0f), magic = _mm512_set1_ps(12582912.0f);
+    RK_UNROLL for (int i = 0; i < n; i++) {
+        if (tanh_bits >> i & 1) { __m512 a = _mm512_abs_ps(v[i]); x[i] = _mm512_add_ps(a, a); }
+        else x[i] = _mm512_sub_ps(_mm512_setzero_ps(), v[i]);
+    }
+    RK_UNROLL for (int i = 0; i < n; i++) x[i] = _mm512_min_ps(_mm512_set1_ps(RK_EXP_HI), x[i]);
+    RK_UNROLL for (int i = 0; i < n; i++) x[i] = _mm512_max_ps(_mm512_set1_ps(RK_EXP_LO), x[i]);
+    RK_UNROLL for (int i = 0; i < n; i++) fx[i] = _mm512_sub_ps(_mm512_fmadd_ps(x[i], _mm512_set1_ps(RK_LOG2E), magic), magic);
+    RK_UNROLL for (int i = 0; i < n; i++) r[i] = _mm512_fnmadd_ps(fx[i], _mm512_set1_ps(RK_LN2_HI), x[i]);
+    RK_UNROLL for (int i = 0; i < n; i++) r[i] = _mm512_fnmadd_ps(fx[i], _mm512_set1_ps(RK_LN2_LO), r[i]);
+    RK_UNROLL for (int i = 0; i < n; i++) y[i] = _mm512_fmadd_ps(_mm512_set1_ps(RK_EP0), r[i], _mm512_set1_ps(RK_EP1));
+    RK_UNROLL for (int i = 0; i < n; i++) y[i] = _mm512_fmadd_ps(y[i], r[i], _mm512_set1_ps(RK_EP2));
+    RK_UNROLL for (int i = 0; i < n; i++) y[i] = _mm512_fmadd_ps(y[i], r[i], _mm512_set1_ps(RK_EP3));
+    RK_UNROLL for (int i = 0; i < n; i++) y[i] = _mm512_fmadd_ps(y[i], r[i], _mm512_set1_ps(RK_EP4));
+    RK_UNROLL for (int i = 0; i < n; i++) y[i] = _mm512_fmadd_ps(y[i], r[i], _mm512_set1_ps(RK_EP5));
+    RK_UNROLL for (int i = 0; i < n; i++) y[i] = _mm512_fmadd_ps(y[i], _mm512_mul_ps(r[i], r[i]), _mm512_add_ps(r[i], one));
+    /* e = exp(x); d = 1 + e (sigmoid) or e + 1 (tanh): the same sum */
+    RK_UNROLL for (int i = 0; i < n; i++) x[i] = _mm512_add_ps(_mm512_scalef_ps(y[i], fx[i]), one);
+    RK_UNROLL for (int i = 0; i < n; i++) r[i] = _mm512_rcp14_ps(x[i]);
+    RK_UNROLL for (int i = 0; i < n; i++) r[i] = _mm512_fmadd_ps(r[i], _mm512_fnmadd_ps(x[i], r[i], one), r[i]);
+    RK_UNROLL for (int i = 0; i < n; i++) {
+        if (!(tanh_bits >> i & 1)) { v[i] = r[i]; continue; }
+        /* large |v|: 1 - 2 / (exp(2|v|) + 1) with the sign of v; small: v + v z P(z) */
+        __m512 big = _mm512_fnmadd_ps(_mm512_set1_ps(2.0f), r[i], one);
+        big = _mm512_castsi512_ps(_mm512_or_epi32(_mm512_castps_si512(big),
+                  _mm512_and_epi32(_mm512_castps_si512(v[i]), _mm512_set1_epi32((int)0x80000000))));
+        __m512 z = _mm512_mul_ps(v[i], v[i]);
+        __m512 p = _mm512_set1_ps(RK_TP0);
+        p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(RK_TP1));
+        p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(RK_TP2));
+        p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(RK_TP3));
+        p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(RK_TP4));
+        __m512 small = _mm512_fmadd_ps(_mm512_mul_ps(p, z), v[i], v[i]);
+        __mmask16 isBig = _mm512_cmp_ps_mask(_mm512_abs_ps(v[i]), _mm512_set1_ps(0.625f), _CMP_GT_OQ);
+        v[i] = _mm512_mask_blend_ps(isBig, small, big);
+    }
+}
+
+/* LSTM pass 1 for `nr` (1 or 2, constant) rows: acc[i f c o] <- sigmoid/tanh of (xw + acc) + bias. */
+RK_T512 RK_AI static inline void rk_lstm_pass1_512(int nr, float *acc, long ldacc, const float *xw, long ldxw,
+                                                   const float *bias) {
+    __m512 v[RK_GROUP];
+    RK_UNROLL for (int q = 0; q < nr; q++)
+        RK_UNROLL for (int g = 0; g < 4; g++) {
+            const float *ar = acc + (long)q * ldacc + 16 * g;
+            v[4 * q + g] = xw ? _mm512_add_ps(_mm512_loadu_ps(xw + (long)q * ldxw + 16 * g), _mm512_loadu_ps(ar))
+                              : _mm512_loadu_ps(ar);
+            if (bias) v[4 * q + g] = _mm512_add_ps(v[4 * q + g], _mm512_loadu_ps(bias + 16 * g));
+        }
+    rk_act512_group(4 * nr, 0x44u, v);
+    RK_UNROLL for (int q = 0; q < nr; q++)
+        RK_UNROLL for (int g = 0; g < 4; g++) _mm512_storeu_ps(acc + (long)q * ldacc + 16 * g, v[4 * q + g]);
+}
+
+/* LSTM pass 2 for `nr` (<= 8, constant) rows: c' = f*c + i*g; h' = o*tanh(c'). */
+RK_T512 RK_AI static inline void rk_lstm_pass2_512(int nr, const float *acc, long ldacc, const float *cPrev, float *cNew,
+                                                   float *hNew, long ldh) {
+    __m512 c[RK_GROUP];
+    RK_UNROLL for (int q = 0; q < nr; q++) {
+        const float *ar = acc + (long)q * ldacc;
+        __m512 i = _mm512_loadu_ps(ar), f = _mm512_loadu_ps(ar + 16), g = _mm512_loadu_ps(ar + 32);
+        c[q] = _mm512_add_ps(_mm512_mul_ps(f, _mm512_loadu_ps(cPrev + (long)q * ldh)), _mm512_mul_ps(i, g));
+        _mm512_storeu_ps(cNew + (long)q * ldh, c[q]);
+    }
+    rk_act512_group(nr, 0xffu, c);
+    RK_UNROLL for (int q = 0; q < nr; q++)
+        _mm512_storeu_ps(hNew + (long)q * ldh, _mm512_mul_ps(_mm512_loadu_ps(acc + (long)q * ldacc + 48), c[q]));
+}
 
 /* LSTM, one panel of 16 units for `rows` rows. acc rows: [i f c o] x 16 (ldacc apart), the
  * caller's scratch, overwritten; xw rows: x @ W in the same layout (ldxw apart), or NULL when
  * acc already holds x @ W + h @ U; bias: 64 or NULL.
- * z = (xw + acc) + bias; c' = f*c + i*tanh(zc); h' = o*tanh(c').
- * Two passes, each a loop of independent iterations, so that the long exp chains of several
- * rows overlap (one row at a time would wait on latency). */
+ * z = (xw + acc) + bias; c' = f*c + i*tanh(zc); h' = o*tanh(c'). */
 RK_T512 static inline void rk_lstm_gates512(int rows, float *acc, long ldacc, const float *xw, long ldxw,
                                             const float *bias, const float *cPrev, float *cNew, float *hNew, long ldh) {
-    for (int r = 0; r < rows; r++) {
-        float *ar = acc + (long)r * ldacc;
-        const float *xr = xw + (long)r * ldxw;
-        for (int g = 0; g < 4; g++) {
-            __m512 v = xw ? _mm512_add_ps(_mm512_loadu_ps(xr + 16 * g), _mm512_loadu_ps(ar + 16 * g))
-                          : _mm512_loadu_ps(ar + 16 * g);
-            if (bias) v = _mm512_add_ps(v, _mm512_loadu_ps(bias + 16 * g));
-            _mm512_storeu_ps(ar + 16 * g, g == 2 ? rk_tanh512(v) : rk_sigmoid512(v));
+    int r = 0;
+    for (; r + 2 <= rows; r += 2)
+        rk_lstm_pass1_512(2, acc + (long)r * ldacc, ldacc, xw ? xw + (long)r * ldxw : NULL, ldxw, bias);
+    if (r < rows) rk_lstm_pass1_512(1, acc + (long)r * ldacc, ldacc, xw ? xw + (long)r * ldxw : NULL, ldxw, bias);
+    for (r = 0; r < rows; r += RK_GROUP) {
+        const float *a = acc + (long)r * ldacc;
+        const float *cp = cPrev + (long)r * ldh;
+        float *cn = cNew + (long)r * ldh, *hn = hNew + (long)r * ldh;
+        switch (rows - r) {
+        case 1: rk_lstm_pass2_512(1, a, ldacc, cp, cn, hn, ldh); break;
+        case 2: rk_lstm_pass2_512(2, a, ldacc, cp, cn, hn, ldh); break;
+        case 3: rk_lstm_pass2_512(3, a, ldacc, cp, cn, hn, ldh); break;
+        case 4: rk_lstm_pass2_512(4, a, ldacc, cp, cn, hn, ldh); break;
+        case 5: rk_lstm_pass2_512(5, a, ldacc, cp, cn, hn, ldh); break;
+        case 6: rk_lstm_pass2_512(6, a, ldacc, cp, cn, hn, ldh); break;
+        case 7: rk_lstm_pass2_512(7, a, ldacc, cp, cn, hn, ldh); break;
+        default: rk_lstm_pass2_512(8, a, ldacc, cp, cn, hn, ldh); break;
         }
     }
-    for (int r = 0; r < rows; r++) {
-        const float *ar = acc + (long)r * ldacc;
-        __m512 i = _mm512_loadu_ps(ar), f = _mm512_loadu_ps(ar + 16), g = _mm512_loadu_ps(ar + 32), o = _mm512_loadu_ps(ar + 48);
-        __m512 c = _mm512_add_ps(_mm512_mul_ps(f, _mm512_loadu_ps(cPrev + (long)r * ldh)), _mm512_mul_ps(i, g));
-        _mm512_storeu_ps(cNew + (long)r * ldh, c);
-        _mm512_storeu_ps(hNew + (long)r * ldh, _mm512_mul_ps(o, rk_tanh512(c)));
+}
+
+/* GRU pass 1 for `nr` (<= 4, constant) rows: acc[z r] <- sigmoid(x + (acc + rbias)). */
+RK_T512 RK_AI static inline void rk_gru_pass1_512(int nr, float *acc, long ldacc, const float *xw, long ldxw,
+                                                  const float *rbias) {
+    __m512 v[RK_GROUP];
+    RK_UNROLL for (int q = 0; q < nr; q++)
+        RK_UNROLL for (int g = 0; g < 2; g++) {
+            __m512 m = _mm512_loadu_ps(acc + (long)q * ldacc + 16 * g);
+            if (rbias) m = _mm512_add_ps(m, _mm512_loadu_ps(rbias + 16 * g));
+            v[2 * q + g] = _mm512_add_ps(_mm512_loadu_ps(xw + (long)q * ldxw + 16 * g), m);
+        }
+    rk_act512_group(2 * nr, 0u, v);
+    RK_UNROLL for (int q = 0; q < nr; q++)
+        RK_UNROLL for (int g = 0; g < 2; g++) _mm512_storeu_ps(acc + (long)q * ldacc + 16 * g, v[2 * q + g]);
+}
+
+/* GRU pass 2 for `nr` (<= 8, constant) rows: hh = tanh(xh + r*(ah + bh)); h' = z*h + (1-z)*hh. */
+RK_T512 RK_AI static inline void rk_gru_pass2_512(int nr, const float *acc, long ldacc, const float *xw, long ldxw,
+                                                  const float *rbias, const float *hPrev, float *hNew, long ldh) {
+    __m512 v[RK_GROUP];
+    RK_UNROLL for (int q = 0; q < nr; q++) {
+        const float *ar = acc + (long)q * ldacc;
+        __m512 mh = _mm512_loadu_ps(ar + 32);
+        if (rbias) mh = _mm512_add_ps(mh, _mm512_loadu_ps(rbias + 32));
+        v[q] = _mm512_add_ps(_mm512_loadu_ps(xw + (long)q * ldxw + 32), _mm512_mul_ps(_mm512_loadu_ps(ar + 16), mh));
+    }
+    rk_act512_group(nr, 0xffu, v);
+    const __m512 one = _mm512_set1_ps(1.0f);
+    RK_UNROLL for (int q = 0; q < nr; q++) {
+        __m512 z = _mm512_loadu_ps(acc + (long)q * ldacc);
+        __m512 hp = _mm512_loadu_ps(hPrev + (long)q * ldh);
+        _mm512_storeu_ps(hNew + (long)q * ldh, _mm512_add_ps(_mm512_mul_ps(z, hp), _mm512_mul_ps(_mm512_sub_ps(one, z), v[q])));
     }
 }
 
@@ -328,35 +450,48 @@ RK_T512 static inline void rk_lstm_gates512(int rows, float *acc, long ldacc, co
  * z = σ(xz + (az + bz)); r = σ(xr + (ar + br)); hh = tanh(xh + r*(ah + bh)); h' = z*h + (1-z)*hh. */
 RK_T512 static inline void rk_gru_gates512(int rows, float *acc, long ldacc, const float *xw, long ldxw,
                                            const float *rbias, const float *hPrev, float *hNew, long ldh) {
-    __m512 one = _mm512_set1_ps(1.0f);
-    for (int r = 0; r < rows; r++) {
-        float *ar = acc + (long)r * ldacc;
-        const float *xr = xw + (long)r * ldxw;
-        for (int g = 0; g < 2; g++) {
-            __m512 m = _mm512_loadu_ps(ar + 16 * g);
-            if (rbias) m = _mm512_add_ps(m, _mm512_loadu_ps(rbias + 16 * g));
-            _mm512_storeu_ps(ar + 16 * g, rk_sigmoid512(_mm512_add_ps(_mm512_loadu_ps(xr + 16 * g), m)));
-        }
+    int r = 0;
+    for (; r + 4 <= rows; r += 4) rk_gru_pass1_512(4, acc + (long)r * ldacc, ldacc, xw + (long)r * ldxw, ldxw, rbias);
+    switch (rows - r) {
+    case 1: rk_gru_pass1_512(1, acc + (long)r * ldacc, ldacc, xw + (long)r * ldxw, ldxw, rbias); break;
+    case 2: rk_gru_pass1_512(2, acc + (long)r * ldacc, ldacc, xw + (long)r * ldxw, ldxw, rbias); break;
+    case 3: rk_gru_pass1_512(3, acc + (long)r * ldacc, ldacc, xw + (long)r * ldxw, ldxw, rbias); break;
+    default: break;
     }
-    for (int r = 0; r < rows; r++) {
-        const float *ar = acc + (long)r * ldacc, *xr = xw + (long)r * ldxw;
-        __m512 z = _mm512_loadu_ps(ar), rr = _mm512_loadu_ps(ar + 16), mh = _mm512_loadu_ps(ar + 32);
-        if (rbias) mh = _mm512_add_ps(mh, _mm512_loadu_ps(rbias + 32));
-        __m512 hh = rk_tanh512(_mm512_add_ps(_mm512_loadu_ps(xr + 32), _mm512_mul_ps(rr, mh)));
-        __m512 hp = _mm512_loadu_ps(hPrev + (long)r * ldh);
-        __m512 h = _mm512_add_ps(_mm512_mul_ps(z, hp), _mm512_mul_ps(_mm512_sub_ps(one, z), hh));
-        _mm512_storeu_ps(hNew + (long)r * ldh, h);
+    for (r = 0; r < rows; r += RK_GROUP) {
+        const float *a = acc + (long)r * ldacc, *x = xw + (long)r * ldxw, *hp = hPrev + (long)r * ldh;
+        float *hn = hNew + (long)r * ldh;
+        switch (rows - r) {
+        case 1: rk_gru_pass2_512(1, a, ldacc, x, ldxw, rbias, hp, hn, ldh); break;
+        case 2: rk_gru_pass2_512(2, a, ldacc, x, ldxw, rbias, hp, hn, ldh); break;
+        case 3: rk_gru_pass2_512(3, a, ldacc, x, ldxw, rbias, hp, hn, ldh); break;
+        case 4: rk_gru_pass2_512(4, a, ldacc, x, ldxw, rbias, hp, hn, ldh); break;
+        case 5: rk_gru_pass2_512(5, a, ldacc, x, ldxw, rbias, hp, hn, ldh); break;
+        case 6: rk_gru_pass2_512(6, a, ldacc, x, ldxw, rbias, hp, hn, ldh); break;
+        case 7: rk_gru_pass2_512(7, a, ldacc, x, ldxw, rbias, hp, hn, ldh); break;
+        default: rk_gru_pass2_512(8, a, ldacc, x, ldxw, rbias, hp, hn, ldh); break;
+        }
     }
 }
 
 /* SimpleRNN with tanh, `n16` vectors of 16 units: h' = tanh(xw + acc) (xw holds x @ W + b). */
 RK_T512 static inline void rk_rnn_tanh512(int rows, int n16, const float *acc, long ldacc, const float *xw, long ldxw,
                                           float *hNew, long ldh) {
-    for (int r = 0; r < rows; r++)
-        for (int v = 0; v < n16; v++) {
+    for (int r = 0; r < rows; r++) {
+        int v = 0;
+        for (; v + 4 <= n16; v += 4) {
+            __m512 s[RK_GROUP];
+            RK_UNROLL for (int q = 0; q < 4; q++)
+                s[q] = _mm512_add_ps(_mm512_loadu_ps(xw + (long)r * ldxw + 16 * (v + q)),
+                                     _mm512_loadu_ps(acc + (long)r * ldacc + 16 * (v + q)));
+            rk_act512_group(4, 0xfu, s);
+            RK_UNROLL for (int q = 0; q < 4; q++) _mm512_storeu_ps(hNew + (long)r * ldh + 16 * (v + q), s[q]);
+        }
+        for (; v < n16; v++) {
             __m512 s = _mm512_add_ps(_mm512_loadu_ps(xw + (long)r * ldxw + 16 * v), _mm512_loadu_ps(acc + (long)r * ldacc + 16 * v));
             _mm512_storeu_ps(hNew + (long)r * ldh + 16 * v, rk_tanh512(s));
         }
+    }
 }
 
 /* dst[j] += src[j] for rows x n (n a multiple of 16): adds a bias row to projected rows. */

@@ -36,7 +36,9 @@ final class FastPathTests: XCTestCase {
     func assertClose(_ a: Tensor<Float>, _ b: Tensor<Float>, _ what: String, file: StaticString = #filePath, line: UInt = #line) {
         XCTAssertEqual(a.shape, b.shape, what, file: file, line: line)
         var worst: Float = 0
-        for (x, y) in zip(a.scalars, b.scalars) { worst = max(worst, abs(x - y) / (1e-5 + abs(y))) }
+        // relative, with a floor of 1e-4 under which differences count as absolute: two float32
+        // summation orders differ by a few ulps of the terms, not of a result that cancels to ~0
+        for (x, y) in zip(a.scalars, b.scalars) { worst = max(worst, abs(x - y) / (1e-4 + abs(y))) }
         XCTAssertLessThan(worst, 2e-3, "\(what): fast and reference paths differ (worst scaled error \(worst))", file: file, line: line)
     }
 
@@ -49,7 +51,7 @@ final class FastPathTests: XCTestCase {
     func testFastMatchesReferenceAndIsDeterministic() throws {
         var rng = Rng(state: 42)
         for kind in ["lstm", "gru", "rnn"] {
-            for (batch, units) in [(1, 80), (5, 40), (9, 20)] {
+            for (batch, units) in [(1, 80), (5, 40), (9, 20), (14, 36)] {
                 let (time, d) = (7, 6)
                 let c = cell(kind, d: d, u: units, rng: &rng)
                 let x = Tensor(shape: [batch, time, d], scalars: rng.array(batch * time * d))

@@ -47,7 +47,7 @@ enum FastRecurrent {
                 return (parts[0], parts[1], parts[2], parts[3])
             }
         }
-        return (6, 4, 6, 4)
+        return (7, 4, 7, 4)
     }()
 
     /// Projection tiles along time (rows of one sequence, contiguous) rather than along the
@@ -78,7 +78,7 @@ enum FastRecurrent {
     /// Largest rows per tile for `vectors` 16-column vectors.
     static func maxRows(vectors: Int) -> Int {
         switch vectors {
-        case 4: return 6
+        case 4: return 7
         case 3: return 8
         case 2: return 12
         default: return 8
