@@ -355,14 +355,14 @@ RK_T512 RK_AI static inline void rk_act512_group(int n, unsigned tanh_bits, __m5
 
 /* LSTM pass 1 for `nr` (1 or 2, constant) rows: acc[i f c o] <- sigmoid/tanh of (xw + acc) + bias. */
 RK_T512 RK_AI static inline void rk_lstm_pass1_512(int nr, float *acc, long ldacc, const float *xw, long ldxw,
-                                                   const float *bias) {
+                                                   const float *bias, long ldbias) {
     __m512 v[RK_GROUP];
     RK_UNROLL for (int q = 0; q < nr; q++)
         RK_UNROLL for (int g = 0; g < 4; g++) {
             const float *ar = acc + (long)q * ldacc + 16 * g;
             v[4 * q + g] = xw ? _mm512_add_ps(_mm512_loadu_ps(xw + (long)q * ldxw + 16 * g), _mm512_loadu_ps(ar))
                               : _mm512_loadu_ps(ar);
-            if (bias) v[4 * q + g] = _mm512_add_ps(v[4 * q + g], _mm512_loadu_ps(bias + 16 * g));
+            if (bias) v[4 * q + g] = _mm512_add_ps(v[4 * q + g], _mm512_loadu_ps(bias + (long)q * ldbias + 16 * g));
         }
     rk_act512_group(4 * nr, 0x44u, v);
     RK_UNROLL for (int q = 0; q < nr; q++)
@@ -386,14 +386,19 @@ RK_T512 RK_AI static inline void rk_lstm_pass2_512(int nr, const float *acc, lon
 
 /* LSTM, one panel of 16 units for `rows` rows. acc rows: [i f c o] x 16 (ldacc apart), the
  * caller's scratch, overwritten; xw rows: x @ W in the same layout (ldxw apart), or NULL when
- * acc already holds x @ W + h @ U; bias: 64 or NULL.
+ * acc already holds x @ W + h @ U; bias: 64 or NULL, row r's at bias + r * ldbias (0: one for all rows;
+ * 64: B = 1 with the panels of one row passed as rows).
  * z = (xw + acc) + bias; c' = f*c + i*tanh(zc); h' = o*tanh(c'). */
 RK_T512 static inline void rk_lstm_gates512(int rows, float *acc, long ldacc, const float *xw, long ldxw,
-                                            const float *bias, const float *cPrev, float *cNew, float *hNew, long ldh) {
+                                            const float *bias, long ldbias, const float *cPrev, float *cNew, float *hNew,
+                                            long ldh) {
     int r = 0;
     for (; r + 2 <= rows; r += 2)
-        rk_lstm_pass1_512(2, acc + (long)r * ldacc, ldacc, xw ? xw + (long)r * ldxw : NULL, ldxw, bias);
-    if (r < rows) rk_lstm_pass1_512(1, acc + (long)r * ldacc, ldacc, xw ? xw + (long)r * ldxw : NULL, ldxw, bias);
+        rk_lstm_pass1_512(2, acc + (long)r * ldacc, ldacc, xw ? xw + (long)r * ldxw : NULL, ldxw,
+                          bias ? bias + (long)r * ldbias : NULL, ldbias);
+    if (r < rows)
+        rk_lstm_pass1_512(1, acc + (long)r * ldacc, ldacc, xw ? xw + (long)r * ldxw : NULL, ldxw,
+                          bias ? bias + (long)r * ldbias : NULL, ldbias);
     for (r = 0; r < rows; r += RK_GROUP) {
         const float *a = acc + (long)r * ldacc;
         const float *cp = cPrev + (long)r * ldh;
@@ -535,16 +540,17 @@ static inline void rk_row2p(int isa, const float *a, const float *b0, const floa
 }
 
 static inline void rk_lstm_gates(int isa, int rows, float *acc, long ldacc, const float *xw, long ldxw,
-                                 const float *bias, const float *cPrev, float *cNew, float *hNew, long ldh) {
+                                 const float *bias, long ldbias, const float *cPrev, float *cNew, float *hNew, long ldh) {
 #if defined(__x86_64__)
-    if (isa == 2) { rk_lstm_gates512(rows, acc, ldacc, xw, ldxw, bias, cPrev, cNew, hNew, ldh); return; }
+    if (isa == 2) { rk_lstm_gates512(rows, acc, ldacc, xw, ldxw, bias, ldbias, cPrev, cNew, hNew, ldh); return; }
 #endif
     for (int r = 0; r < rows; r++)
         for (int j = 0; j < 16; j++) {
             const float *ar = acc + (long)r * ldacc, *xr = xw + (long)r * ldxw;
             float zi = ar[j], zf = ar[16 + j], zc = ar[32 + j], zo = ar[48 + j];
             if (xw) { zi = xr[j] + zi; zf = xr[16 + j] + zf; zc = xr[32 + j] + zc; zo = xr[48 + j] + zo; }
-            if (bias) { zi = zi + bias[j]; zf = zf + bias[16 + j]; zc = zc + bias[32 + j]; zo = zo + bias[48 + j]; }
+            const float *br = bias ? bias + (long)r * ldbias : NULL;
+            if (br) { zi = zi + br[j]; zf = zf + br[16 + j]; zc = zc + br[32 + j]; zo = zo + br[48 + j]; }
             float i = rk_sigmoid_s(zi), f = rk_sigmoid_s(zf), g = rk_tanh_s(zc), o = rk_sigmoid_s(zo);
             float fc = f * cPrev[(long)r * ldh + j], ig = i * g;
             float c = fc + ig;

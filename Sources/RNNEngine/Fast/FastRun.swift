@@ -279,19 +279,34 @@ enum FastRecurrent {
                     let tl = tiles(batch, limit: rowLimit)
                     let u0 = p0 * pu, u1 = min(u, p1 * pu)
                     var panel = p0
+                    if batch == 1 && pw == 64 && p.fusedGates && (p.kind == .lstm || p.kind == .simpleRNN) {
+                        // One row: the products of up to 32 panels (two at a time, for 8 independent
+                        // FMA chains), then one gate pass with the panels as its rows (so that its
+                        // activations run in groups of 8 vectors).
+                        while panel < p1 {
+                            let q0 = panel, q1 = min(p1, panel + scratchStride / 64)
+                            rk_prefetch_rows(xw + q0 * pw, 1, ld, Int32((q1 - q0) * pw * 4))
+                            while panel < q1 {
+                                let w = UnsafePointer(p.recurrentKernel.pointer + panel * u * pw)
+                                if panel + 1 < q1 {
+                                    rk_row2p(isa, hPrev, w, w + u * pw, pw, u, z + (panel - q0) * 64, z + (panel - q0 + 1) * 64)
+                                    panel += 2
+                                } else {
+                                    rk_tile(isa, 1, 4, hPrev, up, w, pw, u, z + (panel - q0) * 64, 64)
+                                    panel += 1
+                                }
+                            }
+                            let n = Int32(q1 - q0), off = q0 * pu
+                            if p.kind == .lstm {
+                                rk_lstm_gates(isa, n, z, 64, xw + q0 * pw, pw, p.stepBias.map { UnsafePointer($0.pointer + q0 * pw) },
+                                              pw, cPrev + off, cNew + off, hNew + off, pu)
+                            } else {
+                                rk_rnn_tanh(isa, n, Int32(pu / 16), z, 64, xw + q0 * pw, pw, hNew + off, pu)
+                            }
+                        }
+                    }
                     while panel < p1 {
                         let w = UnsafePointer(p.recurrentKernel.pointer + panel * u * pw)
-                        if batch == 1 && pw == 64 && panel + 1 < p1 && p.fusedGates {
-                            // one row: two panels at once for enough independent FMA chains
-                            rk_prefetch_rows(xw + panel * pw, 1, ld, Int32(2 * pw * 4))
-                            rk_row2p(isa, hPrev, w, w + u * pw, pw, u, z, z + 64)
-                            for q in 0..<2 {
-                                gates(p, isa: isa, rows: 1, acc: z + q * 64, xw: xw + (panel + q) * pw, ld: ld, panel: panel + q,
-                                      hPrev: hPrev, cPrev: cPrev, hNew: hNew, cNew: cNew, row0: 0)
-                            }
-                            panel += 2
-                            continue
-                        }
                         var r0 = 0
                         if fused {
                             let wx = UnsafePointer(p.kernel.pointer + panel * features * pw)
@@ -409,7 +424,7 @@ enum FastRecurrent {
         if p.fusedGates {
             switch p.kind {
             case .lstm:
-                rk_lstm_gates(isa, Int32(rows), acc, pw, xw, ld, p.stepBias.map { UnsafePointer($0.pointer + panel * pw) },
+                rk_lstm_gates(isa, Int32(rows), acc, pw, xw, ld, p.stepBias.map { UnsafePointer($0.pointer + panel * pw) }, 0,
                               cPrev + off, cNew + off, hNew + off, up)
             case .gru:
                 rk_gru_gates(isa, Int32(rows), acc, pw, xw, ld, p.stepBias.map { UnsafePointer($0.pointer + panel * pw) },
