@@ -391,7 +391,8 @@ enum FastRecurrent {
                         for r in 0..<batch {
                             let dst = seq.base + r * seq.batchStride + tt * seq.timeStride
                             let src = outNew + r * up
-                            for j in u0..<u1 { dst[j] = src[j] }
+                            // memcpy: libc's wide-vector copy (a Swift loop here is 16-byte SSE)
+                            (dst + u0).update(from: src + u0, count: u1 - u0)
                         }
                     }
                 }
