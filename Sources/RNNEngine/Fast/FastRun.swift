@@ -69,6 +69,12 @@ enum FastRecurrent {
         return String(cString: env) != "0"
     }()
 
+    /// With one thread, directions in lockstep as with several (`RNNCHECK_LOCKSTEP=1`, for measurements).
+    nonisolated(unsafe) static var lockstepOneThread: Bool = {
+        guard let env = getenv("RNNCHECK_LOCKSTEP") else { return false }
+        return String(cString: env) == "1"
+    }()
+
     /// Chunks per thread and phase (`RNNCHECK_CHUNKS`).
     nonisolated(unsafe) static var chunksPerThread: Int = {
         if let env = getenv("RNNCHECK_CHUNKS"), let n = Int(String(cString: env)), n > 0 { return n }
@@ -104,6 +110,11 @@ enum FastRecurrent {
         for d in dirs { macsPerStep += batch * d.packed.units * d.packed.gates * d.packed.units }
         var threads = max(1, requested)
         if macsPerStep < 24_000 { threads = 1 }
+        // One thread: the directions of a Bidirectional one after the other rather than in
+        // lockstep, so that the weights a step streams are one direction's, not both.
+        if threads == 1 && nd > 1 && !lockstepOneThread {
+            return dirs.flatMap { run([$0], input: input, mask: mask, threads: 1) }
+        }
 
         // Chunks per direction: groups of whole panels.
         let stepChunks: [Int] = dirs.map { d in
