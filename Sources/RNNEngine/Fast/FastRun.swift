@@ -313,22 +313,28 @@ enum FastRecurrent {
                     let rowLimit = min(tileSetting.rows, maxRows(vectors: vectors))
                     let tl = tiles(batch, limit: rowLimit)
                     let u0 = p0 * pu, u1 = min(u, p1 * pu)
-                    var panel = p0
+                    // Odd steps walk the panels backwards: the weights a step ends on are the ones
+                    // the next step starts with, still in L2 when a step's weights exceed it.
+                    let backwards = odd
+                    var first = p0
                     if batch == 1 && pw == 64 && p.fusedGates && (p.kind == .lstm || p.kind == .simpleRNN) {
                         // One row: the products of up to 32 panels (two at a time, for 8 independent
                         // FMA chains), then one gate pass with the panels as its rows (so that its
                         // activations run in groups of 8 vectors).
-                        while panel < p1 {
-                            let q0 = panel, q1 = min(p1, panel + scratchStride / 64)
+                        let groupPanels = scratchStride / 64
+                        let groups = (p1 - p0 + groupPanels - 1) / groupPanels
+                        for gi in 0..<groups {
+                            let q0 = p0 + (backwards ? groups - 1 - gi : gi) * groupPanels
+                            let q1 = min(p1, q0 + groupPanels)
                             rk_prefetch_rows(xw + q0 * pw, 1, ld, Int32((q1 - q0) * pw * 4))
-                            while panel < q1 {
+                            let pairs = (q1 - q0 + 1) / 2
+                            for pi in 0..<pairs {
+                                let panel = q0 + 2 * (backwards ? pairs - 1 - pi : pi)
                                 let w = UnsafePointer(p.recurrentKernel.pointer + panel * u * pw)
                                 if panel + 1 < q1 {
                                     rk_row2p(isa, hPrev, w, w + u * pw, pw, u, z + (panel - q0) * 64, z + (panel - q0 + 1) * 64)
-                                    panel += 2
                                 } else {
                                     rk_tile(isa, 1, 4, hPrev, up, w, pw, u, z + (panel - q0) * 64, 64)
-                                    panel += 1
                                 }
                             }
                             let n = Int32(q1 - q0), off = q0 * pu
@@ -339,8 +345,10 @@ enum FastRecurrent {
                                 rk_rnn_tanh(isa, n, Int32(pu / 16), z, 64, xw + q0 * pw, pw, hNew + off, pu)
                             }
                         }
+                        first = p1
                     }
-                    while panel < p1 {
+                    for j in 0..<(p1 - first) {
+                        let panel = backwards ? p1 - 1 - j : first + j
                         let w = UnsafePointer(p.recurrentKernel.pointer + panel * u * pw)
                         var r0 = 0
                         if fused {
@@ -360,7 +368,6 @@ enum FastRecurrent {
                                       hPrev: hPrev, cPrev: cPrev, hNew: hNew, cNew: cNew, row0: r0)
                                 r0 += mr
                             }
-                            panel += 1
                             continue
                         }
                         for i in 0..<tl.count {
@@ -374,7 +381,6 @@ enum FastRecurrent {
                                   hPrev: hPrev, cPrev: cPrev, hNew: hNew, cNew: cNew, row0: r0)
                             r0 += mr
                         }
-                        panel += 1
                     }
                     // Masking: carry states, repeat (or zero) the output.
                     var outNew = hNew
