@@ -159,7 +159,8 @@ static inline void rk_tile_avx2(int mr, int ncols, const float *a, long lda, con
 #define RK_TILE512(MR, NV)                                                                    \
     RK_T512 static inline void rk_tile512_##MR##_##NV(const float *a, long lda, const float *b, \
                                                       long ldb, long k, float *z, long ldz,   \
-                                                      int accumulate) {                       \
+                                                      int accumulate, const float *pf2,       \
+                                                      long pf2n) {                            \
         __m512 acc[MR][NV];                                                                   \
         _Pragma("clang loop unroll(full)") for (int r = 0; r < MR; r++)                       \
             _Pragma("clang loop unroll(full)") for (int v = 0; v < NV; v++)                   \
@@ -167,6 +168,7 @@ static inline void rk_tile_avx2(int mr, int ncols, const float *a, long lda, con
                                        : _mm512_setzero_ps();                                 \
         for (long q = 0; q < k; q++) {                                                        \
             __m512 bv[NV];                                                                    \
+            if (q < pf2n) _mm_prefetch((const char *)(pf2 + 16 * q), _MM_HINT_T1);           \
             _Pragma("clang loop unroll(full)") for (int v = 0; v < NV; v++) {                 \
                 _mm_prefetch((const char *)(b + (q + RK_PF_ROWS) * ldb + 16 * v), _MM_HINT_T0); \
                 bv[v] = _mm512_loadu_ps(b + q * ldb + 16 * v);                                \
@@ -214,8 +216,8 @@ RK_T512 static inline void rk_tile512_row2p(const float *a, const float *b0, con
 
 /* Returns 0 when (mr, nv) has no AVX-512 tile. */
 RK_T512 static inline int rk_tile512(int mr, int nv, const float *a, long lda, const float *b, long ldb, long k,
-                                     float *z, long ldz, int accumulate) {
-#define RK_CASE(MR, NV) case MR: rk_tile512_##MR##_##NV(a, lda, b, ldb, k, z, ldz, accumulate); return 1;
+                                     float *z, long ldz, int accumulate, const float *pf2, long pf2n) {
+#define RK_CASE(MR, NV) case MR: rk_tile512_##MR##_##NV(a, lda, b, ldb, k, z, ldz, accumulate, pf2, pf2n); return 1;
     switch (nv) {
     case 4:
         switch (mr) { RK_CASE(1, 4) RK_CASE(2, 4) RK_CASE(3, 4) RK_CASE(4, 4) RK_CASE(5, 4) RK_CASE(6, 4) RK_CASE(7, 4) default: return 0; }
@@ -517,7 +519,7 @@ RK_T512 static inline void rk_add_row512(int rows, int n, float *dst, long ld, c
 static inline void rk_tile_acc(int isa, int mr, int nv, const float *a, long lda, const float *b, long ldb, long k,
                                float *z, long ldz, int accumulate) {
 #if defined(__x86_64__)
-    if (isa == 2 && rk_tile512(mr, nv, a, lda, b, ldb, k, z, ldz, accumulate)) return;
+    if (isa == 2 && rk_tile512(mr, nv, a, lda, b, ldb, k, z, ldz, accumulate, NULL, 0)) return;
     if (isa >= 1) { rk_tile_avx2(mr, 16 * nv, a, lda, b, ldb, k, z, ldz, accumulate); return; }
 #endif
     (void)isa;
@@ -526,6 +528,17 @@ static inline void rk_tile_acc(int isa, int mr, int nv, const float *a, long lda
 
 static inline void rk_tile(int isa, int mr, int nv, const float *a, long lda, const float *b, long ldb, long k,
                            float *z, long ldz) {
+    rk_tile_acc(isa, mr, nv, a, lda, b, ldb, k, z, ldz, 0);
+}
+
+/* rk_tile, also asking for `pf2n` (<= k) 64-byte lines from `pf2` on into L2 while it runs: the
+ * next weight panel, which would otherwise arrive from L3 only when its first tile needs it. */
+static inline void rk_tile_pf(int isa, int mr, int nv, const float *a, long lda, const float *b, long ldb, long k,
+                              float *z, long ldz, const float *pf2, long pf2n) {
+#if defined(__x86_64__)
+    if (isa == 2 && rk_tile512(mr, nv, a, lda, b, ldb, k, z, ldz, 0, pf2, pf2n < k ? pf2n : k)) return;
+#endif
+    (void)pf2; (void)pf2n;
     rk_tile_acc(isa, mr, nv, a, lda, b, ldb, k, z, ldz, 0);
 }
 

@@ -69,6 +69,12 @@ enum FastRecurrent {
         return String(cString: env) != "0"
     }()
 
+    /// Whether step tiles fetch the next weight panel into L2 (`RNNCHECK_PF2=0`: no; for measurements).
+    nonisolated(unsafe) static var prefetchNextPanel: Bool = {
+        guard let env = getenv("RNNCHECK_PF2") else { return true }
+        return String(cString: env) != "0"
+    }()
+
     /// With one thread, directions in lockstep as with several (`RNNCHECK_LOCKSTEP=1`, for measurements).
     nonisolated(unsafe) static var lockstepOneThread: Bool = {
         guard let env = getenv("RNNCHECK_LOCKSTEP") else { return false }
@@ -347,22 +353,36 @@ enum FastRecurrent {
                         }
                         first = p1
                     }
+                    // Whether this chunk's weights are more than L2 keeps from step to step (1 MiB here;
+                    // 3/4 of it leaves room for the rest); then each tile also fetches a slice of the
+                    // next panel into L2 (measured: S3 ~10% faster on a loaded host; S2 and S4 with two
+                    // threads, whose halves fit, no better for it).
+                    let streamsFromL3 = prefetchNextPanel
+                        && (p1 - p0) * (u + (fused ? features : 0)) * pw * 4 > 3 << 18
                     for j in 0..<(p1 - first) {
                         let panel = backwards ? p1 - 1 - j : first + j
                         let w = UnsafePointer(p.recurrentKernel.pointer + panel * u * pw)
                         var r0 = 0
+                        // the next panel in this walk, fetched into L2 a slice per row tile
+                        let next = backwards ? panel - 1 : panel + 1
+                        let hasNext = next >= p0 && next < p1 && streamsFromL3
+                        let nextU = UnsafePointer(p.recurrentKernel.pointer + next * u * pw)
+                        let sliceU = hasNext ? (u * pw / 16 + tl.count - 1) / tl.count : 0
                         if fused {
                             let wx = UnsafePointer(p.kernel.pointer + panel * features * pw)
+                            let nextW = UnsafePointer(p.kernel.pointer + next * features * pw)
+                            let sliceW = hasNext ? (features * pw / 16 + tl.count - 1) / tl.count : 0
                             for i in 0..<tl.count {
                                 let mr = tl.base + (i < tl.extra ? 1 : 0)
                                 // x @ W and h @ U as separate chains, as Keras sums them (and as the
                                 // projection pass would: the same bits), added by the gates
                                 let zx = z + 1024
                                 for v in Swift.stride(from: 0, to: pw / 16, by: vectors) {
-                                    rk_tile(isa, Int32(mr), Int32(vectors), x + (r0 * time + t) * features, time * features,
-                                            wx + v * 16, pw, features, zx + v * 16, pw)
-                                    rk_tile(isa, Int32(mr), Int32(vectors), hPrev + r0 * up, up, w + v * 16, pw, u,
-                                            z + v * 16, pw)
+                                    rk_tile_pf(isa, Int32(mr), Int32(vectors), x + (r0 * time + t) * features, time * features,
+                                               wx + v * 16, pw, features, zx + v * 16, pw,
+                                               nextW + min(i * sliceW, features * pw / 16) * 16, v == 0 ? sliceW : 0)
+                                    rk_tile_pf(isa, Int32(mr), Int32(vectors), hPrev + r0 * up, up, w + v * 16, pw, u,
+                                               z + v * 16, pw, nextU + min(i * sliceU, u * pw / 16) * 16, v == 0 ? sliceU : 0)
                                 }
                                 gates(p, isa: isa, rows: mr, acc: z, xw: zx, ld: pw, panel: panel,
                                       hPrev: hPrev, cPrev: cPrev, hNew: hNew, cNew: cNew, row0: r0)
@@ -375,7 +395,8 @@ enum FastRecurrent {
                             // the projected inputs this tile's gates read: fetched while the product runs
                             rk_prefetch_rows(xw + r0 * ld + panel * pw, Int32(mr), ld, Int32(pw * 4))
                             for v in Swift.stride(from: 0, to: pw / 16, by: vectors) {
-                                rk_tile(isa, Int32(mr), Int32(vectors), hPrev + r0 * up, up, w + v * 16, pw, u, z + v * 16, pw)
+                                rk_tile_pf(isa, Int32(mr), Int32(vectors), hPrev + r0 * up, up, w + v * 16, pw, u, z + v * 16, pw,
+                                           nextU + min(i * sliceU, u * pw / 16) * 16, v == 0 ? sliceU : 0)
                             }
                             gates(p, isa: isa, rows: mr, acc: z, xw: xw + r0 * ld + panel * pw, ld: ld, panel: panel,
                                   hPrev: hPrev, cPrev: cPrev, hNew: hNew, cNew: cNew, row0: r0)
