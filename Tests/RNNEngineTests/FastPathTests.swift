@@ -80,45 +80,49 @@ final class FastPathTests: XCTestCase {
         }
     }
 
+    /// Small steps run the directions in lockstep; steps of 1M+ multiply-adds per direction
+    /// (B = 8, 192 units) run them one after the other, each on all threads.
     func testBidirectionalFastMatchesReference() throws {
         var rng = Rng(state: 7)
-        let (batch, time, d, u) = (4, 6, 5, 36)
-        let x = Tensor(shape: [batch, time, d], scalars: rng.array(batch * time * d))
-        let mask = Mask(batch: batch, time: time, values: (0..<(batch * time)).map { $0 % 4 != 1 })
-        for mode in [MergeMode.concat, .sum, .mul, .ave, nil] {
-            for sequences in [true, false] {
-                let f = RecurrentLayer(cell: cell("lstm", d: d, u: u, rng: &rng), returnSequences: sequences, returnState: true)
-                let b = RecurrentLayer(cell: cell("lstm", d: d, u: u, rng: &rng), returnSequences: sequences, returnState: true,
-                                       goBackwards: true)
-                let bi = BidirectionalLayer(forward: f, backward: b, mergeMode: mode)
-                // reference: each direction on the reference path, merged by hand as Keras does
-                let rf = f.genericRun(x, mask: mask, initialState: nil)
-                let rb = b.genericRun(x, mask: mask, initialState: nil)
-                ComputeThreads.count = 1
-                let one = try bi(x, mask: mask)
-                ComputeThreads.count = 2
-                let two = try bi(x, mask: mask)
-                XCTAssertEqual(bits(one), bits(two), "\(String(describing: mode)) sequences=\(sequences): 1 vs 2 threads")
-                let yf = sequences ? rf.sequence! : rf.last
-                let yb = sequences ? BidirectionalLayer<Float>.flipTime(rb.sequence!) : rb.last
-                let states = rf.states + rb.states
-                let expectedFirst: [Tensor<Float>]
-                switch mode {
-                case .concat?:
-                    let (rows, n) = (yf.count / u, 2 * u)
-                    var out = [Float](repeating: 0, count: rows * n)
-                    for r in 0..<rows {
-                        for j in 0..<u { out[r * n + j] = yf.scalars[r * u + j]; out[r * n + u + j] = yb.scalars[r * u + j] }
+        let cases: [(Int, Int, Int, Int, [MergeMode?])] = [(4, 6, 5, 36, [.concat, .sum, .mul, .ave, nil]), (8, 3, 5, 192, [.concat, nil])]
+        for (batch, time, d, u, modes) in cases {
+            let x = Tensor(shape: [batch, time, d], scalars: rng.array(batch * time * d))
+            let mask = Mask(batch: batch, time: time, values: (0..<(batch * time)).map { $0 % 4 != 1 })
+            for mode in modes {
+                for sequences in [true, false] {
+                    let f = RecurrentLayer(cell: cell("lstm", d: d, u: u, rng: &rng), returnSequences: sequences, returnState: true)
+                    let b = RecurrentLayer(cell: cell("lstm", d: d, u: u, rng: &rng), returnSequences: sequences, returnState: true,
+                                           goBackwards: true)
+                    let bi = BidirectionalLayer(forward: f, backward: b, mergeMode: mode)
+                    // reference: each direction on the reference path, merged by hand as Keras does
+                    let rf = f.genericRun(x, mask: mask, initialState: nil)
+                    let rb = b.genericRun(x, mask: mask, initialState: nil)
+                    ComputeThreads.count = 1
+                    let one = try bi(x, mask: mask)
+                    ComputeThreads.count = 2
+                    let two = try bi(x, mask: mask)
+                    XCTAssertEqual(bits(one), bits(two), "\(String(describing: mode)) sequences=\(sequences): 1 vs 2 threads")
+                    let yf = sequences ? rf.sequence! : rf.last
+                    let yb = sequences ? BidirectionalLayer<Float>.flipTime(rb.sequence!) : rb.last
+                    let states = rf.states + rb.states
+                    let expectedFirst: [Tensor<Float>]
+                    switch mode {
+                    case .concat?:
+                        let (rows, n) = (yf.count / u, 2 * u)
+                        var out = [Float](repeating: 0, count: rows * n)
+                        for r in 0..<rows {
+                            for j in 0..<u { out[r * n + j] = yf.scalars[r * u + j]; out[r * n + u + j] = yb.scalars[r * u + j] }
+                        }
+                        expectedFirst = [Tensor(shape: Array(yf.shape.dropLast()) + [n], scalars: out)]
+                    case .sum?: expectedFirst = [Tensor(shape: yf.shape, scalars: zip(yf.scalars, yb.scalars).map { $0 + $1 })]
+                    case .mul?: expectedFirst = [Tensor(shape: yf.shape, scalars: zip(yf.scalars, yb.scalars).map { $0 * $1 })]
+                    case .ave?: expectedFirst = [Tensor(shape: yf.shape, scalars: zip(yf.scalars, yb.scalars).map { ($0 + $1) / 2 })]
+                    case nil: expectedFirst = [yf, yb]
                     }
-                    expectedFirst = [Tensor(shape: Array(yf.shape.dropLast()) + [n], scalars: out)]
-                case .sum?: expectedFirst = [Tensor(shape: yf.shape, scalars: zip(yf.scalars, yb.scalars).map { $0 + $1 })]
-                case .mul?: expectedFirst = [Tensor(shape: yf.shape, scalars: zip(yf.scalars, yb.scalars).map { $0 * $1 })]
-                case .ave?: expectedFirst = [Tensor(shape: yf.shape, scalars: zip(yf.scalars, yb.scalars).map { ($0 + $1) / 2 })]
-                case nil: expectedFirst = [yf, yb]
+                    let expected = expectedFirst + states
+                    XCTAssertEqual(one.count, expected.count)
+                    for (n, (a, e)) in zip(one, expected).enumerated() { assertClose(a, e, "\(String(describing: mode)) output \(n)") }
                 }
-                let expected = expectedFirst + states
-                XCTAssertEqual(one.count, expected.count)
-                for (n, (a, e)) in zip(one, expected).enumerated() { assertClose(a, e, "\(String(describing: mode)) output \(n)") }
             }
         }
     }

@@ -75,8 +75,8 @@ enum FastRecurrent {
         return String(cString: env) != "0"
     }()
 
-    /// With one thread, directions in lockstep as with several (`RNNCHECK_LOCKSTEP=1`, for measurements).
-    nonisolated(unsafe) static var lockstepOneThread: Bool = {
+    /// Bidirectional directions always in lockstep (`RNNCHECK_LOCKSTEP=1`, for measurements).
+    nonisolated(unsafe) static var lockstepDirections: Bool = {
         guard let env = getenv("RNNCHECK_LOCKSTEP") else { return false }
         return String(cString: env) == "1"
     }()
@@ -116,10 +116,14 @@ enum FastRecurrent {
         for d in dirs { macsPerStep += batch * d.packed.units * d.packed.gates * d.packed.units }
         var threads = max(1, requested)
         if macsPerStep < 24_000 { threads = 1 }
-        // One thread: the directions of a Bidirectional one after the other rather than in
-        // lockstep, so that the weights a step streams are one direction's, not both.
-        if threads == 1 && nd > 1 && !lockstepOneThread {
-            return dirs.flatMap { run([$0], input: input, mask: mask, threads: 1) }
+        // The directions of a Bidirectional one after the other rather than in lockstep, so that
+        // the weights a step streams are one direction's, not both: with one thread, and with
+        // several when each direction's step alone has work for all of them (then each thread's
+        // share of one direction's weights is what stays in its L2). Small steps keep the
+        // lockstep: there each thread takes one direction and a step needs no split.
+        let minDirMacs = dirs.map { batch * $0.packed.units * $0.packed.gates * $0.packed.units }.min() ?? 0
+        if nd > 1 && !lockstepDirections && (threads == 1 || minDirMacs >= 1_000_000) {
+            return dirs.flatMap { run([$0], input: input, mask: mask, threads: threads) }
         }
 
         // Chunks per direction: groups of whole panels.
