@@ -312,6 +312,18 @@ RK_T512 static inline void rk_tanh512_n(const float *x, float *out, long n) {
 #define RK_AI __attribute__((always_inline))
 #define RK_GROUP 8
 #define RK_UNROLL _Pragma("clang loop unroll(full)")
+/* F(k, ...) with k = min(n, 8) as a literal, so that F's loops over k unroll. */
+#define RK_DISPATCH8(n, F, ...)                                                                 \
+    switch (n) {                                                                                \
+    case 1: F(1, __VA_ARGS__); break;                                                           \
+    case 2: F(2, __VA_ARGS__); break;                                                           \
+    case 3: F(3, __VA_ARGS__); break;                                                           \
+    case 4: F(4, __VA_ARGS__); break;                                                           \
+    case 5: F(5, __VA_ARGS__); break;                                                           \
+    case 6: F(6, __VA_ARGS__); break;                                                           \
+    case 7: F(7, __VA_ARGS__); break;                                                           \
+    default: F(8, __VA_ARGS__); break;                                                          \
+    }
 
 /* v[i] = sigmoid(v[i]), or tanh(v[i]) where bit i of `tanh_bits` is set; n <= RK_GROUP. With
  * n and tanh_bits constant at the (inlined) call site, the loops unroll into straight code. */
@@ -405,16 +417,7 @@ RK_T512 static inline void rk_lstm_gates512(int rows, float *acc, long ldacc, co
         const float *a = acc + (long)r * ldacc;
         const float *cp = cPrev + (long)r * ldh;
         float *cn = cNew + (long)r * ldh, *hn = hNew + (long)r * ldh;
-        switch (rows - r) {
-        case 1: rk_lstm_pass2_512(1, a, ldacc, cp, cn, hn, ldh); break;
-        case 2: rk_lstm_pass2_512(2, a, ldacc, cp, cn, hn, ldh); break;
-        case 3: rk_lstm_pass2_512(3, a, ldacc, cp, cn, hn, ldh); break;
-        case 4: rk_lstm_pass2_512(4, a, ldacc, cp, cn, hn, ldh); break;
-        case 5: rk_lstm_pass2_512(5, a, ldacc, cp, cn, hn, ldh); break;
-        case 6: rk_lstm_pass2_512(6, a, ldacc, cp, cn, hn, ldh); break;
-        case 7: rk_lstm_pass2_512(7, a, ldacc, cp, cn, hn, ldh); break;
-        default: rk_lstm_pass2_512(8, a, ldacc, cp, cn, hn, ldh); break;
-        }
+        RK_DISPATCH8(rows - r, rk_lstm_pass2_512, a, ldacc, cp, cn, hn, ldh);
     }
 }
 
@@ -468,16 +471,7 @@ RK_T512 static inline void rk_gru_gates512(int rows, float *acc, long ldacc, con
     for (r = 0; r < rows; r += RK_GROUP) {
         const float *a = acc + (long)r * ldacc, *x = xw + (long)r * ldxw, *hp = hPrev + (long)r * ldh;
         float *hn = hNew + (long)r * ldh;
-        switch (rows - r) {
-        case 1: rk_gru_pass2_512(1, a, ldacc, x, ldxw, rbias, hp, hn, ldh); break;
-        case 2: rk_gru_pass2_512(2, a, ldacc, x, ldxw, rbias, hp, hn, ldh); break;
-        case 3: rk_gru_pass2_512(3, a, ldacc, x, ldxw, rbias, hp, hn, ldh); break;
-        case 4: rk_gru_pass2_512(4, a, ldacc, x, ldxw, rbias, hp, hn, ldh); break;
-        case 5: rk_gru_pass2_512(5, a, ldacc, x, ldxw, rbias, hp, hn, ldh); break;
-        case 6: rk_gru_pass2_512(6, a, ldacc, x, ldxw, rbias, hp, hn, ldh); break;
-        case 7: rk_gru_pass2_512(7, a, ldacc, x, ldxw, rbias, hp, hn, ldh); break;
-        default: rk_gru_pass2_512(8, a, ldacc, x, ldxw, rbias, hp, hn, ldh); break;
-        }
+        RK_DISPATCH8(rows - r, rk_gru_pass2_512, a, ldacc, x, ldxw, rbias, hp, hn, ldh);
     }
 }
 
