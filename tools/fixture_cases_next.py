@@ -220,10 +220,12 @@ def _preacts(kind, W, x, act_name, ract):
 
 
 def bidi_builder(kind, *, merge_mode="concat", return_sequences=True, return_state=True,
-                 backward_kw=None, sequential=False, units=U, batch=B, steps=T, dim=D):
+                 backward_kw=None, sequential=False, units=U, batch=B, steps=T, dim=D,
+                 initial_state=False):
     """Bidirectional 'bi' around `kind` 'inner'. backward_kw: also pass an explicit
     backward_layer of the same kind named 'inner_back' with go_backwards=True and these
-    extra arguments."""
+    extra arguments. initial_state: the model also takes the forward then backward initial
+    states as inputs h0f (, c0f), h0b (, c0b), passed as bi(x, initial_state=[...])."""
     def build(K, rng):
         def make(name, **extra):
             return getattr(K.layers, kind)(units, return_sequences=return_sequences,
@@ -233,6 +235,13 @@ def bidi_builder(kind, *, merge_mode="concat", return_sequences=True, return_sta
         back = make("inner_back", go_backwards=True, **backward_kw) if backward_kw else None
         bi = K.layers.Bidirectional(inner, merge_mode=merge_mode, backward_layer=back, name="bi")
         x = K.Input((steps, dim), name="x")
+        if initial_state:
+            per = ["h0", "c0"] if kind == "LSTM" else ["h0"]
+            states = [K.Input((units,), name=f"{n}{d}") for d in ("f", "b") for n in per]
+            model = K.Model([x] + states, bi(x, initial_state=states), name="model")
+            finish(K, model, rng)
+            return mf.Built(model, [randn(rng, batch, steps, dim)] + [randn(rng, batch, units) for _ in states],
+                            bidi_names("bi", kind, merge_mode, return_state))
         model = (K.Sequential([x, bi], name="model") if sequential
                  else K.Model(x, bi(x), name="model"))
         finish(K, model, rng)
@@ -942,6 +951,12 @@ def register(module):
         f"'inner', merge_mode=None) 'bi' on {shape}: [forward_output, backward_output, "
         f"forward_h, backward_h]; {_K2W}.",
         bidi_builder("GRU", merge_mode=None), **k2)
+    add("k2_bidi_lstm_initial_state",
+        f"tf_keras: functional Bidirectional(LSTM({U}, return_sequences=True, return_state=True) "
+        f"'inner') 'bi', concat, called as bi(x, initial_state=[h0f, c0f, h0b, c0b]) on {shape} "
+        f"(tf_keras writes the node's kwargs as initial_state=None, constants=None and the states "
+        f"as extra inbound tensors); {_K2W}.",
+        bidi_builder("LSTM", initial_state=True), **k2)
     add("k2_bidi_backward_layer",
         f"tf_keras: functional Bidirectional(LSTM({U}) 'inner', backward_layer=LSTM({U}, "
         f"go_backwards=True, activation='relu') 'inner_back') 'bi', concat, return_sequences="

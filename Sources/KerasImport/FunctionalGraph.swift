@@ -80,8 +80,13 @@ extension GraphBuilder {
                         let layer = try parts[0].string()
                         guard names[layer] != nil else { throw entryRef.fail("refers to layer '\(layer)', which the model does not have") }
                         if parts.count > 3, case .object = parts[3].storage {
+                            // tf-keras writes {"initial_state": null, "constants": null} for a
+                            // Bidirectional given initial states: the states are the entries after
+                            // the first, and a null argument is no argument
                             for key in parts[3].keys where key != "training" {
-                                throw ImportError.unsupported(file: file, layer: name, what: "call argument '\(key)'")
+                                guard try parts[3][key].isNull else {
+                                    throw ImportError.unsupported(file: file, layer: name, what: "call argument '\(key)'")
+                                }
                             }
                         }
                         guard let node = produced["\(layer)#\(try parts[1].int())"] else { ready = false; continue }
