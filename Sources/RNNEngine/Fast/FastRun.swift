@@ -112,17 +112,15 @@ enum FastRecurrent {
         let nd = dirs.count
 
         // Threads: only when a step has enough work to pay for a barrier.
-        var macsPerStep = 0
-        for d in dirs { macsPerStep += batch * d.packed.units * d.packed.gates * d.packed.units }
+        let dirMacs = dirs.map { batch * $0.packed.units * $0.packed.gates * $0.packed.units }
         var threads = max(1, requested)
-        if macsPerStep < 24_000 { threads = 1 }
+        if dirMacs.reduce(0, +) < 24_000 { threads = 1 }
         // The directions of a Bidirectional one after the other rather than in lockstep, so that
         // the weights a step streams are one direction's, not both: with one thread, and with
         // several when each direction's step alone has work for all of them (then each thread's
         // share of one direction's weights is what stays in its L2). Small steps keep the
         // lockstep: there each thread takes one direction and a step needs no split.
-        let minDirMacs = dirs.map { batch * $0.packed.units * $0.packed.gates * $0.packed.units }.min() ?? 0
-        if nd > 1 && !lockstepDirections && (threads == 1 || minDirMacs >= 1_000_000) {
+        if nd > 1 && !lockstepDirections && (threads == 1 || dirMacs.min()! >= 1_000_000) {
             return dirs.flatMap { run([$0], input: input, mask: mask, threads: threads) }
         }
 
@@ -154,46 +152,49 @@ enum FastRecurrent {
         let blockSteps = max(1, min(time, projectionBytes / max(rowBytes, 1)))
         let blocks = (time + blockSteps - 1) / blockSteps
 
-        // Buffers.
-        struct Buffers {
-            var h: [AlignedBuffer]
-            var c: [AlignedBuffer]
-            var out: [AlignedBuffer]
-            var proj: AlignedBuffer
+        // Buffers (kept alive by `taken` until the pool gets them back), recorded as raw pointers:
+        // what the per-step code reads are constants of trivial types, so the time loop does no
+        // reference counting and no exclusivity checks (they were ~10% of a B = 1 step).
+        struct StepPointers {
+            var h: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>)
+            var c: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>)?
+            var out: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>)?
+            var proj: UnsafeMutablePointer<Float>
         }
-        var bufs: [Buffers] = []
+        var bufs: [StepPointers] = []
         let pool = BufferPool.shared
         var taken: [AlignedBuffer] = []
-        func take(_ n: Int, zeroed: Bool) -> AlignedBuffer {
+        func take(_ n: Int, zeroed: Bool) -> UnsafeMutablePointer<Float> {
             let b = pool.take(n)
             if zeroed { b.zero(n) }
             taken.append(b)
-            return b
+            return b.pointer
         }
         defer { pool.give(taken) }
         for (n, d) in dirs.enumerated() {
             let p = d.packed
             let size = batch * p.paddedUnits
             // states are cleared whole (the padding lanes too: they must stay finite and normal)
-            let h = [take(size, zeroed: true), take(size, zeroed: true)]
-            let c = p.kind == .lstm ? [take(size, zeroed: true), take(size, zeroed: true)] : []
-            let out = mask != nil ? [take(size, zeroed: true), take(size, zeroed: true)] : []
+            let h = (take(size, zeroed: true), take(size, zeroed: true))
+            let c = p.kind == .lstm ? (take(size, zeroed: true), take(size, zeroed: true)) : nil
+            let out = mask != nil ? (take(size, zeroed: true), take(size, zeroed: true)) : nil
             if let s = d.initialState {
                 for (n, tensor) in s.enumerated() {
-                    let dst = n == 0 ? h[0] : c[0]
+                    let dst = n == 0 ? h.0 : c!.0
                     tensor.scalars.withUnsafeBufferPointer { src in
                         for b in 0..<batch {
-                            for j in 0..<p.units { dst.pointer[b * p.paddedUnits + j] = src[b * p.units + j] }
+                            for j in 0..<p.units { dst[b * p.paddedUnits + j] = src[b * p.units + j] }
                         }
                     }
                 }
             }
             // every projected element is written before it is read
-            bufs.append(Buffers(h: h, c: c, out: out,
-                                proj: take(fusedInput[n] ? 1 : blockSteps * batch * p.paddedWidth, zeroed: false)))
+            bufs.append(StepPointers(h: h, c: c, out: out,
+                                     proj: take(fusedInput[n] ? 1 : blockSteps * batch * p.paddedWidth, zeroed: false)))
         }
         let scratchStride = 2048
         let scratch = take(threads * scratchStride, zeroed: false)
+        let pointers = bufs
 
         // Phases: per block, one projection phase, then one phase per step.
         enum Phase { case project(block: Int), step(k: Int) }
@@ -215,20 +216,6 @@ enum FastRecurrent {
         for (n, c) in projChunks.enumerated() { for i in 0..<c { projOwner.append((n, i)) } }
         for (n, c) in stepChunks.enumerated() { for i in 0..<c { stepOwner.append((n, i)) } }
 
-        // What the per-step code reads, as constants of trivial types: no reference counting and
-        // no exclusivity checks in the time loop (they were ~10% of a B = 1 step).
-        struct StepPointers {
-            var h: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>)
-            var c: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>)?
-            var out: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>)?
-            var proj: UnsafeMutablePointer<Float>
-        }
-        let pointers: [StepPointers] = bufs.map { b in
-            StepPointers(h: (b.h[0].pointer, b.h[1].pointer),
-                         c: b.c.isEmpty ? nil : (b.c[0].pointer, b.c[1].pointer),
-                         out: b.out.isEmpty ? nil : (b.out[0].pointer, b.out[1].pointer),
-                         proj: b.proj.pointer)
-        }
         let packs: [Unmanaged<PackedCell>] = dirs.map { Unmanaged.passUnretained($0.packed) }
         let goesBackwards = dirs.map(\.goBackwards)
         let zeroOutput = dirs.map(\.zeroOutputForMask)
@@ -318,7 +305,7 @@ enum FastRecurrent {
                     let cNew = b.c.map { odd ? $0.0 : $0.1 } ?? hNew
                     let xw = b.proj + s * batch * ld
                     let fused = fusedInput[n]
-                    let z = scratch.pointer + tid * scratchStride
+                    let z = scratch + tid * scratchStride
                     let vectors = pw == 48 ? 3 : tileSetting.vectors
                     let rowLimit = min(tileSetting.rows, maxRows(vectors: vectors))
                     let tl = tiles(batch, limit: rowLimit)
@@ -457,16 +444,17 @@ enum FastRecurrent {
         return dirs.enumerated().map { n, d in
             let p = d.packed
             let final = time & 1
-            func extract(_ buf: AlignedBuffer) -> [Float] {
+            func extract(_ pair: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>)) -> [Float] {
+                let buf = final == 0 ? pair.0 : pair.1
                 var out = [Float](repeating: 0, count: batch * p.units)
                 for b in 0..<batch {
-                    for j in 0..<p.units { out[b * p.units + j] = buf.pointer[b * p.paddedUnits + j] }
+                    for j in 0..<p.units { out[b * p.units + j] = buf[b * p.paddedUnits + j] }
                 }
                 return out
             }
-            let h = extract(bufs[n].h[final])
-            let last = mask != nil ? extract(bufs[n].out[final]) : h
-            let states = p.kind == .lstm ? [h, extract(bufs[n].c[final])] : [h]
+            let h = extract(pointers[n].h)
+            let last = mask != nil ? extract(pointers[n].out!) : h
+            let states = p.kind == .lstm ? [h, extract(pointers[n].c!)] : [h]
             return FastResult(last: last, states: states)
         }
     }
