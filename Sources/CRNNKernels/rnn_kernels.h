@@ -274,73 +274,13 @@ RK_T512 static inline int rk_tile512(int mr, int nv, const float *a, long lda, c
 #undef RK_CASE
 }
 
-/* ---- vector math ---- */
-
-RK_T512 static inline __m512 rk_exp512(__m512 x) {
-    x = _mm512_min_ps(_mm512_set1_ps(RK_EXP_HI), x); /* NaN passes through (second operand) */
-    x = _mm512_max_ps(_mm512_set1_ps(RK_EXP_LO), x);
-    /* round to nearest (ties to even, as nearbyintf) by adding and removing 1.5 * 2^23 */
-    __m512 magic = _mm512_set1_ps(12582912.0f);
-    __m512 fx = _mm512_sub_ps(_mm512_fmadd_ps(x, _mm512_set1_ps(RK_LOG2E), magic), magic);
-    __m512 r = _mm512_fnmadd_ps(fx, _mm512_set1_ps(RK_LN2_HI), x);
-    r = _mm512_fnmadd_ps(fx, _mm512_set1_ps(RK_LN2_LO), r);
-    __m512 y = _mm512_set1_ps(RK_EP0);
-    y = _mm512_fmadd_ps(y, r, _mm512_set1_ps(RK_EP1));
-    y = _mm512_fmadd_ps(y, r, _mm512_set1_ps(RK_EP2));
-    y = _mm512_fmadd_ps(y, r, _mm512_set1_ps(RK_EP3));
-    y = _mm512_fmadd_ps(y, r, _mm512_set1_ps(RK_EP4));
-    y = _mm512_fmadd_ps(y, r, _mm512_set1_ps(RK_EP5));
-    y = _mm512_fmadd_ps(y, _mm512_mul_ps(r, r), _mm512_add_ps(r, _mm512_set1_ps(1.0f)));
-    return _mm512_scalef_ps(y, fx);
-}
-
-/* 1/d: the 14-bit estimate refined by one Newton step (error about 2^-27: within an ulp). */
-RK_T512 static inline __m512 rk_recip512(__m512 d) {
-    __m512 r = _mm512_rcp14_ps(d);
-    return _mm512_fmadd_ps(r, _mm512_fnmadd_ps(d, r, _mm512_set1_ps(1.0f)), r);
-}
-
-RK_T512 static inline __m512 rk_sigmoid512(__m512 x) {
-    __m512 one = _mm512_set1_ps(1.0f);
-    __m512 e = rk_exp512(_mm512_sub_ps(_mm512_setzero_ps(), x));
-    return rk_recip512(_mm512_add_ps(one, e));
-}
-
-RK_T512 static inline __m512 rk_tanh512(__m512 x) {
-    __m512i signmask = _mm512_set1_epi32((int)0x80000000);
-    __m512 ax = _mm512_abs_ps(x);
-    /* large: 1 - 2 / (exp(2|x|) + 1), sign of x */
-    __m512 e = rk_exp512(_mm512_add_ps(ax, ax));
-    __m512 big = _mm512_fnmadd_ps(_mm512_set1_ps(2.0f), rk_recip512(_mm512_add_ps(e, _mm512_set1_ps(1.0f))), _mm512_set1_ps(1.0f));
-    big = _mm512_castsi512_ps(_mm512_or_epi32(_mm512_castps_si512(big),
-                                              _mm512_and_epi32(_mm512_castps_si512(x), signmask)));
-    /* small: x + x z P(z) */
-    __m512 z = _mm512_mul_ps(x, x);
-    __m512 p = _mm512_set1_ps(RK_TP0);
-    p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(RK_TP1));
-    p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(RK_TP2));
-    p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(RK_TP3));
-    p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(RK_TP4));
-    __m512 small = _mm512_fmadd_ps(_mm512_mul_ps(p, z), x, x);
-    __mmask16 isBig = _mm512_cmp_ps_mask(ax, _mm512_set1_ps(0.625f), _CMP_GT_OQ);
-    return _mm512_mask_blend_ps(isBig, small, big);
-}
-
-/* Vector versions for tests: out[i] = f(x[i]), n a multiple of 16. */
-RK_T512 static inline void rk_sigmoid512_n(const float *x, float *out, long n) {
-    for (long i = 0; i < n; i += 16) _mm512_storeu_ps(out + i, rk_sigmoid512(_mm512_loadu_ps(x + i)));
-}
-RK_T512 static inline void rk_tanh512_n(const float *x, float *out, long n) {
-    for (long i = 0; i < n; i += 16) _mm512_storeu_ps(out + i, rk_tanh512(_mm512_loadu_ps(x + i)));
-}
-
-/* ---- fused gate passes, AVX-512 ----
+/* ---- vector math and the fused gate passes, AVX-512 ----
  *
  * One exp + reciprocal chain is ~20 dependent instructions (~80 cycles of latency); evaluated
  * one vector at a time, the out-of-order window holds too few chains to keep both vector ports
  * busy. So the gate passes evaluate groups of up to 8 independent vectors in lockstep (each
  * step of the algorithm over the whole group before the next: the instruction stream itself is
- * interleaved). Per lane, the operations are exactly those of rk_sigmoid512 / rk_tanh512. */
+ * interleaved). rk_sigmoid512 / rk_tanh512 are the same code on a group of one. */
 
 #define RK_AI __attribute__((always_inline))
 #define RK_GROUP 8
@@ -367,6 +307,9 @@ RK_T512 RK_AI static inline void rk_act512_group(int n, unsigned tanh_bits, __m5
         if (tanh_bits >> i & 1) { __m512 a = _mm512_abs_ps(v[i]); x[i] = _mm512_add_ps(a, a); }
         else x[i] = _mm512_sub_ps(_mm512_setzero_ps(), v[i]);
     }
+    /* exp(x): clamped (a NaN passes through: min/max return their second operand), rounded to the
+     * nearest integer of x*log2(e) (ties to even, as nearbyintf) by adding and removing 1.5 * 2^23,
+     * reduced by ln 2 in two parts, a degree-5 polynomial, scaled exactly */
     RK_UNROLL for (int i = 0; i < n; i++) x[i] = _mm512_min_ps(_mm512_set1_ps(RK_EXP_HI), x[i]);
     RK_UNROLL for (int i = 0; i < n; i++) x[i] = _mm512_max_ps(_mm512_set1_ps(RK_EXP_LO), x[i]);
     RK_UNROLL for (int i = 0; i < n; i++) fx[i] = _mm512_sub_ps(_mm512_fmadd_ps(x[i], _mm512_set1_ps(RK_LOG2E), magic), magic);
@@ -380,6 +323,7 @@ RK_T512 RK_AI static inline void rk_act512_group(int n, unsigned tanh_bits, __m5
     RK_UNROLL for (int i = 0; i < n; i++) y[i] = _mm512_fmadd_ps(y[i], _mm512_mul_ps(r[i], r[i]), _mm512_add_ps(r[i], one));
     /* e = exp(x); d = 1 + e (sigmoid) or e + 1 (tanh): the same sum */
     RK_UNROLL for (int i = 0; i < n; i++) x[i] = _mm512_add_ps(_mm512_scalef_ps(y[i], fx[i]), one);
+    /* 1/d: the 14-bit estimate refined by one Newton step (error about 2^-27: within an ulp) */
     RK_UNROLL for (int i = 0; i < n; i++) r[i] = _mm512_rcp14_ps(x[i]);
     RK_UNROLL for (int i = 0; i < n; i++) r[i] = _mm512_fmadd_ps(r[i], _mm512_fnmadd_ps(x[i], r[i], one), r[i]);
     RK_UNROLL for (int i = 0; i < n; i++) {
@@ -398,6 +342,17 @@ RK_T512 RK_AI static inline void rk_act512_group(int n, unsigned tanh_bits, __m5
         __mmask16 isBig = _mm512_cmp_ps_mask(_mm512_abs_ps(v[i]), _mm512_set1_ps(0.625f), _CMP_GT_OQ);
         v[i] = _mm512_mask_blend_ps(isBig, small, big);
     }
+}
+
+RK_T512 static inline __m512 rk_sigmoid512(__m512 x) { rk_act512_group(1, 0u, &x); return x; }
+RK_T512 static inline __m512 rk_tanh512(__m512 x) { rk_act512_group(1, 1u, &x); return x; }
+
+/* Vector versions for tests: out[i] = f(x[i]), n a multiple of 16. */
+RK_T512 static inline void rk_sigmoid512_n(const float *x, float *out, long n) {
+    for (long i = 0; i < n; i += 16) _mm512_storeu_ps(out + i, rk_sigmoid512(_mm512_loadu_ps(x + i)));
+}
+RK_T512 static inline void rk_tanh512_n(const float *x, float *out, long n) {
+    for (long i = 0; i < n; i += 16) _mm512_storeu_ps(out + i, rk_tanh512(_mm512_loadu_ps(x + i)));
 }
 
 /* LSTM pass 1 for `nr` (1 or 2, constant) rows: acc[i f c o] <- sigmoid/tanh of (xw + acc) + bias. */
