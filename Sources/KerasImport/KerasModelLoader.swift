@@ -16,7 +16,9 @@ public struct LoadedModel: Sendable {
     /// Semantics chosen where Keras versions differ, and parts of the file that were ignored.
     public var notes: [String]
     /// Each node's output shapes without the batch axis (nil: any size), as the config implies.
-    public var outputShapes: [[[Int?]]] = []
+    public var outputShapes: [[SymbolicShape]] = []
+    /// With `lenient` loading: every unsupported layer or option found (the model cannot run).
+    public var problems: [String] = []
 }
 
 /// The file formats rnncheck reads.
@@ -38,22 +40,26 @@ public enum KerasModelLoader {
     /// - Parameters:
     ///   - path: a `.keras` archive, or a `.weights.h5` file (then `configPath` is required).
     ///   - configPath: a JSON model config (`config.json` from a `.keras` archive, or `model.to_json()`).
-    public static func load(path: String, configPath: String? = nil) throws -> LoadedModel {
+    ///   - lenient: record unsupported layers in `problems` instead of failing on the first (for
+    ///     `inspect`; such a model cannot run).
+    public static func load(path: String, configPath: String? = nil, lenient: Bool = false) throws -> LoadedModel {
         let bytes = try readFile(path)
         var config: (Data, String)?
         if let configPath {
             config = (Data(try readFile(configPath)), configPath)
         }
-        return try load(bytes: bytes, name: path, config: config)
+        return try load(bytes: bytes, name: path, config: config, lenient: lenient)
     }
 
     /// Loads a model from the bytes of a Keras file (for fixtures, which embed the file).
-    public static func load(bytes: [UInt8], name: String, config: (data: Data, name: String)? = nil) throws -> LoadedModel {
+    public static func load(
+        bytes: [UInt8], name: String, config: (data: Data, name: String)? = nil, lenient: Bool = false
+    ) throws -> LoadedModel {
         if bytes.starts(with: [0x50, 0x4B, 0x03, 0x04]) || bytes.starts(with: [0x50, 0x4B, 0x05, 0x06]) {
             if config != nil {
                 throw ImportError.unreadable(file: name, reason: "a .keras archive carries its own config; do not pass --config")
             }
-            return try loadArchive(bytes: bytes, name: name)
+            return try loadArchive(bytes: bytes, name: name, lenient: lenient)
         }
         if bytes.starts(with: [0x89, 0x48, 0x44, 0x46, 0x0D, 0x0A, 0x1A, 0x0A]) {
             let file = try HDF5.File.open(image: bytes, name: name)
@@ -64,7 +70,7 @@ public enum KerasModelLoader {
                 }
                 let json = try JSONValue(parsing: config.data, file: config.name, rootName: "config")
                 return try build(configJSON: json, store: Keras3WeightStore(file: name, root: root), weightsRoot: root,
-                                 weightsName: name, format: .keras3Weights, kerasVersion: nil)
+                                 weightsName: name, format: .keras3Weights, kerasVersion: nil, lenient: lenient)
             }
             if try root.hasAttribute("model_config") {
                 var extraNotes: [String] = []
@@ -84,7 +90,7 @@ public enum KerasModelLoader {
                 let json = try JSONValue(parsing: Data(text.utf8), file: "\(name)@model_config", rootName: "model_config")
                 let store = try Keras2WeightStore(file: name, root: weightsRoot, rootPath: "/model_weights")
                 var loaded = try build(configJSON: json, store: store, weightsRoot: weightsRoot, weightsName: name,
-                                       format: .legacyFullModel, kerasVersion: version)
+                                       format: .legacyFullModel, kerasVersion: version, lenient: lenient)
                 loaded.notes += extraNotes
                 return loaded
             }
@@ -95,7 +101,7 @@ public enum KerasModelLoader {
                 let json = try JSONValue(parsing: config.data, file: config.name, rootName: "config")
                 let store = try Keras2WeightStore(file: name, root: root, rootPath: "")
                 return try build(configJSON: json, store: store, weightsRoot: root, weightsName: name,
-                                 format: .legacyWeights, kerasVersion: try kerasVersion(of: root))
+                                 format: .legacyWeights, kerasVersion: try kerasVersion(of: root), lenient: lenient)
             }
             throw ImportError.unreadable(file: name, reason: "an HDF5 file, but not one Keras wrote (no 'layers' group, no 'model_config' or 'layer_names' attribute)")
         }
@@ -119,7 +125,7 @@ public enum KerasModelLoader {
         return [UInt8](data)
     }
 
-    static func loadArchive(bytes: [UInt8], name: String) throws -> LoadedModel {
+    static func loadArchive(bytes: [UInt8], name: String, lenient: Bool = false) throws -> LoadedModel {
         try ZipPrecheck.validate(bytes, file: name)
         let archive: Archive
         do {
@@ -172,7 +178,7 @@ public enum KerasModelLoader {
         let json = try JSONValue(parsing: configData, file: "\(name)!config.json", rootName: "config")
         let root = try file.root
         return try build(configJSON: json, store: Keras3WeightStore(file: weightsName, root: root), weightsRoot: root,
-                         weightsName: weightsName, format: .kerasArchive, kerasVersion: kerasVersion)
+                         weightsName: weightsName, format: .kerasArchive, kerasVersion: kerasVersion, lenient: lenient)
     }
 
     static func kerasVersion(of holder: AttributeHolder) throws -> String? {
@@ -182,11 +188,11 @@ public enum KerasModelLoader {
 
     static func build(
         configJSON: JSONValue, store: WeightStore, weightsRoot: Group, weightsName: String, format: KerasFileFormat,
-        kerasVersion: String?
+        kerasVersion: String?, lenient: Bool = false
     ) throws -> LoadedModel {
         // hard_sigmoid and a few defaults differ between Keras 2 and 3: the file's version decides.
         let major = kerasVersion.flatMap { Int($0.split(separator: ".").first ?? "") } ?? (store.usesKeys ? 3 : 2)
-        var builder = GraphBuilder(file: configJSON.file, store: store, kerasMajor: major)
+        var builder = GraphBuilder(file: configJSON.file, store: store, kerasMajor: major, lenient: lenient)
         var top = configJSON
         // tf.keras may wrap the model config: {"class_name": ..., "config": ...} is the model itself.
         if !top.has("class_name"), let inner = try top.optional("config") { top = inner }
@@ -200,8 +206,12 @@ public enum KerasModelLoader {
         default:
             throw ImportError.unsupported(file: configJSON.file, layer: "(model)", what: "model class '\(className)'")
         }
-        try store.checkAllConsumed()
-        var notes = builder.factory.notes
+        do {
+            try store.checkAllConsumed()
+        } catch let error as ImportError where lenient && !builder.problems.isEmpty {
+            builder.problems.append((error.errorDescription ?? "\(error)") + " (unsupported layers' weights are not read)")
+        }
+        var notes = builder.notes
         notes.insert("\(format.rawValue), written by Keras \(kerasVersion ?? "(version not recorded)"); Keras \(major) semantics", at: 0)
         if store.usesKeys {
             for child in try weightsRoot.childNames() where child != "layers" {
@@ -211,7 +221,7 @@ public enum KerasModelLoader {
                 notes.append("ignored /\(child) in \(weightsName) (\(child == "optimizer" ? "optimizer state" : "not model weights"))")
             }
         }
-        return LoadedModel(model: model, format: format, kerasVersion: kerasVersion,
-                           weightSources: builder.weightSources, notes: notes, outputShapes: builder.shapes)
+        return LoadedModel(model: model, format: format, kerasVersion: kerasVersion, weightSources: builder.weightSources,
+                           notes: notes, outputShapes: builder.shapes, problems: builder.problems)
     }
 }

@@ -14,6 +14,21 @@ struct LayerConfigReader {
         .unsupported(file: file, layer: layer, what: what)
     }
 
+    /// The same reader for a config nested inside this one (a wrapped layer, a cell).
+    func nested(_ layer: String, config: JSONValue) -> LayerConfigReader {
+        LayerConfigReader(file: file, kerasMajor: kerasMajor, layer: layer, config: config)
+    }
+
+    /// A whole number from 1 up to `limit` (sizes: units, filters, ...).
+    func positive(_ key: String, limit: Int = 1 << 31) throws -> Int {
+        let value = try config[key]
+        let n = try value.int()
+        guard n >= 1 && n <= limit else {
+            throw ImportError.config(file: file, path: value.path, message: "layer '\(layer)': \(key) must be a whole number from 1 to \(limit), got \(n)")
+        }
+        return n
+    }
+
     /// Fails on any key outside `known`.
     func checkKeys(_ known: Set<String>) throws {
         for key in config.keys where !known.contains(key) {

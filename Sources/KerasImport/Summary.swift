@@ -2,35 +2,30 @@ import RNNEngine
 
 extension LoadedModel {
     /// A human-readable account of the model: its layer graph, each layer's options and output
-    /// shapes, parameter counts, where each weight was read from, and the semantics chosen.
+    /// shapes, parameter counts, where each weight was read from, the semantics chosen, and
+    /// (from a lenient load) every unsupported layer.
     public func summary() -> String {
         var lines: [String] = []
         let m = model
         lines.append("model '\(m.name)': \(format.rawValue), Keras \(kerasVersion ?? "version not recorded")")
         lines.append("parameters: \(m.parameterCount)")
         lines.append("")
+        func name(_ ref: TensorRef) -> String { m.nodes[ref.node].name + (ref.output == 0 ? "" : "[\(ref.output)]") }
         for (index, node) in m.nodes.enumerated() {
-            let inputs = node.inputs.map { ref in
-                let source = m.nodes[ref.node].name
-                return ref.output == 0 ? source : "\(source)[\(ref.output)]"
-            }
             var head = "[\(index)] \(node.name) (\(node.className))"
-            if !inputs.isEmpty { head += " <- " + inputs.joined(separator: ", ") }
+            if !node.inputs.isEmpty { head += " <- " + node.inputs.map(name).joined(separator: ", ") }
             lines.append(head)
             if !node.initialState.isEmpty {
-                lines.append("    initial_state: " + node.initialState.map { m.nodes[$0.node].name + ($0.output == 0 ? "" : "[\($0.output)]") }.joined(separator: ", "))
+                lines.append("    initial_state: " + node.initialState.map(name).joined(separator: ", "))
             }
-            switch node.maskSource {
-            case .explicit(let ref): lines.append("    mask: from \(m.nodes[ref.node].name)")
-            case .none, .implicit: break
-            }
-            let options = Self.options(node.operation)
+            for case .tensor(let ref) in node.masks { lines.append("    mask: from \(name(ref))") }
+            let options = node.layer.summary
             if !options.isEmpty { lines.append("    " + options) }
-            if index < outputShapes.count {
-                let shapes = outputShapes[index].map { "(batch, " + $0.map { $0.map(String.init) ?? "?" }.joined(separator: ", ") + ")" }
+            if index < outputShapes.count, !(node.layer is UnsupportedLayer<Double>) {
+                let shapes = outputShapes[index].map(Shapes.describe)
                 lines.append("    output shape\(shapes.count > 1 ? "s" : ""): " + shapes.joined(separator: ", "))
             }
-            let params = node.operation.parameterCount
+            let params = node.layer.parameterCount
             if params > 0 { lines.append("    parameters: \(params)") }
             for path in weightSources[node.name] ?? [] { lines.append("    weight: \(path)") }
         }
@@ -42,45 +37,11 @@ extension LoadedModel {
             lines.append("notes:")
             for note in notes { lines.append("  - " + note) }
         }
+        if !problems.isEmpty {
+            lines.append("")
+            lines.append("not supported (\(problems.count)):")
+            for problem in problems { lines.append("  - " + problem) }
+        }
         return lines.joined(separator: "\n") + "\n"
-    }
-
-    static func options(_ op: LayerOperation<Double>) -> String {
-        switch op {
-        case .input(let shape):
-            return "shape: (batch, " + shape.map { $0.map(String.init) ?? "?" }.joined(separator: ", ") + ")"
-        case .recurrent(let r):
-            return recurrentOptions(r)
-        case .bidirectional(let b):
-            return "merge_mode=\(b.mergeMode?.rawValue ?? "None")\n    forward: \(recurrentOptions(b.forward))\n    backward: \(recurrentOptions(b.backward))"
-        case .dense(let d), .timeDistributedDense(let d):
-            return "units=\(d.units) activation=\(d.activation) use_bias=\(d.bias != nil)"
-        case .embedding(let e):
-            return "input_dim=\(e.inputDim) output_dim=\(e.outputDim) mask_zero=\(e.maskZero)"
-        case .masking(let v): return "mask_value=\(v)"
-        case .identity: return "identity at inference"
-        case .activation(let a): return "activation=\(a)"
-        case .merge(let m): return "\(m)"
-        case .notEqual(let v): return "mask op: x != \(v)"
-        case .any(let axis, let keepdims): return "mask op: any(axis=\(axis), keepdims=\(keepdims))"
-        }
-    }
-
-    static func recurrentOptions(_ r: RecurrentLayer<Double>) -> String {
-        var parts = ["\(r.cell.kindName)(units=\(r.units))"]
-        switch r.cell {
-        case .lstm(let c):
-            parts += ["activation=\(c.activation)", "recurrent_activation=\(c.recurrentActivation)", "use_bias=\(c.bias != nil)"]
-        case .gru(let c):
-            parts += ["activation=\(c.activation)", "recurrent_activation=\(c.recurrentActivation)",
-                      "use_bias=\(c.inputBias != nil)", "reset_after=\(c.resetAfter)"]
-        case .simpleRNN(let c):
-            parts += ["activation=\(c.activation)", "use_bias=\(c.bias != nil)"]
-        case .stacked(let cells):
-            parts += ["cells: " + cells.map { recurrentOptions(RecurrentLayer(cell: $0)) }.joined(separator: "; ")]
-        }
-        parts += ["return_sequences=\(r.returnSequences)", "return_state=\(r.returnState)",
-                  "go_backwards=\(r.goBackwards)", "zero_output_for_mask=\(r.zeroOutputForMask)"]
-        return parts.joined(separator: " ")
     }
 }

@@ -69,25 +69,49 @@ extension Tensor where Scalar: BinaryFloatingPoint {
     }
 }
 
-/// Which timesteps of a `(batch, time)` sequence are real data (`true`) and which are padding.
+/// A Keras mask: which elements of a tensor's leading axes are real data (`true`) and which are
+/// padding. Recurrent layers take `(batch, time)` masks; other layers' masks have their own shape
+/// (an `Embedding` over `(batch, a, b)` ids gives an `(batch, a, b)` mask).
 public struct Mask: Sendable, Equatable {
-    public var batch: Int
-    public var time: Int
-    /// Row-major `(batch, time)` flags.
+    /// The extent of each axis, batch first.
+    public var shape: [Int]
+    /// Row-major flags.
     public var values: [Bool]
 
-    public init(batch: Int, time: Int, values: [Bool]) {
-        precondition(values.count == batch * time, "mask needs \(batch * time) flags, got \(values.count)")
-        self.batch = batch
-        self.time = time
+    public init(shape: [Int], values: [Bool]) {
+        precondition(shape.allSatisfy { $0 >= 0 }, "negative extent in mask shape \(shape)")
+        precondition(values.count == shape.reduce(1, *), "mask of shape \(shape) needs \(shape.reduce(1, *)) flags, got \(values.count)")
+        self.shape = shape
         self.values = values
     }
 
+    /// A `(batch, time)` mask.
+    public init(batch: Int, time: Int, values: [Bool]) {
+        self.init(shape: [batch, time], values: values)
+    }
+
+    /// The flags of a boolean tensor (any element other than zero is `true`).
+    public init<S: BinaryFloatingPoint>(_ tensor: Tensor<S>) {
+        self.init(shape: tensor.shape, values: tensor.scalars.map { $0 != 0 })
+    }
+
+    public var rank: Int { shape.count }
+    /// The batch extent (the first axis).
+    public var batch: Int { shape.first ?? 1 }
+    /// The second axis of a `(batch, time)` mask.
+    public var time: Int { shape.count > 1 ? shape[1] : 1 }
+
+    /// The flag at `(b, t)` of a `(batch, time)` mask.
     public subscript(b: Int, t: Int) -> Bool { values[b * time + t] }
 
-    /// Keeps a step only where both masks keep it.
+    /// Keeps an element only where both masks keep it.
     public func and(_ other: Mask) -> Mask {
-        precondition(batch == other.batch && time == other.time, "masks of different shapes")
-        return Mask(batch: batch, time: time, values: zip(values, other.values).map { $0 && $1 })
+        precondition(shape == other.shape, "masks of different shapes \(shape) and \(other.shape)")
+        return Mask(shape: shape, values: zip(values, other.values).map { $0 && $1 })
+    }
+
+    /// The mask as a tensor of 0 and 1.
+    public func tensor<S: BinaryFloatingPoint>(as _: S.Type = S.self) -> Tensor<S> {
+        Tensor(shape: shape, scalars: values.map { $0 ? 1 : 0 })
     }
 }

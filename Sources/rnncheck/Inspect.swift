@@ -15,7 +15,15 @@ extension RNNCheck {
 
         func run() throws {
             do {
-                print(try KerasModelLoader.load(path: model, configPath: config).summary(), terminator: "")
+                // Lenient: every unsupported layer is listed at once, with the rest of the model.
+                let loaded = try KerasModelLoader.load(path: model, configPath: config, lenient: true)
+                print(loaded.summary(), terminator: "")
+                if !loaded.problems.isEmpty {
+                    FileHandle.standardError.write(Data("rnncheck: \(model): \(loaded.problems.count) part(s) of the model are not supported (listed above); it cannot be run or compared.\n".utf8))
+                    throw ExitCode(2)
+                }
+            } catch let exit as ExitCode {
+                throw exit
             } catch {
                 let message = (error as? LocalizedError)?.errorDescription ?? "\(error)"
                 FileHandle.standardError.write(Data("rnncheck: \(message)\n".utf8))

@@ -24,7 +24,7 @@ final class FormatTests: XCTestCase {
         func gate(_ name: String) throws -> (Activation, LoadedModel) {
             let loaded = try Fixture.read(path: TestPaths.fixture(name).path).loadModel()
             for node in loaded.model.nodes {
-                if case .recurrent(let r) = node.operation, case .lstm(let c) = r.cell { return (c.recurrentActivation, loaded) }
+                if let r = node.layer as? RecurrentLayer<Double>, case .lstm(let c) = r.cell { return (c.recurrentActivation, loaded) }
             }
             throw XCTSkip("no LSTM in \(name)")
         }

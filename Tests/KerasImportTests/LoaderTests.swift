@@ -98,7 +98,7 @@ final class LoaderTests: XCTestCase {
     func testWellFormedWeightsLoad() throws {
         let loaded = try load(config: Self.config())
         XCTAssertEqual(loaded.format, .keras3Weights)
-        guard case .recurrent(let layer) = loaded.model.nodes[1].operation, case .lstm(let cell) = layer.cell else {
+        guard let layer = loaded.model.nodes[1].layer as? RecurrentLayer<Double>, case .lstm(let cell) = layer.cell else {
             return XCTFail("expected an LSTM node")
         }
         XCTAssertEqual(cell.units, 4)

@@ -9,8 +9,8 @@ final class StreamingTests: XCTestCase {
             returnSequences: true)
         return try Model(
             name: "m",
-            nodes: [Node(name: "x", className: "InputLayer", operation: .input(shape: [nil, 1])),
-                    Node(name: "rnn", className: "SimpleRNN", operation: .recurrent(rnn), inputs: [TensorRef(node: 0)])],
+            nodes: [Node(name: "x", className: "InputLayer", layer: InputLayer<Double>(shape: [nil, 1])),
+                    Node(name: "rnn", className: "SimpleRNN", layer: rnn, inputs: [TensorRef(node: 0)])],
             inputs: [0], outputs: [ModelOutput(ref: TensorRef(node: 1), name: "rnn/output")])
     }
 
@@ -36,8 +36,8 @@ final class StreamingTests: XCTestCase {
     func testModelRejectsForwardReferences() {
         XCTAssertThrowsError(try Model<Double>(
             name: "bad",
-            nodes: [Node(name: "d", className: "Dropout", operation: .identity, inputs: [TensorRef(node: 1)]),
-                    Node(name: "x", className: "InputLayer", operation: .input(shape: [1]))],
+            nodes: [Node(name: "d", className: "Dropout", layer: IdentityLayer<Double>(), inputs: [TensorRef(node: 1)]),
+                    Node(name: "x", className: "InputLayer", layer: InputLayer<Double>(shape: [1]))],
             inputs: [1], outputs: [ModelOutput(ref: TensorRef(node: 0), name: "d")]))
     }
 }

@@ -39,7 +39,7 @@ public func fuzz(_ start: UnsafePointer<UInt8>, _ count: Int) -> CInt {
 func runSmall(_ model: Model<Double>) {
     var inputs: [Tensor<Float>] = []
     for index in model.inputs {
-        guard case .input(let shape) = model.nodes[index].operation else { return }
+        guard let shape = (model.nodes[index].layer as? InputLayer<Double>)?.shape else { return }
         let dims = [1] + shape.map { $0 ?? 2 }
         guard dims.allSatisfy({ $0 > 0 && $0 <= 64 }), dims.reduce(1, *) <= 4096 else { return }
         inputs.append(Tensor(shape: dims, repeating: 0))

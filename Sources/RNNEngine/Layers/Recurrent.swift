@@ -221,9 +221,8 @@ public struct RecurrentLayer<Scalar: EngineScalar>: Sendable {
         guard time >= 1 else {
             throw EngineError.invalidInput("\(cell.kindName) input has no timesteps (shape \(input.shape))")
         }
-        if let mask, mask.batch != batch || mask.time != time {
-            throw EngineError.shapeMismatch(
-                what: "\(cell.kindName) mask", expected: "(\(batch), \(time))", actual: [mask.batch, mask.time])
+        if let mask, mask.shape != [batch, time] {
+            throw EngineError.shapeMismatch(what: "\(cell.kindName) mask", expected: "(\(batch), \(time))", actual: mask.shape)
         }
         if let initialState {
             guard initialState.count == cell.stateCount else {
@@ -432,5 +431,132 @@ public struct BidirectionalLayer<Scalar: EngineScalar>: Sendable {
             }
         }
         return Tensor(shape: x.shape, scalars: out)
+    }
+}
+
+// MARK: - As layers of a model
+
+extension RecurrentLayer: Layer {
+    /// Keras's `RNN.compute_mask`: the sequence output carries the mask the layer received
+    /// (`previous_mask`); the last output and the states carry none.
+    public var maskRule: MaskRule { .compute }
+    public var parameterCount: Int { cell.parameterCount }
+
+    public func outputShapes(for inputs: [SymbolicShape]) throws -> [SymbolicShape] {
+        let x = try Shapes.single(inputs, cell.kindName)
+        guard x.count == 2, x[1] == nil || x[1] == cell.inputDim else {
+            throw EngineError.invalidInput("\(cell.kindName) with \(cell.inputDim) input features takes (batch, time, \(cell.inputDim)), got \(Shapes.describe(x))")
+        }
+        let out: SymbolicShape = returnSequences ? [x[0], units] : [units]
+        return [out] + (returnState ? cell.stateWidths.map { [$0] } : [])
+    }
+
+    public func evaluate(_ call: inout LayerCall<Scalar>) throws -> [Value<Scalar>] {
+        let x = try call.single(cell.kindName)
+        let result = try run(x.tensor, mask: call.masks[0], initialState: call.initialState)
+        call.finalState = result.states
+        let output = returnSequences ? result.sequence! : result.last
+        let outputMask = returnSequences ? call.previousMasks[0] : nil
+        return [Value(output, mask: outputMask)] + (returnState ? result.states.map { Value($0) } : [])
+    }
+
+    public func converted<T: EngineScalar>(to: T.Type) -> any Layer<T> { convertedLayer(to: T.self) }
+
+    public func outputName(_ index: Int) -> String { index == 0 ? "output" : "state_" + cell.stateNames[index - 1] }
+
+    public var summary: String {
+        var parts = ["\(cell.kindName)(units=\(units))"]
+        switch cell {
+        case .lstm(let c):
+            parts += ["activation=\(c.activation)", "recurrent_activation=\(c.recurrentActivation)", "use_bias=\(c.bias != nil)"]
+        case .gru(let c):
+            parts += ["activation=\(c.activation)", "recurrent_activation=\(c.recurrentActivation)",
+                      "use_bias=\(c.inputBias != nil)", "reset_after=\(c.resetAfter)"]
+        case .simpleRNN(let c):
+            parts += ["activation=\(c.activation)", "use_bias=\(c.bias != nil)"]
+        case .stacked(let cells):
+            parts += ["cells: " + cells.map { RecurrentLayer(cell: $0).summary }.joined(separator: "; ")]
+        }
+        parts += ["return_sequences=\(returnSequences)", "return_state=\(returnState)",
+                  "go_backwards=\(goBackwards)", "zero_output_for_mask=\(zeroOutputForMask)"]
+        return parts.joined(separator: " ")
+    }
+
+    func convertedLayer<T: EngineScalar>(to: T.Type) -> RecurrentLayer<T> {
+        var layer = RecurrentLayer<T>(cell: cell.converted(to: T.self), returnSequences: returnSequences, returnState: returnState,
+                                      goBackwards: goBackwards, zeroOutputForMask: zeroOutputForMask)
+        layer.unroll = unroll
+        return layer
+    }
+}
+
+extension RecurrentCell {
+    /// The same cell in another scalar type.
+    func converted<T: EngineScalar>(to: T.Type) -> RecurrentCell<T> {
+        switch self {
+        case .lstm(let x):
+            return .lstm(LSTMCell<T>(units: x.units, inputDim: x.inputDim, kernel: x.kernel.converted(),
+                recurrentKernel: x.recurrentKernel.converted(), bias: x.bias?.converted(),
+                activation: x.activation, recurrentActivation: x.recurrentActivation))
+        case .gru(let x):
+            return .gru(GRUCell<T>(units: x.units, inputDim: x.inputDim, kernel: x.kernel.converted(),
+                recurrentKernel: x.recurrentKernel.converted(), inputBias: x.inputBias?.converted(),
+                recurrentBias: x.recurrentBias?.converted(), resetAfter: x.resetAfter,
+                activation: x.activation, recurrentActivation: x.recurrentActivation))
+        case .simpleRNN(let x):
+            return .simpleRNN(SimpleRNNCell<T>(units: x.units, inputDim: x.inputDim, kernel: x.kernel.converted(),
+                recurrentKernel: x.recurrentKernel.converted(), bias: x.bias?.converted(), activation: x.activation))
+        case .stacked(let cells):
+            return .stacked(cells.map { $0.converted(to: T.self) })
+        }
+    }
+}
+
+extension BidirectionalLayer: Layer {
+    /// Keras's `Bidirectional.compute_mask`: with `return_sequences` the (one or two) sequence
+    /// outputs carry the mask the layer received; states carry none.
+    public var maskRule: MaskRule { .compute }
+    public var parameterCount: Int { forward.cell.parameterCount + backward.cell.parameterCount }
+
+    public func outputShapes(for inputs: [SymbolicShape]) throws -> [SymbolicShape] {
+        let f = try forward.outputShapes(for: inputs)
+        let b = try backward.outputShapes(for: inputs)
+        var shapes: [SymbolicShape]
+        switch mergeMode {
+        case nil: shapes = [f[0], b[0]]
+        case .concat?: shapes = [Array(f[0].dropLast()) + [forward.units + backward.units]]
+        default:
+            guard forward.units == backward.units else {
+                throw EngineError.invalidInput("merge_mode '\(mergeMode!.rawValue)' needs forward and backward layers of the same units, got \(forward.units) and \(backward.units)")
+            }
+            shapes = [f[0]]
+        }
+        return shapes + (returnState ? Array(f.dropFirst()) + Array(b.dropFirst()) : [])
+    }
+
+    public func evaluate(_ call: inout LayerCall<Scalar>) throws -> [Value<Scalar>] {
+        let x = try call.single("Bidirectional")
+        let (outs, finalStates) = try run(x.tensor, mask: call.masks[0], initialState: call.initialState)
+        call.finalState = finalStates
+        let sequenceOutputs = mergeMode == nil ? 2 : 1
+        return outs.enumerated().map { n, t in
+            Value(t, mask: n < sequenceOutputs && returnSequences ? call.previousMasks[0] : nil)
+        }
+    }
+
+    public func converted<T: EngineScalar>(to: T.Type) -> any Layer<T> {
+        BidirectionalLayer<T>(forward: forward.convertedLayer(to: T.self), backward: backward.convertedLayer(to: T.self), mergeMode: mergeMode)
+    }
+
+    public func outputName(_ index: Int) -> String {
+        let seq = mergeMode == nil ? 2 : 1
+        if index < seq { return mergeMode == nil ? (index == 0 ? "forward_output" : "backward_output") : "output" }
+        let k = index - seq
+        let fCount = forward.cell.stateCount
+        return k < fCount ? "forward_" + forward.cell.stateNames[k] : "backward_" + backward.cell.stateNames[k - fCount]
+    }
+
+    public var summary: String {
+        "merge_mode=\(mergeMode?.rawValue ?? "None")\n    forward: \(forward.summary)\n    backward: \(backward.summary)"
     }
 }

@@ -1,0 +1,227 @@
+/// Element-wise merges of several tensors (`Add`, `Subtract`, `Multiply`, `Average`,
+/// `Maximum`, `Minimum`).
+public enum MergeOperation: String, Sendable, Equatable, CaseIterable {
+    case add, subtract, multiply, average, maximum, minimum
+}
+
+/// `Add`, `Subtract`, `Multiply`, `Average`, `Maximum`, `Minimum` on tensors of any rank, with
+/// NumPy broadcasting; an input of lower rank gets axes inserted after the batch axis first, as
+/// Keras does (`keras/src/layers/merging/base_merge.py`).
+///
+/// Masks differ by Keras version. Keras 3: the output mask is the OR of the input masks when
+/// every input has one (else none), and `Maximum` / `Minimum` ignore an input's masked
+/// elements (they take the other operand there). Keras 2: the AND of the masks present.
+public struct MergeLayer<Scalar: EngineScalar>: Layer {
+    public var operation: MergeOperation
+    public var semantics: KerasSemantics
+
+    public init(_ operation: MergeOperation, semantics: KerasSemantics = .keras3) {
+        self.operation = operation
+        self.semantics = semantics
+    }
+
+    public var maskRule: MaskRule { .compute }
+
+    var name: String { operation.rawValue.prefix(1).uppercased() + operation.rawValue.dropFirst() }
+
+    public func outputShapes(for inputs: [SymbolicShape]) throws -> [SymbolicShape] {
+        guard inputs.count >= (operation == .subtract ? 2 : 1), operation != .subtract || inputs.count == 2 else {
+            throw EngineError.invalidInput("\(name) takes \(operation == .subtract ? "exactly two" : "at least one") input(s), got \(inputs.count)")
+        }
+        let rank = inputs.map(\.count).max() ?? 0
+        var shape: SymbolicShape = Self.raised(inputs[0], to: rank)
+        for s in inputs.dropFirst() {
+            guard let b = Broadcast.shape(shape, Self.raised(s, to: rank)) else {
+                throw EngineError.invalidInput("\(name) inputs have incompatible shapes \(inputs.map(Shapes.describe).joined(separator: ", "))")
+            }
+            shape = b
+        }
+        return [shape]
+    }
+
+    /// A shape with axes of extent 1 inserted after the batch axis up to `rank` (without batch).
+    static func raised(_ shape: SymbolicShape, to rank: Int) -> SymbolicShape {
+        SymbolicShape(repeating: 1, count: rank - shape.count) + shape
+    }
+
+    public func evaluate(_ call: inout LayerCall<Scalar>) throws -> [Value<Scalar>] {
+        _ = try outputShapes(for: call.inputs.map { $0.tensor.shape.dropFirst().map { $0 } })
+        let rank = call.inputs.map(\.tensor.rank).max() ?? 0
+        let xs = call.inputs.map { v in
+            Tensor(shape: [v.tensor.shape[0]] + [Int](repeating: 1, count: rank - v.tensor.rank) + v.tensor.shape.dropFirst(),
+                   scalars: v.tensor.scalars)
+        }
+        let mask = try outputMask(call)
+        if semantics == .keras3 && (operation == .maximum || operation == .minimum) {
+            return [Value(try maskedExtremum(xs, carried: call.inputs.map(\.mask)), mask: mask)]
+        }
+        var out = xs[0]
+        for x in xs.dropFirst() {
+            out = try Broadcast.apply(out, x, what: name) { (a: Scalar, b: Scalar) -> Scalar in
+                switch operation {
+                case .add, .average: return a + b
+                case .subtract: return a - b
+                case .multiply: return a * b
+                case .maximum: return Swift.max(a, b)
+                case .minimum: return Swift.min(a, b)
+                }
+            }
+        }
+        if operation == .average {
+            let n = Scalar(xs.count)
+            for i in out.scalars.indices { out.scalars[i] = out.scalars[i] / n }
+        }
+        return [Value(out, mask: mask)]
+    }
+
+    /// Keras 3's `_apply_merge_op_and_or_mask`: where an input is masked it does not take part.
+    func maskedExtremum(_ xs: [Tensor<Scalar>], carried: [Mask?]) throws -> Tensor<Scalar> {
+        func spread(_ m: Mask?, _ x: Tensor<Scalar>) throws -> Tensor<Scalar>? {
+            guard let m else { return nil }
+            let expanded = Tensor<Scalar>(shape: m.shape + [1], scalars: m.values.map { $0 ? 1 : 0 })
+            guard Broadcast.shape(expanded.shape, x.shape) == x.shape else {
+                throw EngineError.invalidInput("\(name): a mask of shape \(EngineError.format(m.shape)) does not fit an input of shape \(EngineError.format(x.shape))")
+            }
+            return Broadcast.expand(expanded, to: x.shape)
+        }
+        let pick: (Scalar, Scalar) -> Scalar = operation == .maximum ? { Swift.max($0, $1) } : { Swift.min($0, $1) }
+        var output = xs[0]
+        var outputMask = try spread(carried[0], xs[0])
+        for (x0, m) in zip(xs.dropFirst(), carried.dropFirst()) {
+            var x = x0
+            let mask = try spread(m, x)
+            if let mask { x = try Broadcast.select(mask, x, output, what: name) }
+            if let outputMask { output = try Broadcast.select(outputMask, output, x, what: name) }
+            if let mask, let om = outputMask {
+                outputMask = try Broadcast.apply(om, mask, what: name) { ($0 != 0 || $1 != 0) ? 1 : 0 }
+            } else {
+                outputMask = nil
+            }
+            output = try Broadcast.apply(output, x, what: name, pick)
+        }
+        return output
+    }
+
+    func outputMask(_ call: LayerCall<Scalar>) throws -> Mask? {
+        let masks = call.previousMasks
+        switch semantics {
+        case .keras3:
+            guard !masks.isEmpty, masks.allSatisfy({ $0 != nil }) else { return nil }
+            return try masks.dropFirst().reduce(masks[0]!) { try Self.combine($0, $1!, name: name, or: true) }
+        case .keras2:
+            let present = masks.compactMap { $0 }
+            guard let first = present.first else { return nil }
+            return try present.dropFirst().reduce(first) { try Self.combine($0, $1, name: name, or: false) }
+        }
+    }
+
+    static func combine(_ a: Mask, _ b: Mask, name: String, or: Bool) throws -> Mask {
+        let t = try Broadcast.apply(a.tensor(as: Double.self), b.tensor(as: Double.self), what: "\(name) masks") {
+            (or ? ($0 != 0 || $1 != 0) : ($0 != 0 && $1 != 0)) ? 1.0 : 0.0
+        }
+        return Mask(t)
+    }
+
+    public func converted<T: EngineScalar>(to: T.Type) -> any Layer<T> { MergeLayer<T>(operation, semantics: semantics) }
+
+    public var summary: String { "\(operation.rawValue) (masks as in \(semantics.rawValue))" }
+}
+
+/// `Concatenate(axis)`: the inputs joined along `axis` (negative counts from the end).
+///
+/// The output mask follows Keras (`keras/src/layers/merging/concatenate.py`): each input's mask is
+/// widened to the input's rank (an unmasked input counts as all true), the masks are joined
+/// along `axis`, and reduced over the last axis — with `any` in Keras 3, `all` in Keras 2.
+public struct ConcatenateLayer<Scalar: EngineScalar>: Layer {
+    public var axis: Int
+    public var semantics: KerasSemantics
+
+    public init(axis: Int, semantics: KerasSemantics = .keras3) {
+        self.axis = axis
+        self.semantics = semantics
+    }
+
+    public var maskRule: MaskRule { .compute }
+
+    public func outputShapes(for inputs: [SymbolicShape]) throws -> [SymbolicShape] {
+        guard let first = inputs.first, inputs.count >= 1 else { throw EngineError.invalidInput("Concatenate takes at least one input") }
+        guard let a = Shapes.axis(axis, rank: first.count + 1), a >= 1 else {
+            throw EngineError.invalidInput("Concatenate axis \(axis) is out of range for inputs of rank \(first.count + 1)")
+        }
+        var shape = first
+        for s in inputs.dropFirst() {
+            guard s.count == first.count, zip(s, first).enumerated().allSatisfy({ $0.offset == a - 1 || $0.element.0 == nil || $0.element.1 == nil || $0.element.0 == $0.element.1 }) else {
+                throw EngineError.invalidInput("Concatenate along axis \(axis) needs inputs that agree on every other axis, got \(inputs.map(Shapes.describe).joined(separator: ", "))")
+            }
+            for k in shape.indices where k != a - 1 && shape[k] == nil { shape[k] = s[k] }
+        }
+        let extents = inputs.map { $0[a - 1] }
+        shape[a - 1] = extents.contains { $0 == nil } ? nil : extents.map { $0! }.reduce(0, +)
+        return [shape]
+    }
+
+    public func evaluate(_ call: inout LayerCall<Scalar>) throws -> [Value<Scalar>] {
+        let tensors = call.inputs.map(\.tensor)
+        let out = try Self.concatenate(tensors, axis: axis, what: "Concatenate")
+        return [Value(out, mask: try outputMask(tensors, call.previousMasks))]
+    }
+
+    /// Joins tensors along `axis`; they must agree on every other axis.
+    public static func concatenate<S>(_ tensors: [Tensor<S>], axis: Int, what: String) throws -> Tensor<S> {
+        guard let head = tensors.first else { throw EngineError.invalidInput("\(what) has no inputs") }
+        let rank = head.rank
+        guard let a = Shapes.axis(axis, rank: rank) else {
+            throw EngineError.invalidInput("\(what) axis \(axis) is out of range for rank \(rank)")
+        }
+        for t in tensors where t.rank != rank || zip(t.shape, head.shape).enumerated().contains(where: { $0.offset != a && $0.element.0 != $0.element.1 }) {
+            throw EngineError.shapeMismatch(what: "\(what) input", expected: "\(EngineError.format(head.shape)) except axis \(a)", actual: t.shape)
+        }
+        let outer = head.shape[..<a].reduce(1, *)
+        let inners = tensors.map { $0.shape[a...].reduce(1, *) }
+        var out = [S]()
+        out.reserveCapacity(outer * inners.reduce(0, +))
+        for o in 0..<outer {
+            for (t, inner) in zip(tensors, inners) {
+                out.append(contentsOf: t.scalars[(o * inner)..<((o + 1) * inner)])
+            }
+        }
+        var shape = head.shape
+        shape[a] = tensors.map { $0.shape[a] }.reduce(0, +)
+        return Tensor(shape: shape, scalars: out)
+    }
+
+    func outputMask(_ tensors: [Tensor<Scalar>], _ masks: [Mask?]) throws -> Mask? {
+        guard masks.contains(where: { $0 != nil }) else { return nil }
+        var widened: [Tensor<Double>] = []
+        for (x, m) in zip(tensors, masks) {
+            guard let m else {
+                widened.append(Tensor(shape: x.shape, repeating: 1))
+                continue
+            }
+            let t = m.tensor(as: Double.self)
+            if m.rank < x.rank {
+                let expanded = Tensor(shape: m.shape + [1], scalars: t.scalars)
+                // Keras 3 broadcasts the mask over the input; Keras 2 only adds the axis.
+                guard Broadcast.shape(expanded.shape, x.shape) == x.shape else {
+                    throw EngineError.invalidInput("Concatenate: a mask of shape \(EngineError.format(m.shape)) does not fit an input of shape \(EngineError.format(x.shape))")
+                }
+                widened.append(semantics == .keras3 ? Broadcast.expand(expanded, to: x.shape) : expanded)
+            } else {
+                widened.append(t)
+            }
+        }
+        let joined = try Self.concatenate(widened, axis: axis, what: "Concatenate masks")
+        let n = joined.shape.last ?? 1
+        let rows = n == 0 ? 0 : joined.count / n
+        var flags = [Bool](repeating: semantics == .keras2, count: rows)
+        for r in 0..<rows {
+            let row = joined.scalars[(r * n)..<((r + 1) * n)]
+            flags[r] = semantics == .keras3 ? row.contains { $0 != 0 } : row.allSatisfy { $0 != 0 }
+        }
+        return Mask(shape: Array(joined.shape.dropLast()), values: flags)
+    }
+
+    public func converted<T: EngineScalar>(to: T.Type) -> any Layer<T> { ConcatenateLayer<T>(axis: axis, semantics: semantics) }
+
+    public var summary: String { "axis=\(axis)" }
+}
