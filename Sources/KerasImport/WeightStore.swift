@@ -141,7 +141,7 @@ struct WeightCursor {
     let arrays: [WeightArray]
     /// Where the arrays came from, for errors when one is missing.
     let origin: String
-    private(set) var next = 0
+    var next = 0
 
     init(file: String, layer: String, arrays: [WeightArray], origin: String) {
         self.file = file

@@ -146,3 +146,22 @@ public enum Shapes {
         return a >= 0 && a < rank ? a : nil
     }
 }
+
+/// Bounds on what a run may allocate, so that a hostile config (`RepeatVector(n=1e12)`) is refused
+/// with a sentence instead of exhausting memory. Set once at start-up (the command line sets it
+/// from `--max-read-bytes`); `Model` checks every node's outputs before the node runs.
+public enum EngineLimits {
+    nonisolated(unsafe) public static var maxTensorBytes: Int = 1 << 30
+
+    /// Throws when a tensor of `shape` in `Scalar` would exceed `maxTensorBytes`.
+    public static func check<Scalar>(_ shape: [Int], of _: Scalar.Type, what: String) throws {
+        let limit = maxTensorBytes
+        guard let count = Shapes.count(shape) else {
+            throw EngineError.invalidInput("\(what) would have shape \(EngineError.format(shape)), too many elements to count")
+        }
+        let (bytes, overflow) = count.multipliedReportingOverflow(by: MemoryLayout<Scalar>.stride)
+        guard !overflow, bytes <= limit else {
+            throw EngineError.invalidInput("\(what) would have shape \(EngineError.format(shape)) (\(overflow ? "more than \(Int.max)" : "\(bytes)") bytes), over the \(limit)-byte limit")
+        }
+    }
+}

@@ -193,6 +193,14 @@ public struct Model<Scalar: EngineScalar>: Sendable {
         }
         var initial = node.initialState.map { values[$0.node][$0.output].tensor }
         if initial.isEmpty, let carried = state.states[index] { initial = carried }
+        // The outputs' sizes are checked before the layer allocates them.
+        if let batch = args.first?.tensor.shape.first,
+           let shapes = try? node.layer.outputShapes(for: args.map { $0.tensor.shape.dropFirst().map { $0 } }) {
+            for (k, shape) in shapes.enumerated() where !shape.contains(where: { $0 == nil }) {
+                try EngineLimits.check([batch] + shape.map { $0! }, of: Scalar.self,
+                                       what: "output \(k) of layer '\(node.name)' (\(node.className))")
+            }
+        }
         var call = LayerCall(inputs: args, masks: node.masks.map(resolve), previousMasks: node.previousMasks.map(resolve),
                              initialState: initial.isEmpty ? nil : initial)
         var outputs: [Value<Scalar>]

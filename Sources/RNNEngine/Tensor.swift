@@ -115,3 +115,34 @@ public struct Mask: Sendable, Equatable {
         Tensor(shape: shape, scalars: values.map { $0 ? 1 : 0 })
     }
 }
+
+extension Tensor {
+    /// The tensor with its axes reordered: axis `k` of the result is axis `perm[k]` of `self`.
+    ///
+    /// - Precondition: `perm` is a permutation of `0..<rank`.
+    public func transposed(_ perm: [Int]) -> Tensor {
+        precondition(perm.sorted() == Array(0..<rank), "\(perm) is not a permutation of \(rank) axes")
+        if perm == Array(0..<rank) { return self }
+        let newShape = perm.map { shape[$0] }
+        var strides = [Int](repeating: 1, count: rank)
+        for k in stride(from: rank - 2, through: 0, by: -1) { strides[k] = strides[k + 1] * shape[k + 1] }
+        let permutedStrides = perm.map { strides[$0] }
+        var out = [Scalar]()
+        out.reserveCapacity(count)
+        var index = [Int](repeating: 0, count: rank)
+        var offset = 0
+        for _ in 0..<count {
+            out.append(scalars[offset])
+            var k = rank - 1
+            while k >= 0 {
+                index[k] += 1
+                offset += permutedStrides[k]
+                if index[k] < newShape[k] { break }
+                offset -= permutedStrides[k] * index[k]
+                index[k] = 0
+                k -= 1
+            }
+        }
+        return Tensor(shape: newShape, scalars: out)
+    }
+}
