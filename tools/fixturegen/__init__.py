@@ -1,0 +1,22 @@
+"""rnncheck's fixture generator: Keras models built, run and saved as fixture files.
+
+The command line is tools/make_fixtures.py; the file format is fixtures/README.md.
+
+    case.py       Built and Case (what a case is), the per-case seed
+    cases/        the cases, one module per layer family, listed in cases/__init__.py
+    builders.py   builders and helpers that several case modules share
+    formats.py    the six model-file formats: which Keras writes each, and how it reloads
+    keras_run.py  running a model, and running its float64 clone
+    writer.py     one case -> one fixture file: checks, reload, float64, provenance
+    cli.py        argument parsing and the loop over cases
+
+Importing the package sets the environment TensorFlow reads when it is first imported
+(oneDNN off, quiet logs, the TensorFlow backend for Keras 3), so that every fixture is
+computed the same way whichever module imports TensorFlow first.
+"""
+
+import os
+
+os.environ["TF_ENABLE_ONEDNN_OPTS"] = "0"
+os.environ["TF_CPP_MIN_LOG_LEVEL"] = "2"
+os.environ["KERAS_BACKEND"] = "tensorflow"

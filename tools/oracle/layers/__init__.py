@@ -1,0 +1,16 @@
+"""The oracle's entries, one module per layer family.
+
+Importing this package imports every module in MODULES, and each module registers its
+entries in registry.LAYERS with @layer(...). A new family is a new module here plus one line
+in MODULES; a new layer in an existing family is one decorated function in its module.
+"""
+
+from . import core, merge, ops, recurrent, wrappers
+
+MODULES = (
+    core,
+    merge,
+    recurrent,
+    wrappers,
+    ops,
+)
