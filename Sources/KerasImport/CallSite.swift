@@ -110,7 +110,7 @@ struct CallSite {
     /// Keras 2: a list of `[layer, node, tensor, kwargs]`, one per tensor of the (flattened)
     /// first argument; the kwargs are repeated on each and may hold tensors as
     /// `[layer, node, tensor]`.
-    static func keras2(_ node: JSONValue, layerNames: Set<String>) throws -> CallSite {
+    static func keras2(_ node: JSONValue, layerNames: Set<String>, skipFirstNode: Set<String> = []) throws -> CallSite {
         let entries = try node.array()
         var tensors: [CallValue] = []
         var kwargs: [(String, CallValue)]?
@@ -119,7 +119,9 @@ struct CallSite {
             guard parts.count == 3 || parts.count == 4 else {
                 throw entry.fail("expected [layer, node, tensor, kwargs], found a list of \(parts.count)")
             }
-            tensors.append(.tensor(TensorSpec(layer: try parts[0].string(), node: try parts[1].int(), tensor: try parts[2].int(), path: entry.path)))
+            let layer = try parts[0].string()
+            let call = try parts[1].int() - (skipFirstNode.contains(layer) ? 1 : 0)
+            tensors.append(.tensor(TensorSpec(layer: layer, node: call, tensor: try parts[2].int(), path: entry.path)))
             var own: [(String, CallValue)] = []
             if parts.count == 4 {
                 let k = parts[3]

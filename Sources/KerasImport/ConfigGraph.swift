@@ -8,7 +8,7 @@ import RNNEngine
 /// `LayerRegistry` entry of its class.
 struct GraphBuilder {
     let file: String
-    let store: WeightStore
+    let store: WeightSource
     let kerasMajor: Int
     /// When set, an unsupported layer does not stop the import: it is recorded in `problems`
     /// and stands in the graph as a placeholder, so that `inspect` can show the whole model.
@@ -22,7 +22,7 @@ struct GraphBuilder {
     /// Per class, how many weight keys have been handed out (`lstm`, `lstm_1`, ...).
     var keyCounts: [String: Int] = [:]
 
-    init(file: String, store: WeightStore, kerasMajor: Int, lenient: Bool = false) {
+    init(file: String, store: WeightSource, kerasMajor: Int, lenient: Bool = false) {
         self.file = file
         self.store = store
         self.kerasMajor = kerasMajor
@@ -44,6 +44,18 @@ struct GraphBuilder {
         let n = keyCounts[base, default: 0]
         keyCounts[base] = n + 1
         return n == 0 ? base : "\(base)_\(n)"
+    }
+
+    /// Whether Keras 2 numbers this layer's calls from 1 (a nested functional model, or a
+    /// Sequential that starts with its InputLayer).
+    static func skipsFirstNode(_ entry: JSONValue) throws -> Bool {
+        switch try entry.string("class_name") {
+        case "Functional", "Model": return true
+        case "Sequential":
+            let layers = try entry["config"].optional("layers")?.array() ?? []
+            return try layers.first?.string("class_name") == "InputLayer"
+        default: return false
+        }
     }
 
     static func isOpNode(_ entry: JSONValue) throws -> Bool {
@@ -84,8 +96,7 @@ struct GraphBuilder {
 
     // MARK: Sequential
 
-    mutating func sequential(_ top: JSONValue) throws -> Model<Double> {
-        let config = try top["config"]
+    mutating func sequential(_ config: JSONValue) throws -> Model<Double> {
         let modelName = try config.optional("name")?.string() ?? "sequential"
         let layers = try config["layers"].array()
         var current: Int
@@ -131,8 +142,7 @@ struct GraphBuilder {
 
     /// A functional model: layers with `inbound_nodes` (Keras 3 `{"args", "kwargs"}` or Keras 2
     /// nested lists), built in dependency order.
-    mutating func functional(_ top: JSONValue) throws -> Model<Double> {
-        let config = try top["config"]
+    mutating func functional(_ config: JSONValue) throws -> Model<Double> {
         let modelName = try config.optional("name")?.string() ?? "functional"
         let entries = try config["layers"].array()
 
@@ -148,6 +158,16 @@ struct GraphBuilder {
             names[name] = index
         }
         let layerNames = Set(names.keys)
+        // Keras 2 numbers a nested model's calls from 1: its call 0 is its own construction,
+        // which the config leaves out (tf.keras `_should_skip_first_node`).
+        var skipFirstNode = Set<String>()
+        let keras2Form = try entries.contains { e in
+            if let first = try e.optional("inbound_nodes")?.array().first, case .array = first.storage { return true }
+            return false
+        }
+        if keras2Form {
+            for entry in entries where try Self.skipsFirstNode(entry) { skipFirstNode.insert(try entry.string("name")) }
+        }
         var keys: [Int: String] = [:]
         var pending: [Pending] = []
         var callCounts = [Int](repeating: 0, count: entries.count)
@@ -164,7 +184,7 @@ struct GraphBuilder {
             for (call, node) in inbound.enumerated() {
                 let site: CallSite
                 if case .array = node.storage {
-                    site = try CallSite.keras2(node, layerNames: layerNames)
+                    site = try CallSite.keras2(node, layerNames: layerNames, skipFirstNode: skipFirstNode)
                 } else {
                     site = try CallSite.keras3(node)
                 }
@@ -227,6 +247,8 @@ struct GraphBuilder {
             // A triple [layer, node, tensor], or lists of them nested as Keras's outputs are
             // (StackedRNNCells states): flattened in order, as keras.tree.flatten does.
             func flatten(_ v: JSONValue) throws -> [JSONValue] {
+                // A dict (Keras 3 dict inputs and outputs) flattens in sorted key order, as keras.tree does.
+                if case .object = v.storage { return try v.keys.sorted().flatMap { try flatten(try v[$0]) } }
                 let items = try v.array()
                 if let first = items.first, case .string = first.storage { return [v] }
                 return try items.flatMap(flatten)
@@ -235,7 +257,8 @@ struct GraphBuilder {
                 let parts = try t.array()
                 guard parts.count == 3 else { throw t.fail("expected [layer, node, tensor]") }
                 let layer = try parts[0].string()
-                guard let node = produced[CallKey(layer: layer, call: try parts[1].int())] else {
+                let call = try parts[1].int() - (skipFirstNode.contains(layer) ? 1 : 0)
+                guard let node = produced[CallKey(layer: layer, call: call)] else {
                     throw t.fail("refers to layer '\(layer)' call \(try parts[1].int()), which the model does not have")
                 }
                 let output = try parts[2].int()

@@ -10,6 +10,8 @@ final class Keras2WeightStore: WeightStore {
     let rootPath: String
     let layerNames: [String]
     private(set) var taken: Set<String> = []
+    /// Every array handed to a layer (a model used as a layer shares its group with its layers).
+    private(set) var consumed: Set<String> = []
 
     var usesKeys: Bool { false }
 
@@ -28,7 +30,14 @@ final class Keras2WeightStore: WeightStore {
     }
 
     func layer(key: String, name: String) -> LayerWeights {
-        Keras2LayerWeights(store: self, layerName: name)
+        Keras2LayerWeights(store: self, layerName: name, prefix: "")
+    }
+
+    /// The arrays listed in `<name>@weight_names` that start with `prefix`, in order.
+    func arrays(layerName: String, prefix: String) throws -> [WeightArray] {
+        let all = try arrays(layerName: layerName).filter { $0.path.dropFirst(rootPath.count + layerName.count + 2).hasPrefix(prefix) }
+        for array in all { consumed.insert(array.path) }
+        return all
     }
 
     /// The arrays listed in `<name>@weight_names`, in order.
@@ -55,9 +64,16 @@ final class Keras2WeightStore: WeightStore {
     }
 
     func checkAllConsumed() throws {
-        for name in layerNames where !taken.contains(name) {
-            if try !arraysIfAny(name).isEmpty {
-                throw ImportError.extraWeight(file: file, path: "\(rootPath)/\(name) (a layer the model config does not have)")
+        for name in layerNames {
+            let listed = try arraysIfAny(name)
+            if !taken.contains(name) {
+                if !listed.isEmpty {
+                    throw ImportError.extraWeight(file: file, path: "\(rootPath)/\(name) (a layer the model config does not have)")
+                }
+                continue
+            }
+            for weight in listed where !consumed.contains("\(rootPath)/\(name)/\(weight)") {
+                throw ImportError.extraWeight(file: file, path: "\(rootPath)/\(name)/\(weight)")
             }
         }
     }
@@ -70,19 +86,23 @@ final class Keras2WeightStore: WeightStore {
     }
 }
 
+/// One layer's weights in a Keras 2 file: the arrays of group `layerName` whose names start
+/// with `prefix` (empty for a top-level layer; `enc_lstm/` for a layer inside the model
+/// `encoder`, whose group holds all its layers' weights).
 struct Keras2LayerWeights: LayerWeights {
     let store: Keras2WeightStore
     let layerName: String
+    let prefix: String
 
     func arrays(_ part: WeightPart) throws -> [WeightArray] {
-        let all = try store.arrays(layerName: layerName)
+        let all = try store.arrays(layerName: layerName, prefix: prefix)
         switch part {
         case .forwardCell, .backwardCell:
             // '<bi>/forward_<inner>/lstm_cell/kernel:0' and '<bi>/backward_<inner>/...'
-            let prefix = part == .forwardCell ? "forward_" : "backward_"
+            let tag = part == .forwardCell ? "forward_" : "backward_"
             let tagged = all.filter { array in
-                array.path.dropFirst(store.rootPath.count + layerName.count + 2)
-                    .split(separator: "/").contains { $0.hasPrefix(prefix) }
+                array.path.dropFirst(store.rootPath.count + layerName.count + 2 + prefix.count)
+                    .split(separator: "/").contains { $0.hasPrefix(tag) }
             }
             if tagged.count * 2 == all.count || (!tagged.isEmpty && tagged.count < all.count) { return tagged }
             // No recognisable prefixes: the first half is forward, the second backward.
@@ -91,8 +111,15 @@ struct Keras2LayerWeights: LayerWeights {
         case .stackedCell(let index, _):
             // Keras 2 lists every cell's weights in one @weight_names, in cell order.
             return index == 0 ? all : []
-        default:
+        case .cell, .own, .inner:
             return all
         }
+    }
+
+    /// A wrapper's group lists its inner layer's weights as its own.
+    func wrapped() -> LayerWeights { self }
+
+    func layer(key: String, name: String) -> LayerWeights {
+        Keras2LayerWeights(store: store, layerName: layerName, prefix: prefix + name + "/")
     }
 }

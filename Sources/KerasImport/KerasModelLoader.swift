@@ -200,9 +200,9 @@ public enum KerasModelLoader {
         let model: Model<Double>
         switch className {
         case "Sequential":
-            model = try builder.sequential(top)
+            model = try builder.sequential(try top["config"])
         case "Functional", "Model":
-            model = try builder.functional(top)
+            model = try builder.functional(try top["config"])
         default:
             throw ImportError.unsupported(file: configJSON.file, layer: "(model)", what: "model class '\(className)'")
         }

@@ -22,19 +22,25 @@ enum WeightPart: Equatable {
     case stackedCell(index: Int, cellKey: String)
 }
 
+/// Where the weights of a model's layers are found: a whole file, or a model used as a layer.
+protocol WeightSource {
+    /// The weights of one layer; `key` is its Keras 3 weight key, `name` its layer name.
+    func layer(key: String, name: String) -> LayerWeights
+}
+
 /// The weights of one layer, handed out part by part and checked for shape.
-protocol LayerWeights {
+protocol LayerWeights: WeightSource {
     /// The arrays of `part`, in the order Keras saved them.
     func arrays(_ part: WeightPart) throws -> [WeightArray]
+    /// The weights of the layer a wrapper holds (`TimeDistributed(layer)`).
+    func wrapped() -> LayerWeights
 }
 
 /// Where a model's weights come from: hands out each layer's weights and, at the end, checks
 /// that nothing in the file was left unused.
-protocol WeightStore: AnyObject {
+protocol WeightStore: AnyObject, WeightSource {
     /// Whether layer weights are found by Keras 3 key (`lstm_1`) rather than by layer name.
     var usesKeys: Bool { get }
-    /// The weights of one layer; `key` is its Keras 3 weight key, `name` its layer name.
-    func layer(key: String, name: String) -> LayerWeights
     /// Fails on any weight that no layer took.
     func checkAllConsumed() throws
 }
@@ -54,7 +60,7 @@ final class Keras3WeightStore: WeightStore {
 
     /// The weights of the layer stored under `layers/<key>`.
     func layer(key: String, name: String) -> LayerWeights {
-        Keras3LayerWeights(store: self, key: key, layerName: name)
+        Keras3LayerWeights(store: self, base: "layers/\(key)", layerName: name)
     }
 
     /// The datasets `0, 1, 2, ...` of a `vars` group, sorted numerically (h5py lists `10` before `2`).
@@ -111,27 +117,37 @@ final class Keras3WeightStore: WeightStore {
     }
 }
 
+/// One layer's part of a Keras 3 weights file: everything under `base` (`layers/lstm`, or
+/// `layers/functional/layers/lstm` inside a model used as a layer).
 struct Keras3LayerWeights: LayerWeights {
     let store: Keras3WeightStore
-    let key: String
+    let base: String
     let layerName: String
 
     func arrays(_ part: WeightPart) throws -> [WeightArray] {
         switch part {
-        case .cell: return try store.vars(at: "layers/\(key)/cell/vars", layerName: layerName, required: true)
-        case .forwardCell: return try store.vars(at: "layers/\(key)/forward_layer/cell/vars", layerName: layerName, required: true)
-        case .backwardCell: return try store.vars(at: "layers/\(key)/backward_layer/cell/vars", layerName: layerName, required: true)
-        case .own: return try store.vars(at: "layers/\(key)/vars", layerName: layerName, required: false)
-        case .inner: return try store.vars(at: "layers/\(key)/layer/vars", layerName: layerName, required: true)
+        case .cell: return try store.vars(at: "\(base)/cell/vars", layerName: layerName, required: true)
+        case .forwardCell: return try store.vars(at: "\(base)/forward_layer/cell/vars", layerName: layerName, required: true)
+        case .backwardCell: return try store.vars(at: "\(base)/backward_layer/cell/vars", layerName: layerName, required: true)
+        case .own: return try store.vars(at: "\(base)/vars", layerName: layerName, required: false)
+        case .inner: return try store.vars(at: "\(base)/layer/vars", layerName: layerName, required: true)
         case .stackedCell(_, let cellKey):
-            return try store.vars(at: "layers/\(key)/cell/cells/\(cellKey)/vars", layerName: layerName, required: true)
+            return try store.vars(at: "\(base)/cell/cells/\(cellKey)/vars", layerName: layerName, required: true)
         }
+    }
+
+    func wrapped() -> LayerWeights { Keras3LayerWeights(store: store, base: "\(base)/layer", layerName: layerName) }
+
+    func layer(key: String, name: String) -> LayerWeights {
+        Keras3LayerWeights(store: store, base: "\(base)/layers/\(key)", layerName: name)
     }
 }
 
 /// A layer with no weights at all (InputLayer, op nodes).
 struct NoWeights: LayerWeights {
     func arrays(_ part: WeightPart) throws -> [WeightArray] { [] }
+    func wrapped() -> LayerWeights { self }
+    func layer(key: String, name: String) -> LayerWeights { self }
 }
 
 /// Takes arrays off a list one by one, checking count, shape and type.

@@ -136,25 +136,29 @@ public struct Model<Scalar: EngineScalar>: Sendable {
     /// one call on the whole sequence (Keras's `stateful=True`). Layers given `initial_state`
     /// inputs use those instead.
     public func predict(_ inputValues: [Tensor<Scalar>], carrying state: inout StreamingState<Scalar>) throws -> [Tensor<Scalar>] {
-        try run(inputValues, carrying: &state).outputs
+        try run(inputValues.map { Value($0) }, carrying: &state).outputs.map(\.tensor)
     }
 
     /// Every node's outputs, in node order, for inspecting a model layer by layer.
     public func evaluateAll(_ inputValues: [Tensor<Scalar>]) throws -> [[Value<Scalar>]] {
         var fresh = StreamingState<Scalar>()
-        return try run(inputValues, carrying: &fresh, keepAll: true).all
+        return try run(inputValues.map { Value($0) }, carrying: &fresh, keepAll: true).all
     }
 
-    private func run(
-        _ inputValues: [Tensor<Scalar>], carrying state: inout StreamingState<Scalar>, keepAll: Bool = false
-    ) throws -> (outputs: [Tensor<Scalar>], all: [[Value<Scalar>]]) {
+    /// Runs the model on values that may carry masks (a model used as a layer of another gets
+    /// its caller's masks, as Keras sets them on the inputs), returning the outputs with theirs.
+    public func run(
+        _ inputValues: [Value<Scalar>], carrying state: inout StreamingState<Scalar>, keepAll: Bool = false
+    ) throws -> (outputs: [Value<Scalar>], all: [[Value<Scalar>]]) {
         guard inputValues.count == inputs.count else {
             throw EngineError.invalidInput("model '\(name)' takes \(inputs.count) input(s), got \(inputValues.count)")
         }
         var values = [[Value<Scalar>]](repeating: [], count: nodes.count)
         for (n, nodeIndex) in inputs.enumerated() {
             guard let input = nodes[nodeIndex].layer as? InputLayer<Scalar> else { continue }
-            values[nodeIndex] = [try input.accept(inputValues[n], position: n, name: nodes[nodeIndex].name)]
+            var value = try input.accept(inputValues[n].tensor, position: n, name: nodes[nodeIndex].name)
+            value.mask = inputValues[n].mask
+            values[nodeIndex] = [value]
         }
         // How many later reads each node's values have, so that intermediates are freed early.
         var readers = [Int](repeating: 0, count: nodes.count)
@@ -177,7 +181,7 @@ public struct Model<Scalar: EngineScalar>: Sendable {
                 }
             }
         }
-        return (outputs.map { values[$0.ref.node][$0.ref.output].tensor }, keepAll ? values : [])
+        return (outputs.map { values[$0.ref.node][$0.ref.output] }, keepAll ? values : [])
     }
 
     private func evaluate(

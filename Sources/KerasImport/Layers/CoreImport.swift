@@ -1,7 +1,6 @@
 import RNNEngine
 
-/// `Dense`, `Embedding`, `Masking`, `Activation`, `TimeDistributed` and the layers that are the
-/// identity at inference.
+/// `Dense`, `Embedding`, `Masking`, `Activation` and the layers that are the identity at inference.
 enum CoreImport {
     static let entries: [String: LayerEntry] = identityEntries.merging([
         "Dense": LayerEntry { b in try dense(&b, reader: b.reader, input: b.input(), part: .own) },
@@ -13,7 +12,6 @@ enum CoreImport {
             try b.noWeights()
             return ActivationLayer<Double>(try b.reader.activation("activation", default: .linear))
         },
-        "TimeDistributed": LayerEntry(.masked) { try timeDistributed(&$0) },
     ]) { _, _ in preconditionFailure("duplicate entry") }
 
     /// Layers that are the identity at inference, with the options they may carry.
@@ -75,20 +73,5 @@ enum CoreImport {
         _ = try b.input()
         try b.noWeights()
         return MaskingLayer<Double>(maskValue: try b.config.optional("mask_value")?.double() ?? 0)
-    }
-
-    static func timeDistributed(_ b: inout LayerBuild) throws -> any Layer<Double> {
-        let input = try b.input()
-        let reader = b.reader
-        try reader.checkKeys(LayerConfigReader.commonKeys.union(["layer"]))
-        let inner = try reader.config["layer"]
-        let innerClass = try inner.string("class_name")
-        guard innerClass == "Dense" else { throw reader.unsupported("TimeDistributed around \(innerClass)") }
-        guard input.count >= 2 else {
-            throw ImportError.config(file: b.file, path: reader.config.path, message: "TimeDistributed '\(b.name)' needs a (time, ...) input, got \(Shapes.describe(input))")
-        }
-        let innerConfig = try inner["config"]
-        let innerReader = reader.nested("\(b.name)/\(try innerConfig.optional("name")?.string() ?? "dense")", config: innerConfig)
-        return TimeDistributedLayer(try dense(&b, reader: innerReader, input: input, part: .inner))
     }
 }

@@ -179,33 +179,3 @@ public struct ActivationLayer<Scalar: EngineScalar>: Layer {
 
     public var summary: String { "activation=\(activation)" }
 }
-
-/// `TimeDistributed(Dense)`: the Dense applied at every timestep of a `(batch, time, ...)` input.
-public struct TimeDistributedLayer<Scalar: EngineScalar>: Layer {
-    public var inner: DenseLayer<Scalar>
-
-    public init(_ inner: DenseLayer<Scalar>) { self.inner = inner }
-
-    public var maskRule: MaskRule { .keep }
-    public var parameterCount: Int { inner.parameterCount }
-
-    public func outputShapes(for inputs: [SymbolicShape]) throws -> [SymbolicShape] {
-        let x = try Shapes.single(inputs, "TimeDistributed")
-        guard x.count >= 2 else {
-            throw EngineError.invalidInput("TimeDistributed takes a (batch, time, ...) input, got \(Shapes.describe(x))")
-        }
-        return try inner.outputShapes(for: [x])
-    }
-
-    public func evaluate(_ call: inout LayerCall<Scalar>) throws -> [Value<Scalar>] {
-        let x = try call.single("TimeDistributed").tensor
-        guard x.rank >= 3 else {
-            throw EngineError.shapeMismatch(what: "TimeDistributed input", expected: "(batch, time, ...)", actual: x.shape)
-        }
-        return [Value(try inner(x))]
-    }
-
-    public func converted<T: EngineScalar>(to: T.Type) -> any Layer<T> { TimeDistributedLayer<T>(inner.convertedDense(to: T.self)) }
-
-    public var summary: String { "Dense: " + inner.summary }
-}

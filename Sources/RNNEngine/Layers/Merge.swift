@@ -225,3 +225,94 @@ public struct ConcatenateLayer<Scalar: EngineScalar>: Layer {
 
     public var summary: String { "axis=\(axis)" }
 }
+
+/// `Dot(axes, normalize)`: Keras's `batch_dot` of two tensors — for each batch row, the sum over
+/// axis `axes.0` of the first and `axes.1` of the second. The output has the first input's other
+/// axes, then the second's; a rank-1 result becomes `(batch, 1)`. With `normalize`, both inputs
+/// are first L2-normalized along their axes (Keras 3: `x·min(rsqrt(Σx²), 1e7)`; Keras 2
+/// `l2_normalize`: `x·rsqrt(max(Σx², 1e-12))`). No mask comes out.
+public struct DotLayer<Scalar: EngineScalar>: Layer {
+    /// Keras axes (negative counts from the end of each input, batch included).
+    public var axes: (Int, Int)
+    public var normalize: Bool
+    public var semantics: KerasSemantics
+
+    public init(axes: (Int, Int), normalize: Bool, semantics: KerasSemantics = .keras3) {
+        self.axes = axes
+        self.normalize = normalize
+        self.semantics = semantics
+    }
+
+    public var maskRule: MaskRule { .drop }
+
+    /// The two axes resolved against the inputs' ranks (Python's `%` for negative axes).
+    func resolved(_ r1: Int, _ r2: Int) throws -> (Int, Int) {
+        func mod(_ a: Int, _ r: Int) -> Int { ((a % r) + r) % r }
+        let (a, b) = (axes.0 < 0 ? mod(axes.0, r1) : axes.0, axes.1 < 0 ? mod(axes.1, r2) : axes.1)
+        guard r1 >= 2, r2 >= 2, (1..<r1).contains(a), (1..<r2).contains(b) else {
+            throw EngineError.invalidInput("Dot axes \(axes) do not fit inputs of rank \(r1) and \(r2) (the batch axis cannot be summed)")
+        }
+        return (a, b)
+    }
+
+    public func outputShapes(for inputs: [SymbolicShape]) throws -> [SymbolicShape] {
+        guard inputs.count == 2 else { throw EngineError.invalidInput("Dot takes exactly two inputs, got \(inputs.count)") }
+        let (x, y) = (inputs[0], inputs[1])
+        let (a, b) = try resolved(x.count + 1, y.count + 1)
+        if let d1 = x[a - 1], let d2 = y[b - 1], d1 != d2 {
+            throw EngineError.invalidInput("Dot sums axis \(a) of \(Shapes.describe(x)) with axis \(b) of \(Shapes.describe(y)): \(d1) ≠ \(d2)")
+        }
+        var out = x
+        out.remove(at: a - 1)
+        var rest = y
+        rest.remove(at: b - 1)
+        out += rest
+        return [out.isEmpty ? [1] : out]
+    }
+
+    public func evaluate(_ call: inout LayerCall<Scalar>) throws -> [Value<Scalar>] {
+        guard call.inputs.count == 2 else { throw EngineError.invalidInput("Dot takes exactly two inputs, got \(call.inputs.count)") }
+        var (x, y) = (call.inputs[0].tensor, call.inputs[1].tensor)
+        let (a, b) = try resolved(x.rank, y.rank)
+        guard x.shape[0] == y.shape[0], x.shape[a] == y.shape[b] else {
+            throw EngineError.invalidInput("Dot cannot sum axis \(a) of \(EngineError.format(x.shape)) with axis \(b) of \(EngineError.format(y.shape))")
+        }
+        if normalize {
+            x = l2Normalized(x, axis: a)
+            y = l2Normalized(y, axis: b)
+        }
+        // Summed axis last in x, first (after batch) in y.
+        let xt = x.transposed((0..<x.rank).filter { $0 != a } + [a])
+        let yt = y.transposed([0, b] + (1..<y.rank).filter { $0 != b })
+        let batch = x.shape[0], k = x.shape[a]
+        let m = xt.count / max(batch * k, 1), n = yt.count / max(batch * k, 1)
+        var out = [Scalar](repeating: 0, count: batch * m * n)
+        for bi in 0..<batch {
+            for i in 0..<m {
+                for j in 0..<n {
+                    var s: Scalar = 0
+                    for p in 0..<k { s += xt.scalars[(bi * m + i) * k + p] * yt.scalars[(bi * k + p) * n + j] }
+                    out[(bi * m + i) * n + j] = s
+                }
+            }
+        }
+        let shape = Array(xt.shape.dropLast()) + Array(yt.shape.dropFirst(2))
+        return [Value(Tensor(shape: shape.count == 1 ? [batch, 1] : shape, scalars: out))]
+    }
+
+    func l2Normalized(_ x: Tensor<Scalar>, axis: Int) -> Tensor<Scalar> {
+        var out = x
+        let groups = AxisProjection(shape: x.shape, axes: Array(0..<x.rank).filter { $0 != axis })
+        var squares = [Scalar](repeating: 0, count: groups.count)
+        for i in x.scalars.indices { squares[groups.index[i]] += x.scalars[i] * x.scalars[i] }
+        let inv = squares.map { s in
+            semantics == .keras3 ? Swift.min(1 / Scalar.sqrt(s), Scalar(1e7)) : 1 / Scalar.sqrt(Swift.max(s, Scalar(1e-12)))
+        }
+        for i in out.scalars.indices { out.scalars[i] = out.scalars[i] * inv[groups.index[i]] }
+        return out
+    }
+
+    public func converted<T: EngineScalar>(to: T.Type) -> any Layer<T> { DotLayer<T>(axes: axes, normalize: normalize, semantics: semantics) }
+
+    public var summary: String { "axes=(\(axes.0), \(axes.1)) normalize=\(normalize)" }
+}
