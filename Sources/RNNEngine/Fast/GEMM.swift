@@ -1,0 +1,153 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import CRNNKernels
+
+/// A `k × n` float32 matrix packed once for the tile kernels: 64-column panels (the last padded
+/// with zeros), each `k × 64` contiguous.
+final class PackedMatrix: @unchecked Sendable {
+    let k: Int
+    let n: Int
+    let panels: Int
+    let buffer: AlignedBuffer
+    static let panelWidth = 64
+
+    /// Packs row-major `b` (`k × n`).
+    init(_ b: UnsafePointer<Float>, k: Int, n: Int) {
+        self.k = k
+        self.n = n
+        panels = (n + 63) / 64
+        buffer = AlignedBuffer(count: max(panels * k * 64, 1), zeroed: true)
+        for p in 0..<panels {
+            let width = min(64, n - p * 64)
+            for q in 0..<k {
+                (buffer.pointer + (p * k + q) * 64).update(from: b + q * n + p * 64, count: width)
+            }
+        }
+    }
+
+    func panel(_ p: Int) -> UnsafePointer<Float> { UnsafePointer(buffer.pointer + p * k * 64) }
+}
+
+/// Packed weights made on first use and kept with a layer (its copies share them).
+final class PackedMatrixCache: @unchecked Sendable {
+    private let lock = NSLockLike()
+    private var packed: [Int: (source: [Float], matrix: PackedMatrix)] = [:]
+
+    /// The packing of `b` (`k × n`), slot `slot` (a layer may pack several matrices).
+    func matrix(_ b: [Float], k: Int, n: Int, slot: Int = 0) -> PackedMatrix {
+        lock.lock()
+        defer { lock.unlock() }
+        if let p = packed[slot], p.matrix.k == k, p.matrix.n == n, p.source.withUnsafeBufferPointer({ x in
+            b.withUnsafeBufferPointer { y in x.baseAddress == y.baseAddress }
+        }) {
+            return p.matrix
+        }
+        let m = b.withUnsafeBufferPointer { PackedMatrix($0.baseAddress!, k: k, n: n) }
+        packed[slot] = (b, m)
+        return m
+    }
+}
+
+/// A tiny mutex (Foundation-free, so the engine stays portable).
+final class NSLockLike: @unchecked Sendable {
+    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+    init() {
+        mutex = .allocate(capacity: 1)
+        pthread_mutex_init(mutex, nil)
+    }
+    deinit {
+        pthread_mutex_destroy(mutex)
+        mutex.deallocate()
+    }
+    func lock() { pthread_mutex_lock(mutex) }
+    func unlock() { pthread_mutex_unlock(mutex) }
+}
+
+/// Matrix products on the tile kernels: every output element is one fused multiply-add chain
+/// over `k` from +0, whatever the tiling, instruction set or thread count, so results are
+/// bit-identical for any number of threads.
+enum FastGEMM {
+    /// `c (m × n, contiguous) = a (m × k, row stride lda) · b`, then `+ bias` on each row.
+    static func multiply(
+        _ a: UnsafePointer<Float>, lda: Int, m: Int, _ b: PackedMatrix, bias: UnsafePointer<Float>?,
+        into c: UnsafeMutablePointer<Float>, threads requested: Int = ComputeThreads.count
+    ) {
+        guard m > 0, b.n > 0 else { return }
+        let isa = kernelISA
+        let rowLimit = FastRecurrent.maxRows(vectors: 4)
+        let tl = FastRecurrent.tiles(m, limit: rowLimit)
+        let (k, n) = (b.k, b.n)
+        // A chunk is one row tile against one panel.
+        let chunks = tl.count * b.panels
+        let flops = 2 * m * n * k
+        let threads = flops < 1 << 20 ? 1 : max(1, min(requested, chunks))
+        let scratchCount = rowLimit * 64
+        func chunk(_ c0: Int, scratch: UnsafeMutablePointer<Float>) {
+            let (tile, panel) = (c0 / b.panels, c0 % b.panels)
+            let r0 = tile * tl.base + min(tile, tl.extra)
+            let mr = tl.base + (tile < tl.extra ? 1 : 0)
+            let width = min(64, n - panel * 64)
+            let aRows = a + r0 * lda
+            if width == 64 {
+                let z = c + r0 * n + panel * 64
+                if k == 0 {
+                    for r in 0..<mr { (z + r * n).update(repeating: 0, count: 64) }
+                } else {
+                    rk_tile(isa, Int32(mr), 4, aRows, lda, b.panel(panel), 64, k, z, n)
+                }
+                if let bias { rk_add_row(isa, Int32(mr), 64, z, n, bias + panel * 64) }
+            } else {
+                if k == 0 {
+                    scratch.update(repeating: 0, count: mr * 64)
+                } else {
+                    rk_tile(isa, Int32(mr), 4, aRows, lda, b.panel(panel), 64, k, scratch, 64)
+                }
+                for r in 0..<mr {
+                    let z = c + (r0 + r) * n + panel * 64
+                    for j in 0..<width { z[j] = scratch[r * 64 + j] + (bias.map { $0[panel * 64 + j] } ?? 0) }
+                }
+            }
+        }
+        if threads == 1 {
+            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: scratchCount)
+            defer { scratch.deallocate() }
+            for c0 in 0..<chunks { chunk(c0, scratch: scratch) }
+            return
+        }
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: scratchCount * threads)
+        defer { scratch.deallocate() }
+        let run = PhaseRun(counts: [chunks], threads: threads) { _, c0, tid in chunk(c0, scratch: scratch + tid * scratchCount) }
+        WorkerPool.shared.run(run)
+    }
+}
+
+extension Kernels {
+    /// `x (rows × k) · w (k × n)` (+ bias on each row): on the float32 tile kernels when the
+    /// scalar is `Float` and the fast path is on (weights packed once in `cache`), else the
+    /// reference loop.
+    static func product<S: EngineScalar>(
+        _ x: [S], rows: Int, k: Int, _ w: [S], n: Int, bias: [S]?, cache: PackedMatrixCache, slot: Int = 0
+    ) -> [S] {
+        if S.self == Float.self, FastPath.enabled, rows > 0, n > 0 {
+            let xf = x as! [Float], wf = w as! [Float]
+            let packed = cache.matrix(wf, k: k, n: n, slot: slot)
+            let out = [Float](unsafeUninitializedCapacity: rows * n) { buffer, count in
+                xf.withUnsafeBufferPointer { xp in
+                    (bias as! [Float]?).withUnsafeOptionalBufferPointer { bp in
+                        FastGEMM.multiply(xp.baseAddress!, lda: k, m: rows, packed, bias: bp?.baseAddress, into: buffer.baseAddress!)
+                    }
+                }
+                count = rows * n
+            }
+            return out as! [S]
+        }
+        var y = matmul(x, w, m: rows, k: k, n: n)
+        if let bias { addRowVector(&y, bias) }
+        return y
+    }
+}
