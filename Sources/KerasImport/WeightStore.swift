@@ -34,6 +34,9 @@ protocol LayerWeights: WeightSource {
     func arrays(_ part: WeightPart) throws -> [WeightArray]
     /// The weights of the layer a wrapper holds (`TimeDistributed(layer)`).
     func wrapped() -> LayerWeights
+    /// The weights of a sub-layer the layer keeps by attribute name (Keras 3 `<key>/<name>/vars`;
+    /// Keras 2 lists them all as the layer's own).
+    func child(_ name: String) -> LayerWeights
 }
 
 /// Where a model's weights come from: hands out each layer's weights and, at the end, checks
@@ -138,6 +141,8 @@ struct Keras3LayerWeights: LayerWeights {
 
     func wrapped() -> LayerWeights { Keras3LayerWeights(store: store, base: "\(base)/layer", layerName: layerName) }
 
+    func child(_ name: String) -> LayerWeights { Keras3LayerWeights(store: store, base: "\(base)/\(name)", layerName: layerName) }
+
     func layer(key: String, name: String) -> LayerWeights {
         Keras3LayerWeights(store: store, base: "\(base)/layers/\(key)", layerName: name)
     }
@@ -147,6 +152,7 @@ struct Keras3LayerWeights: LayerWeights {
 struct NoWeights: LayerWeights {
     func arrays(_ part: WeightPart) throws -> [WeightArray] { [] }
     func wrapped() -> LayerWeights { self }
+    func child(_ name: String) -> LayerWeights { self }
     func layer(key: String, name: String) -> LayerWeights { self }
 }
 
