@@ -17,7 +17,13 @@ final class PackedMatrix: @unchecked Sendable {
     static let panelWidth = 64
 
     /// Packs row-major `b` (`k × n`).
-    init(_ b: UnsafePointer<Float>, k: Int, n: Int) {
+    convenience init(_ b: UnsafePointer<Float>, k: Int, n: Int) {
+        self.init(b, k: k, n: n, rowStride: n, columnStride: 1)
+    }
+
+    /// Packs the `k × n` matrix whose element `(q, j)` is `b[q·rowStride + j·columnStride]` (a
+    /// strided slice, or with the strides swapped a transpose).
+    init(_ b: UnsafePointer<Float>, k: Int, n: Int, rowStride: Int, columnStride: Int) {
         self.k = k
         self.n = n
         panels = (n + 63) / 64
@@ -25,7 +31,13 @@ final class PackedMatrix: @unchecked Sendable {
         for p in 0..<panels {
             let width = min(64, n - p * 64)
             for q in 0..<k {
-                (buffer.pointer + (p * k + q) * 64).update(from: b + q * n + p * 64, count: width)
+                let dst = buffer.pointer + (p * k + q) * 64
+                let src = b + q * rowStride + p * 64 * columnStride
+                if columnStride == 1 {
+                    dst.update(from: src, count: width)
+                } else {
+                    for j in 0..<width { dst[j] = src[j * columnStride] }
+                }
             }
         }
     }
@@ -149,5 +161,39 @@ extension Kernels {
         var y = matmul(x, w, m: rows, k: k, n: n)
         if let bias { addRowVector(&y, bias) }
         return y
+    }
+}
+
+extension Kernels {
+    /// `c (m × n, row stride ldc) = a (m × k, row stride lda) · b`, where `b`'s element `(q, j)` is
+    /// at `b[q·rowStride + j·columnStride]`: for operands made during a run (attention scores).
+    /// On the tile kernels for float32 (one FMA chain per element), else the reference loop.
+    static func product<S: EngineScalar>(
+        _ a: UnsafePointer<S>, lda: Int, m: Int, k: Int, _ b: UnsafePointer<S>, rowStride: Int, columnStride: Int, n: Int,
+        into c: UnsafeMutablePointer<S>, ldc: Int
+    ) {
+        guard m > 0, n > 0 else { return }
+        if S.self == Float.self, FastPath.enabled {
+            let packed = PackedMatrix(UnsafeRawPointer(b).assumingMemoryBound(to: Float.self), k: k, n: n,
+                                      rowStride: rowStride, columnStride: columnStride)
+            let af = UnsafeRawPointer(a).assumingMemoryBound(to: Float.self)
+            let cf = UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self)
+            if ldc == n {
+                FastGEMM.multiply(af, lda: lda, m: m, packed, bias: nil, into: cf, threads: 1)
+            } else {
+                let tmp = UnsafeMutablePointer<Float>.allocate(capacity: m * n)
+                defer { tmp.deallocate() }
+                FastGEMM.multiply(af, lda: lda, m: m, packed, bias: nil, into: tmp, threads: 1)
+                for r in 0..<m { (cf + r * ldc).update(from: tmp + r * n, count: n) }
+            }
+            return
+        }
+        for i in 0..<m {
+            for j in 0..<n {
+                var s: S = 0
+                for q in 0..<k { s += a[i * lda + q] * b[q * rowStride + j * columnStride] }
+                c[i * ldc + j] = s
+            }
+        }
     }
 }

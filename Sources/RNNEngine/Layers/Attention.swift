@@ -346,6 +346,33 @@ public struct MultiHeadAttentionLayer<Scalar: EngineScalar>: Layer {
         var probabilities = [Scalar](repeating: 0, count: batch * outer * heads * tq * tv)
         var combined = [Scalar](repeating: 0, count: batch * qPositions * heads * valueDim)
         var scores = [Scalar](repeating: 0, count: tq * tv)
+        if outer == 1 {
+            // Every position attends: per batch row and head, two matrix products on the tile kernels.
+            let q = scaleLogits ? pq : pq.map { $0 * scale }
+            q.withUnsafeBufferPointer { qp in pk.withUnsafeBufferPointer { kp in pv.withUnsafeBufferPointer { vp in
+                scores.withUnsafeMutableBufferPointer { sp in combined.withUnsafeMutableBufferPointer { cp in
+                    for b in 0..<batch {
+                        for h in 0..<heads {
+                            let kvh = h / group
+                            Kernels.product(qp.baseAddress! + (b * tq * heads + h) * keyDim, lda: heads * keyDim, m: tq, k: keyDim,
+                                            kp.baseAddress! + (b * tv * keyValueHeads + kvh) * keyDim, rowStride: 1,
+                                            columnStride: keyValueHeads * keyDim, n: tv, into: sp.baseAddress!, ldc: tv)
+                            if scaleLogits { for x in 0..<(tq * tv) { sp[x] = sp[x] * scale } }
+                            var rows = Array(sp)
+                            masking.softmax(&rows, rows: tq, n: tv) { i, j in keep.map { $0[(b * tq + i) * tv + j] } ?? true }
+                            let pBase = (b * heads + h) * tq * tv
+                            for x in 0..<(tq * tv) { probabilities[pBase + x] = rows[x] }
+                            rows.withUnsafeBufferPointer { rp in
+                                Kernels.product(rp.baseAddress!, lda: tv, m: tq, k: tv,
+                                                vp.baseAddress! + (b * tv * keyValueHeads + kvh) * valueDim,
+                                                rowStride: keyValueHeads * valueDim, columnStride: 1, n: valueDim,
+                                                into: cp.baseAddress! + (b * tq * heads + h) * valueDim, ldc: heads * valueDim)
+                            }
+                        }
+                    }
+                } }
+            } } }
+        } else {
         for b in 0..<batch {
             for o in 0..<outer {
                 for h in 0..<heads {
@@ -378,6 +405,7 @@ public struct MultiHeadAttentionLayer<Scalar: EngineScalar>: Layer {
                     }
                 }
             }
+        }
         }
         if let gate {
             let g = gate(qT.scalars, rows: batch * qPositions)

@@ -8,6 +8,7 @@ public struct DenseLayer<Scalar: EngineScalar>: Layer {
     /// `(units)`, or nil.
     public var bias: [Scalar]?
     public var activation: Activation
+    let cache = PackedMatrixCache()
 
     public init(inputDim: Int, units: Int, kernel: [Scalar], bias: [Scalar]?, activation: Activation) {
         precondition(kernel.count == inputDim * units && bias.map { $0.count == units } ?? true)
@@ -38,8 +39,7 @@ public struct DenseLayer<Scalar: EngineScalar>: Layer {
             throw EngineError.shapeMismatch(what: "Dense input", expected: "(..., \(inputDim))", actual: x.shape)
         }
         let rows = x.count / inputDim
-        var y = Kernels.matmul(x.scalars, kernel, m: rows, k: inputDim, n: units)
-        if let bias { Kernels.addRowVector(&y, bias) }
+        var y = Kernels.product(x.scalars, rows: rows, k: inputDim, kernel, n: units, bias: bias, cache: cache)
         activation.apply(to: &y, rowLength: units)
         return Tensor(shape: Array(x.shape.dropLast()) + [units], scalars: y)
     }
