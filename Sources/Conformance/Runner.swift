@@ -88,13 +88,19 @@ public enum Runner {
         do {
             let fixture = try Fixture.read(path: path)
             let loaded = try fixture.loadModel()
+            try AllocationBudget.check(outputShapes: loaded.outputShapes, inputShapes: fixture.reference.inputs.map(\.shape), file: path)
             var applied = AppliedTolerance(
                 atol: tolerance?.atol ?? Tolerance.default.atol, rtol: tolerance?.rtol ?? Tolerance.default.rtol,
                 source: tolerance == nil ? "default" : "command line")
+            // A tolerance given on the command line wins: the fixture's own are then ignored.
             var reasons: [String] = []
-            if let atol = fixture.toleranceOverride.atol { applied.atol = atol; reasons.append("atol") }
-            if let rtol = fixture.toleranceOverride.rtol { applied.rtol = rtol; reasons.append("rtol") }
-            if !reasons.isEmpty {
+            if let atol = fixture.toleranceOverride.atol { applied.atol = atol; reasons.append("atol \(atol)") }
+            if let rtol = fixture.toleranceOverride.rtol { applied.rtol = rtol; reasons.append("rtol \(rtol)") }
+            if !reasons.isEmpty, tolerance != nil {
+                applied.atol = tolerance?.atol ?? Tolerance.default.atol
+                applied.rtol = tolerance?.rtol ?? Tolerance.default.rtol
+                applied.source = "command line (the fixture's \(reasons.joined(separator: ", ")) ignored)"
+            } else if !reasons.isEmpty {
                 applied.source = "fixture sets \(reasons.joined(separator: ", ")): \(fixture.toleranceOverride.reason ?? "no reason given")"
             }
             var effective = tolerance ?? .default
@@ -120,7 +126,9 @@ public enum Runner {
         do {
             let loaded = try KerasModelLoader.load(path: modelPath, configPath: configPath)
             let file = try HDF5.File.open(referencePath)
-            let reference = try ReferenceData.read(from: try file.root, file: referencePath)
+            let reference = try ReferenceData.read(from: try file.root, file: referencePath) {
+                try AllocationBudget.check(outputShapes: loaded.outputShapes, inputShapes: $0, file: referencePath)
+            }
             var result = try compare(model: loaded.model, reference: reference, tolerance: tolerance ?? .default,
                                      name: name, file: referencePath, options: options, kerasFloat64: nil)
             result.tolerance = AppliedTolerance(
@@ -187,7 +195,9 @@ public enum Runner {
             throw ConformanceError.unusable(file: outputPath, object: "", reason: "is also an input of this run; refusing to overwrite it")
         }
         let loaded = try KerasModelLoader.load(path: modelPath, configPath: configPath)
-        let reference = try ReferenceData.read(from: try HDF5.File.open(inputsPath).root, file: inputsPath, outputsRequired: false)
+        let reference = try ReferenceData.read(from: try HDF5.File.open(inputsPath).root, file: inputsPath, outputsRequired: false) {
+            try AllocationBudget.check(outputShapes: loaded.outputShapes, inputShapes: $0, file: inputsPath)
+        }
         let outputs = try predictFloat32(model: loaded.model, inputs: reference.inputs, file: inputsPath)
         let directory = outURL.deletingLastPathComponent().path
         let temp = (directory as NSString).appendingPathComponent(".\(outURL.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
