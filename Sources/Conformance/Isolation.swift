@@ -1,4 +1,6 @@
+import CSystem
 import Foundation
+import HDF5
 
 /// Runs each case in a child process, so that a file which crashes or hangs a C library
 /// (libhdf5 1.10 has memory-safety bugs on malformed files, found by our fuzzer) ends that
@@ -34,7 +36,11 @@ public struct IsolatedCaseRunner: Sendable {
     public func run(name: String, file: String?, arguments: [String]) -> CaseResult {
         let output = FileManager.default.temporaryDirectory
             .appendingPathComponent("rnncheck-case-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString).json")
-        defer { try? FileManager.default.removeItem(at: output) }
+        SignalCleanup.register(path: output.path)
+        defer {
+            try? FileManager.default.removeItem(at: output)
+            SignalCleanup.unregister(path: output.path)
+        }
         let worker: Worker
         do {
             worker = try Worker(executable: executable, arguments: ["_case"] + commonArguments + arguments + ["--result", output.path])
@@ -43,11 +49,14 @@ public struct IsolatedCaseRunner: Sendable {
         }
         if !worker.wait(seconds: timeout) {
             worker.stop()
-            return .failed(name: name, file: file, error: IsolationError.timedOut(file ?? name, timeout))
+            let (_, stderrText) = worker.finish()
+            return .failed(name: name, file: file,
+                           error: IsolationError.timedOut(Worker.fileBeingRead(stderrText) ?? file ?? name, timeout))
         }
         let (process, stderrText) = worker.finish()
         if process.terminationReason == .uncaughtSignal {
-            return .failed(name: name, file: file, error: IsolationError.crashed(file ?? name, process.terminationStatus, stderrText))
+            return .failed(name: name, file: file, error: IsolationError.crashed(
+                Worker.fileBeingRead(stderrText) ?? file ?? name, process.terminationStatus, stderrText))
         }
         guard let data = FileManager.default.contents(atPath: output.path), !data.isEmpty else {
             return .failed(name: name, file: file, error: IsolationError.noResult(file ?? name, process.terminationStatus, stderrText))
@@ -71,9 +80,13 @@ extension IsolatedCaseRunner {
             let base = FileManager.default.temporaryDirectory
                 .appendingPathComponent("rnncheck-batch-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString)")
             let listFile = base.appendingPathExtension("list"), resultFile = base.appendingPathExtension("jsonl")
+            SignalCleanup.register(path: listFile.path)
+            SignalCleanup.register(path: resultFile.path)
             defer {
                 try? FileManager.default.removeItem(at: listFile)
                 try? FileManager.default.removeItem(at: resultFile)
+                SignalCleanup.unregister(path: listFile.path)
+                SignalCleanup.unregister(path: resultFile.path)
             }
             func stem(_ path: String) -> String { URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent }
             do {
@@ -139,24 +152,54 @@ extension IsolatedCaseRunner {
     }
 }
 
-/// One running `_case` worker: started with stdin and stdout closed, its stderr drained as it
-/// comes (so that a chatty child never blocks on a full pipe).
-final class Worker {
+/// One running worker (`_case`, or an isolated `run` / `inspect`): started with stdin closed and
+/// stdout closed (or passed through), its stderr drained as it comes (so that a chatty child
+/// never blocks on a full pipe).
+///
+/// A worker dies with its parent: it asks the kernel for SIGKILL when the parent goes
+/// (`WorkerEnvironment.adopt`, PR_SET_PDEATHSIG) and checks on start that the parent that
+/// started it is still there; the parent also kills it when stopped by SIGINT or SIGTERM.
+public final class Worker {
     let process = Process()
     private let finished = DispatchSemaphore(value: 0)
     private let errors: StderrCollector
 
-    init(executable: URL, arguments: [String]) throws {
+    public init(executable: URL, arguments: [String], passStandardOutput: Bool = false) throws {
         process.executableURL = executable
         process.arguments = arguments
         process.standardInput = FileHandle.nullDevice
-        process.standardOutput = FileHandle.nullDevice
+        process.standardOutput = passStandardOutput ? FileHandle.standardOutput : FileHandle.nullDevice
+        var environment = ProcessInfo.processInfo.environment
+        environment[WorkerEnvironment.parentVariable] = String(getpid())
+        // A crash is reported by the parent; the runtime's backtracer would only slow it down.
+        environment["SWIFT_BACKTRACE"] = "enable=no"
+        process.environment = environment
         let errorPipe = Pipe()
         process.standardError = errorPipe
         let finished = self.finished
         process.terminationHandler = { _ in finished.signal() }
         try process.run()
+        SignalCleanup.register(process: process.processIdentifier)
         errors = StderrCollector(errorPipe.fileHandleForReading)
+    }
+
+    /// The file a worker said it was reading last (`WorkerEnvironment.reading`), from its stderr.
+    public static func fileBeingRead(_ stderr: String) -> String? {
+        stderr.split(separator: "\n").last { $0.hasPrefix(WorkerEnvironment.readingMarker) }
+            .map { String($0.dropFirst(WorkerEnvironment.readingMarker.count)) }
+    }
+
+    /// What the worker wrote to stderr, without its progress markers.
+    public static func message(_ stderr: String) -> String {
+        stderr.split(separator: "\n", omittingEmptySubsequences: false)
+            .filter { !$0.hasPrefix(WorkerEnvironment.readingMarker) }.joined(separator: "\n")
+    }
+
+    /// Waits for the worker to end; its exit status, whether a signal ended it, and its stderr.
+    public func waitForExit() -> (status: Int32, signaled: Bool, stderr: String) {
+        finished.wait()
+        let (process, text) = finish()
+        return (process.terminationStatus, process.terminationReason == .uncaughtSignal, text)
     }
 
     /// Whether the worker ended within `seconds`.
@@ -177,7 +220,45 @@ final class Worker {
     func finish() -> (Process, String) {
         let text = errors.finish()
         process.terminationHandler = nil  // the handler and the process refer to each other
+        SignalCleanup.unregister(process: process.processIdentifier)
         return (process, text)
+    }
+}
+
+/// A worker's side of `Worker`.
+public enum WorkerEnvironment {
+    static let parentVariable = "RNNCHECK_PARENT_PID"
+    /// Starts a line on a worker's stderr that names the file it reads next.
+    static let readingMarker = "rnncheck-worker-reading: "
+
+    /// Whether this process was started as a worker.
+    public static var isWorker: Bool { ProcessInfo.processInfo.environment[parentVariable] != nil }
+
+    /// In a worker: die with the parent (PR_SET_PDEATHSIG), and exit at once if the parent is
+    /// already gone (it died between starting this process and this call); bound the address
+    /// space to twice the read limit plus 2 GiB (saturating), since libhdf5 sizes some
+    /// allocations from the file; and tell the parent which file is read from now on.
+    public static func adopt() {
+        guard let text = ProcessInfo.processInfo.environment[parentVariable], let parent = Int32(text) else { return }
+        _ = csystem_set_parent_death_signal(SIGKILL)
+        if getppid() != parent { _exit(3) }
+        // (Not under AddressSanitizer, whose shadow memory alone is terabytes of address space.)
+        if dlsym(UnsafeMutableRawPointer(bitPattern: 0), "__asan_init") == nil {
+            let limit = UInt64(max(HDF5Library.maxReadBytes, 1 << 30))
+            let (doubled, overflow) = limit.multipliedReportingOverflow(by: 2)
+            let (bound, overflow2) = doubled.addingReportingOverflow(2 << 30)
+            if !overflow && !overflow2 {
+                var limits = rlimit(rlim_cur: rlim_t(bound), rlim_max: rlim_t(bound))
+                #if os(Linux)
+                _ = setrlimit(Int32(RLIMIT_AS.rawValue), &limits)
+                #else
+                _ = setrlimit(RLIMIT_AS, &limits)
+                #endif
+            }
+        }
+        Runner.reading = { path in
+            FileHandle.standardError.write(Data((readingMarker + path + "\n").utf8))
+        }
     }
 }
 

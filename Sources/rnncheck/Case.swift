@@ -27,18 +27,12 @@ extension RNNCheck {
 
         func run() throws {
             if let maxReadBytes { HDF5Library.maxReadBytes = maxReadBytes }
-            // libhdf5 sizes some allocations from the file itself; a bound on the worker's
-            // address space turns a hostile multi-gigabyte request into a failed allocation
-            // (an error for this case) instead of a machine out of memory.
-            // (Not under AddressSanitizer, whose shadow memory alone is terabytes of address space.)
-            if dlsym(UnsafeMutableRawPointer(bitPattern: 0), "__asan_init") == nil {
-                let bound = rlim_t(max(HDF5Library.maxReadBytes, 1 << 30)) * 2 + (rlim_t(2) << 30)
-                var limit = rlimit(rlim_cur: bound, rlim_max: bound)
-                #if os(Linux)
-                _ = setrlimit(Int32(RLIMIT_AS.rawValue), &limit)
-                #else
-                _ = setrlimit(RLIMIT_AS, &limit)
-                #endif
+            // Die with the parent, bound the address space, name each file before reading it.
+            WorkerEnvironment.adopt()
+            let tell = Runner.reading
+            Runner.reading = { path in
+                tell(path)
+                Self.testHooks(path)
             }
             var tolerance: Tolerance?
             if atol != nil || rtol != nil || maxUlp != nil || nanEqual {
@@ -60,8 +54,8 @@ extension RNNCheck {
                 return
             }
             let outcome: CaseResult
-            Self.testHooks(fixture ?? model ?? "")
             if let fixture {
+                Self.testHooks(fixture)
                 outcome = Runner.verify(fixtureAt: fixture, tolerance: tolerance, options: options)
             } else if let model, let reference {
                 let report = Runner.compare(modelPath: model, configPath: config, referencePath: reference,

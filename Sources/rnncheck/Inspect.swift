@@ -1,4 +1,5 @@
 import ArgumentParser
+import Conformance
 import Foundation
 import KerasImport
 
@@ -13,13 +14,15 @@ extension RNNCheck {
         @Option(help: "The model config (config.json / model.to_json()) for a weights-only MODEL.")
         var config: String?
 
+        @OptionGroup var isolation: IsolationOption
+
         func run() throws {
+            try isolation.runInWorker(file: model)
             do {
-                print(try KerasModelLoader.load(path: model, configPath: config).summary(), terminator: "")
+                Runner.reading(config.map { "\(model) (with \($0))" } ?? model)
+                print(Escape.terminal(try KerasModelLoader.load(path: model, configPath: config).summary()), terminator: "")
             } catch {
-                let message = (error as? LocalizedError)?.errorDescription ?? "\(error)"
-                FileHandle.standardError.write(Data("rnncheck: \(message)\n".utf8))
-                throw ExitCode(2)
+                throw RNNCheck.fail(error)
             }
         }
     }
