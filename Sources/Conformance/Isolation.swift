@@ -33,17 +33,14 @@ public struct IsolatedCaseRunner: Sendable {
     }
 
     /// Runs one case: `arguments` name it (`--fixture PATH`, or `--model/--reference/--config`).
+    ///
+    /// The worker writes its result to a pipe, not a file: a parent stopped by any signal, even
+    /// SIGKILL, leaves nothing behind.
     public func run(name: String, file: String?, arguments: [String]) -> CaseResult {
-        let output = FileManager.default.temporaryDirectory
-            .appendingPathComponent("rnncheck-case-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString).json")
-        SignalCleanup.register(path: output.path)
-        defer {
-            try? FileManager.default.removeItem(at: output)
-            SignalCleanup.unregister(path: output.path)
-        }
         let worker: Worker
         do {
-            worker = try Worker(executable: executable, arguments: ["_case"] + commonArguments + arguments + ["--result", output.path])
+            worker = try Worker(executable: executable, arguments: ["_case"] + commonArguments + arguments + ["--result", "-"],
+                                captureStandardOutput: true)
         } catch {
             return .failed(name: name, file: file, error: IsolationError.cannotStart(executable.path, "\(error)"))
         }
@@ -58,7 +55,8 @@ public struct IsolatedCaseRunner: Sendable {
             return .failed(name: name, file: file, error: IsolationError.crashed(
                 Worker.fileBeingRead(stderrText) ?? file ?? name, process.terminationStatus, stderrText))
         }
-        guard let data = FileManager.default.contents(atPath: output.path), !data.isEmpty else {
+        let data = worker.standardOutput
+        guard !data.isEmpty else {
             return .failed(name: name, file: file, error: IsolationError.noResult(file ?? name, process.terminationStatus, stderrText))
         }
         do {
@@ -77,29 +75,13 @@ extension IsolatedCaseRunner {
         var next = 0
         while next < files.count {
             let remaining = Array(files[next...])
-            let base = FileManager.default.temporaryDirectory
-                .appendingPathComponent("rnncheck-batch-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString)")
-            let listFile = base.appendingPathExtension("list"), resultFile = base.appendingPathExtension("jsonl")
-            SignalCleanup.register(path: listFile.path)
-            SignalCleanup.register(path: resultFile.path)
-            defer {
-                try? FileManager.default.removeItem(at: listFile)
-                try? FileManager.default.removeItem(at: resultFile)
-                SignalCleanup.unregister(path: listFile.path)
-                SignalCleanup.unregister(path: resultFile.path)
-            }
             func stem(_ path: String) -> String { URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent }
-            do {
-                try remaining.joined(separator: "\n").write(to: listFile, atomically: true, encoding: .utf8)
-                _ = FileManager.default.createFile(atPath: resultFile.path, contents: nil)
-            } catch {
-                for (k, f) in remaining.enumerated() { done(next + k, .failed(name: stem(f), file: f, error: error)) }
-                return
-            }
+            // The list goes in on stdin and the results come back on stdout: no temporary files.
             let worker: Worker
             do {
                 worker = try Worker(executable: executable,
-                                    arguments: ["_case"] + commonArguments + ["--fixture-list", listFile.path, "--result", resultFile.path])
+                                    arguments: ["_case"] + commonArguments + ["--fixture-list", "-", "--result", "-"],
+                                    standardInput: Data(remaining.joined(separator: "\n").utf8), captureStandardOutput: true)
             } catch {
                 for (k, f) in remaining.enumerated() {
                     done(next + k, .failed(name: stem(f), file: f, error: IsolationError.cannotStart(executable.path, "\(error)")))
@@ -110,8 +92,9 @@ extension IsolatedCaseRunner {
             var lastProgress = Date()
             var stalled = false
             func collect() {
-                guard let data = FileManager.default.contents(atPath: resultFile.path) else { return }
-                let lines = data.split(separator: UInt8(ascii: "\n"))
+                let data = worker.standardOutput
+                // Only complete lines: the last one may still be being written.
+                let lines = data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).dropLast()
                 while reported < lines.count {
                     let index = next + reported
                     if let result = try? JSONDecoder.nonFinite.decode(CaseResult.self, from: Data(lines[reported])) {
@@ -162,13 +145,32 @@ extension IsolatedCaseRunner {
 public final class Worker {
     let process = Process()
     private let finished = DispatchSemaphore(value: 0)
-    private let errors: StderrCollector
+    private let errors: PipeCollector
 
-    public init(executable: URL, arguments: [String], passStandardOutput: Bool = false) throws {
+    private let output: PipeCollector?
+
+    /// - Parameters:
+    ///   - standardInput: bytes for the worker's stdin (else it reads nothing).
+    ///   - captureStandardOutput: collect the worker's stdout (`standardOutput`).
+    ///   - passStandardOutput: let the worker write to this process's stdout.
+    public init(executable: URL, arguments: [String], standardInput: Data? = nil, captureStandardOutput: Bool = false,
+                passStandardOutput: Bool = false) throws {
         process.executableURL = executable
         process.arguments = arguments
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = passStandardOutput ? FileHandle.standardOutput : FileHandle.nullDevice
+        var inputPipe: Pipe?
+        if standardInput != nil {
+            inputPipe = Pipe()
+            process.standardInput = inputPipe
+        } else {
+            process.standardInput = FileHandle.nullDevice
+        }
+        var outputPipe: Pipe?
+        if captureStandardOutput {
+            outputPipe = Pipe()
+            process.standardOutput = outputPipe
+        } else {
+            process.standardOutput = passStandardOutput ? FileHandle.standardOutput : FileHandle.nullDevice
+        }
         var environment = ProcessInfo.processInfo.environment
         environment[WorkerEnvironment.parentVariable] = String(getpid())
         // A crash is reported by the parent; the runtime's backtracer would only slow it down.
@@ -180,8 +182,19 @@ public final class Worker {
         process.terminationHandler = { _ in finished.signal() }
         try process.run()
         SignalCleanup.register(process: process.processIdentifier)
-        errors = StderrCollector(errorPipe.fileHandleForReading)
+        errors = PipeCollector(errorPipe.fileHandleForReading)
+        output = outputPipe.map { PipeCollector($0.fileHandleForReading) }
+        if let inputPipe, let standardInput {
+            let handle = inputPipe.fileHandleForWriting
+            Thread.detachNewThread {
+                try? handle.write(contentsOf: standardInput)
+                try? handle.close()
+            }
+        }
     }
+
+    /// What the worker has written to stdout so far (with `captureStandardOutput`).
+    var standardOutput: Data { output?.snapshot ?? Data() }
 
     /// The file a worker said it was reading last (`WorkerEnvironment.reading`), from its stderr.
     public static func fileBeingRead(_ stderr: String) -> String? {
@@ -284,21 +297,31 @@ public enum IsolationError: Error, LocalizedError {
     }
 }
 
-/// Collects a pipe's bytes on a background thread.
-final class StderrCollector: @unchecked Sendable {
+/// Collects a pipe's bytes on a background thread as they come.
+final class PipeCollector: @unchecked Sendable {
+    private let lock = NSLock()
     private var data = Data()
     private let done = DispatchSemaphore(value: 0)
 
     init(_ handle: FileHandle) {
         Thread.detachNewThread { [self] in
-            data = handle.readDataToEndOfFile()
+            while true {
+                let chunk = handle.availableData
+                if chunk.isEmpty { break }
+                lock.withLock { data.append(chunk) }
+            }
             done.signal()
         }
     }
 
+    /// Everything read so far.
+    var snapshot: Data { lock.withLock { data } }
+
+    /// Waits for the end of the stream; the first 4096 bytes as text.
     func finish() -> String {
         done.wait()
-        return String(decoding: data.prefix(4096), as: UTF8.self)
+        done.signal()
+        return String(decoding: snapshot.prefix(4096), as: UTF8.self)
     }
 }
 

@@ -23,6 +23,7 @@ extension RNNCheck {
         @Flag var noErrorBudget = false
         @Flag var detail = false
         @Option var maxReadBytes: Int?
+        /// Where the result goes: a path, or "-" for standard output (the pipe to the parent).
         @Option var result: String
 
         func run() throws {
@@ -43,8 +44,9 @@ extension RNNCheck {
             if let fixtureList {
                 // One JSON line per fixture, flushed as each finishes, so that the parent knows
                 // which case was running if this process dies.
-                guard let text = FileManager.default.contents(atPath: fixtureList).map({ String(decoding: $0, as: UTF8.self) }),
-                      let handle = FileHandle(forWritingAtPath: result) else { throw ExitCode(2) }
+                let list = fixtureList == "-" ? FileHandle.standardInput.readDataToEndOfFile() : FileManager.default.contents(atPath: fixtureList)
+                guard let text = list.map({ String(decoding: $0, as: UTF8.self) }),
+                      let handle = result == "-" ? FileHandle.standardOutput : FileHandle(forWritingAtPath: result) else { throw ExitCode(2) }
                 for path in text.split(separator: "\n").map(String.init) where !path.isEmpty {
                     Self.testHooks(path)
                     let outcome = Runner.verify(fixtureAt: path, tolerance: tolerance, options: options)
@@ -65,7 +67,11 @@ extension RNNCheck {
             } else {
                 throw ValidationError("_case needs --fixture, or --model and --reference.")
             }
-            try outcome.json().write(to: URL(fileURLWithPath: result))
+            if result == "-" {
+                FileHandle.standardOutput.write(try outcome.json())
+            } else {
+                try outcome.json().write(to: URL(fileURLWithPath: result))
+            }
         }
 
         /// For the isolation tests only: crash or hang on a chosen file, as a file that breaks
