@@ -292,7 +292,7 @@ public enum IsolationError: Error, LocalizedError {
             let detail = stderr.split(separator: "\n").first(where: { $0.contains("Fatal error") }).map { " (\($0))" } ?? ""
             return "\(file): reading it crashed the reader (signal \(signal))\(detail); the file is malformed, nothing was compared."
         case .noResult(let file, let status, let detail):
-            return "\(file): the case worker exited with status \(status) and no result: \(detail.trimmingCharacters(in: .whitespacesAndNewlines))"
+            return "\(file): the case worker exited with status \(status) and no result: \(Worker.message(detail).trimmingCharacters(in: .whitespacesAndNewlines))"
         }
     }
 }
