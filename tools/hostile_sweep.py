@@ -780,40 +780,43 @@ def _(d):
     return {"argv": ["run", m, i, "-o", out], "keep": [m, i, s], "outputs": [out]}
 
 
+def run_to_special(d, name, make, kind):
+    """`run -o` onto a target that `make(path)` creates and that must still be a `kind` after."""
+    m, i = run_setup(d)
+    out = os.path.join(d, name)
+    if make(out) is False:
+        return None
+    return {"argv": ["run", m, i, "-o", out], "keep": [m, i], "still": {out: kind}}
+
+
+def make_device(path):
+    try:
+        os.mknod(path, 0o666 | stat.S_IFCHR, os.makedev(1, 3))  # a copy of /dev/null
+    except PermissionError:
+        return False  # not root: skipped
+
+
 @case("output/target-is-fifo", "output", 2, ["out.h5", "FIFO"])
 def _(d):
-    m, i = run_setup(d)
-    out = os.path.join(d, "out.h5")
-    os.mkfifo(out)
-    return {"argv": ["run", m, i, "-o", out], "keep": [m, i], "still": {out: "fifo"}}
+    return run_to_special(d, "out.h5", os.mkfifo, "fifo")
 
 
 @case("output/target-is-device", "output", 2, ["null", "not a regular file"])
 def _(d):
-    m, i = run_setup(d)
-    out = os.path.join(d, "null")
-    try:
-        os.mknod(out, 0o666 | stat.S_IFCHR, os.makedev(1, 3))
-    except PermissionError:
-        return None  # not root: skipped
-    return {"argv": ["run", m, i, "-o", out], "keep": [m, i], "still": {out: "chr"}}
+    return run_to_special(d, "null", make_device, "chr")
 
 
 @case("output/target-is-symlink", "output", 2, ["out.h5", "symbolic link"])
 def _(d):
-    m, i = run_setup(d)
     s = sentinel(d)
-    out = os.path.join(d, "out.h5")
-    os.symlink(s, out)
-    return {"argv": ["run", m, i, "-o", out], "keep": [m, i, s], "still": {out: "lnk"}}
+    spec = run_to_special(d, "out.h5", lambda p: os.symlink(s, p), "lnk")
+    spec["keep"].append(s)
+    return spec
 
 
 @case("output/target-is-directory", "output", 2, ["outdir"])
 def _(d):
-    m, i = run_setup(d)
-    out = os.path.join(d, "outdir")
-    os.mkdir(out)
-    return {"argv": ["run", m, i, "-o", out], "keep": [m, i], "still": {out: "dir"}}
+    return run_to_special(d, "outdir", os.mkdir, "dir")
 
 
 @case("output/run-over-input", "output", 2, ["in.h5", "input"])
