@@ -103,9 +103,9 @@ public enum SafeOutput {
         close(descriptor)
         try checkTarget(path, inputs: inputs)
         // rename(2) replaces an existing file atomically (Foundation's replaceItemAt does not on Linux).
-        guard let visibleName, rename(visibleName, path) == 0 else { throw failure("move the finished file into place") }
-        SignalCleanup.unregister(path: visibleName)
-        _ = visibleName
+        guard let finished = visibleName, rename(finished, path) == 0 else { throw failure("move the finished file into place") }
+        SignalCleanup.unregister(path: finished)
+        visibleName = nil  // renamed: nothing left to remove
     }
 
     private static func randomTag() -> String {
