@@ -33,6 +33,7 @@ Needs h5py and numpy (tools/requirements.txt). Exits 1 if any case fails.
 
 import argparse
 import fnmatch
+import functools
 import hashlib
 import io
 import json
@@ -155,6 +156,7 @@ def lstm_config(c):
     return c["config"]["layers"][1]["config"]
 
 
+@functools.lru_cache(maxsize=None)
 def deflate_stream(chunk, count):
     """A raw deflate stream of `chunk` repeated `count` times, its CRC-32 and size, made in pieces."""
     c = zlib.compressobj(9, zlib.DEFLATED, -15)
@@ -219,6 +221,7 @@ def bomb_dataset(group, name, nominal_chunk_bytes, shape=(1,), dtype="f4"):
     return ds
 
 
+@functools.lru_cache(maxsize=None)
 def zlib_wrap(raw_deflate, size):
     """A zlib stream (HDF5's gzip filter format) around a raw deflate stream of `size` zero bytes."""
     adler = 1
@@ -502,7 +505,8 @@ def _(d):
     return compare_case(d, raw_config_archive(long_chain(True)))
 
 
-@case("config/10000-layers-in-order", "config", 0, note="the same 10,000 layers in order")
+@case("config/10000-layers-in-order", "config", 0, time_s=10.0,
+      note="the same 10,000 layers in order (about 4 s on a loaded machine: 10 s bound until the graph-builder rewrite makes ordering linear, then 5 s)")
 def _(d):
     return compare_case(d, raw_config_archive(long_chain(False)))
 
