@@ -38,6 +38,7 @@ import hashlib
 import io
 import json
 import os
+import resource
 import shutil
 import signal
 import stat
@@ -1039,6 +1040,36 @@ def snapshot(d):
     return result
 
 
+def descendants_hwm_kb(root):
+    """The sum of VmHWM (peak resident memory, kB) of `root` and every live descendant."""
+    parents, hwm = {}, {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                parents[int(entry)] = int(f.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            pass
+    family, changed = {root}, True
+    while changed:
+        changed = False
+        for pid, parent in parents.items():
+            if parent in family and pid not in family:
+                family.add(pid)
+                changed = True
+    total = 0
+    for pid in family:
+        try:
+            with open(f"/proc/{pid}/status") as f:
+                for line in f:
+                    if line.startswith("VmHWM:"):
+                        total += int(line.split()[1])
+        except OSError:
+            pass
+    return total
+
+
 def run_bounded(argv, env, cwd, hard_timeout, sig=None):
     """Runs argv; returns (status, signal, stdout, stderr, seconds, peak RSS in MB of it and its children)."""
     out_path, err_path = os.path.join(cwd, "stdout"), os.path.join(cwd, "stderr")
@@ -1055,6 +1086,19 @@ def run_bounded(argv, env, cwd, hard_timeout, sig=None):
                 pass
         timer = threading.Timer(hard_timeout, stop)
         timer.start()
+        # Peak memory: the child's rusage after exit also counts this (forked) Python process's
+        # own peak, so it is exact only when larger than that; below it, sample the peaks
+        # (VmHWM) of rnncheck and its workers while they run.
+        inherited_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        sampled = [0]
+        running = [True]
+
+        def sample():
+            while running[0]:
+                sampled[0] = max(sampled[0], descendants_hwm_kb(p.pid))
+                time.sleep(0.02)
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
         if sig is not None:
             s, delay = sig
             time.sleep(delay)
@@ -1066,6 +1110,9 @@ def run_bounded(argv, env, cwd, hard_timeout, sig=None):
         p.returncode = 0  # reaped here
         seconds = time.monotonic() - start
         timer.cancel()
+        running[0] = False
+        sampler.join()
+        peak_kb = usage.ru_maxrss if usage.ru_maxrss > inherited_kb else sampled[0]
     with open(out_path, "rb") as f:
         stdout = f.read().decode("utf-8", "replace")
     with open(err_path, "rb") as f:
@@ -1074,7 +1121,7 @@ def run_bounded(argv, env, cwd, hard_timeout, sig=None):
     os.unlink(err_path)
     code = os.WEXITSTATUS(status) if os.WIFEXITED(status) else None
     signo = os.WTERMSIG(status) if os.WIFSIGNALED(status) else None
-    return code, signo, stdout, stderr, seconds, usage.ru_maxrss / 1024, bool(timer_fired)
+    return code, signo, stdout, stderr, seconds, peak_kb / 1024, bool(timer_fired)
 
 
 def check(c, spec, rnncheck, work):
