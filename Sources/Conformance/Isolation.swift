@@ -115,8 +115,9 @@ extension IsolatedCaseRunner {
                     break
                 }
             }
-            collect()
+            // Only after both pipes reached their end has every result line arrived.
             let (process, stderrText) = worker.finish()
+            collect()
             next += reported
             guard next < files.count else { break }
             // The child stopped before finishing the list: the case it was on is the culprit.
@@ -229,8 +230,10 @@ public final class Worker {
         }
     }
 
-    /// The ended process and what it wrote to stderr.
+    /// The ended process and what it wrote to stderr, once both of its output pipes are read to
+    /// the end (the process can end before the last bytes it wrote have been read).
     func finish() -> (Process, String) {
+        _ = output?.finish()
         let text = errors.finish()
         process.terminationHandler = nil  // the handler and the process refer to each other
         SignalCleanup.unregister(process: process.processIdentifier)
