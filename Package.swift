@@ -41,8 +41,10 @@ let package = Package(
             name: "KerasImport",
             dependencies: ["RNNEngine", "HDF5", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
         ),
+        /// The operating-system calls Swift cannot import directly (prctl, O_TMPFILE). Header only.
+        .systemLibrary(name: "CSystem"),
         /// Fixtures, element-wise diffs and reports.
-        .target(name: "Conformance", dependencies: ["RNNEngine", "KerasImport", "HDF5"]),
+        .target(name: "Conformance", dependencies: ["RNNEngine", "KerasImport", "HDF5", "CSystem"]),
         /// The command-line tool: parses arguments, calls the modules above.
         .executableTarget(
             name: "rnncheck",
