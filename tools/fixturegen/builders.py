@@ -217,3 +217,45 @@ def bidi_builder(kind, *, inner="inner", merge_mode="concat", return_sequences=T
         finish(K, model, rng)
         return Built(model, [randn(rng, batch, steps, dim)], names)
     return build
+
+
+# --------------------------------------------------------------------------------------------
+# Models around non-recurrent layers (shape, pooling)
+# --------------------------------------------------------------------------------------------
+
+def lstm(K, units, name, **kw):
+    """LSTM(units) 'name' with the format's bias set-up (bias_kw)."""
+    return K.layers.LSTM(units, name=name, **bias_kw(K), **kw)
+
+
+def dense(K, units, name, **kw):
+    """Dense(units) 'name' with the format's bias set-up (bias_kw)."""
+    return K.layers.Dense(units, name=name, **bias_kw(K), **kw)
+
+
+def functional(K, rng, inputs, data, outputs, checks=()):
+    """Built for K.Model(inputs, [tensors], name="model"), outputs a list of (layer, tensor):
+    output names are "<layer name>/output". data: the input arrays, drawn by the caller before
+    this call (so that tf_keras weights come after them from rng)."""
+    model = K.Model(inputs, [t for _, t in outputs], name="model")
+    finish(K, model, rng)
+    return Built(model, data, [f"{layer.name}/output" for layer, _ in outputs],
+                 checks=list(checks))
+
+
+def apply(layer, x, **kw):
+    """(layer, layer(x)): a functional() output entry."""
+    return layer, layer(x, **kw)
+
+
+def check_masked_steps_run(label, idx, mask):
+    """A Built.checks entry: a layer that did NOT get the mask ran the masked steps, i.e. at
+    some masked step t > 0 outs[idx][b, t] differs from outs[idx][b, t-1] (a masked recurrent
+    layer would repeat its previous output there)."""
+    def fn(outs):
+        o = outs[idx]
+        steps = [(b, t) for b in range(mask.shape[0]) for t in range(1, mask.shape[1])
+                 if not mask[b, t]]
+        moved = max(float(np.max(np.abs(o[b, t] - o[b, t - 1]))) for b, t in steps)
+        return moved > 1e-3, f"max|out[t] - out[t-1]| over masked steps = {moved:.3g}"
+    return (label, fn)
