@@ -12,7 +12,7 @@ from typing import Dict
 
 from ..case import Case
 from . import activations, bidirectional, file_formats, gru, lstm, masking, notebook, \
-    rnn_cells, shape, simple_rnn, stacks
+    pooling, rnn_cells, shape, simple_rnn, stacks
 
 MODULES = (
     lstm,
@@ -26,6 +26,7 @@ MODULES = (
     notebook,
     file_formats,
     shape,
+    pooling,
 )
 
 
