@@ -11,7 +11,7 @@ import random
 
 import numpy as np
 
-from .case import Built
+from .case import Built, Case
 
 # Default dimensions: batch, timesteps, input_dim, units (input_dim != units on purpose).
 B, T, D, U = 2, 5, 3, 4
@@ -259,3 +259,33 @@ def check_masked_steps_run(label, idx, mask):
         moved = max(float(np.max(np.abs(o[b, t] - o[b, t - 1]))) for b, t in steps)
         return moved > 1e-3, f"max|out[t] - out[t-1]| over masked steps = {moved:.3g}"
     return (label, fn)
+
+
+# Descriptions of the non-default model-file formats (fixturegen.formats), for format_cases.
+FORMAT_TEXT = {
+    "keras3-weights": "Keras 3 save_weights + model.to_json() (keras3-weights)",
+    "keras3-legacy-h5": "Keras 3 model.save('model.h5') (keras3-legacy-h5)",
+    "keras2-weights": "tf_keras save_weights('model_weights.h5') + model.to_json() (keras2-weights)",
+    "keras2-weights-v3": ("tf_keras save_weights('model.weights.h5') + model.to_json() "
+                          "(keras2-weights-v3)"),
+}
+
+
+def spec_cases(specs, k2=(), k2_what=None):
+    """Cases from (name, build, what) specs: each in Keras 3 ("<what>; RB (Dense too)."), then
+    for the names in k2 the tf_keras version k2_<name> ("tf_keras: <what>; K2W.", keras2-h5),
+    described by k2_what[name] instead where given."""
+    for name, build, what in specs:
+        yield Case(name, f"{what}; {RB} (Dense too).", build)
+    for name, build, what in specs:
+        if name in k2:
+            what = (k2_what or {}).get(name, what)
+            yield Case(f"k2_{name}", f"tf_keras: {what}; {K2W}.", build, fmt="keras2-h5")
+
+
+def format_cases(names, chain, build):
+    """One Case per {format: case name}: the model `chain` (its description) saved in that
+    format (FORMAT_TEXT)."""
+    for fmt, name in names.items():
+        weights = K2W if fmt.startswith("keras2") else f"{RB} (Dense too)"
+        yield Case(name, f"{FORMAT_TEXT[fmt]}: {chain}; {weights}.", build, fmt=fmt)

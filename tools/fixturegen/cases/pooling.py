@@ -13,18 +13,16 @@ checks at generation time, in the oracle's tests and in the Swift tests."""
 
 import numpy as np
 
-from ..builders import K2W, RB, apply, check_masked_steps_run, dense, finish, functional, \
-    is_keras3, lstm, randn
-from ..case import Built, Case
-from .masking import PAD, mask_from_rows, pad_inputs
-
-SB = 2   # batch of the unmasked cases
-MB = 3   # batch of the masked cases (one row per PAD pattern)
+from ..builders import B, apply, check_masked_steps_run, dense, finish, format_cases, \
+    functional, is_keras3, lstm, randn, spec_cases
+from ..case import Built
+from .masking import MB, PAD, mask_from_rows, pad_inputs
+from .shape import masked_lstm_sequential
 
 
 def build_maxpool1d_default(K, rng):
     x = K.Input((7, 3), name="x")
-    data = [randn(rng, SB, 7, 3)]
+    data = [randn(rng, B, 7, 3)]
     h = lstm(K, 4, "rnn", return_sequences=True)(x)
     pool, p = apply(K.layers.MaxPooling1D(name="pool"), h)      # pool 2, strides None -> 2: 3
     return functional(K, rng, x, data, [(pool, p),
@@ -36,7 +34,7 @@ def pool1d_builder(kind):
     def build(K, rng):
         layer = getattr(K.layers, f"{kind}Pooling1D")
         x = K.Input((8, 3), name="x")
-        data = [randn(rng, SB, 8, 3)]
+        data = [randn(rng, B, 8, 3)]
         h = dense(K, 3, "proj")(x)
         hf = K.layers.Permute((2, 1), name="to_cf")(h)                 # (3, 8): features first
         pfx = kind.lower()[:3]
@@ -57,7 +55,7 @@ def pool1d_builder(kind):
 
 def build_global_pooling1d(K, rng):
     x = K.Input((6, 3), name="x")
-    data = [randn(rng, SB, 6, 3)]
+    data = [randn(rng, B, 6, 3)]
     h = lstm(K, 4, "rnn", return_sequences=True)(x)                     # (6, 4)
     outs = []
     for kind in ("Max", "Average"):
@@ -73,7 +71,7 @@ def build_global_pooling1d(K, rng):
 
 def build_bilstm_classifier(K, rng):
     x = K.Input((6, 3), name="x")
-    data = [randn(rng, SB, 6, 3)]
+    data = [randn(rng, B, 6, 3)]
     h = K.layers.Bidirectional(lstm(K, 4, "lstm", return_sequences=True), name="bi")(x)
     cat, c = apply(K.layers.Concatenate(name="concat"),
                    [K.layers.GlobalMaxPooling1D(name="gmp")(h),
@@ -82,15 +80,21 @@ def build_bilstm_classifier(K, rng):
                                         apply(dense(K, 3, "head", activation="softmax"), c)])
 
 
+def masked_tokens(K, rng, pad):
+    """Input 'tokens' (MB, 6) int32 ids 1..9, 0 where PAD[pad] has a 0, and Embedding(10, 5,
+    mask_zero=True) 'emb' on it: (input, ids, mask, embedded)."""
+    mask = mask_from_rows(PAD[pad])
+    tok = K.Input((6,), dtype="int32", name="tokens")
+    ids = rng.integers(1, 10, size=(MB, 6)).astype(np.int32)
+    ids[~mask] = 0
+    return tok, ids, mask, K.layers.Embedding(10, 5, mask_zero=True, name="emb")(tok)
+
+
 def build_bilstm_mask_classifier(K, rng):
     """Embedding(mask_zero) -> BiLSTM(seq): Bidirectional outputs 0 at masked steps;
     GlobalMaxPooling1D drops the mask, so its max includes those zeros; GlobalAveragePooling1D
     averages the kept steps only."""
-    mask = mask_from_rows(PAD["end_middle"])
-    tok = K.Input((6,), dtype="int32", name="tokens")
-    ids = rng.integers(1, 10, size=(MB, 6)).astype(np.int32)
-    ids[~mask] = 0
-    e = K.layers.Embedding(10, 5, mask_zero=True, name="emb")(tok)
+    tok, ids, mask, e = masked_tokens(K, rng, "end_middle")
     h = K.layers.Bidirectional(lstm(K, 4, "lstm", return_sequences=True), name="bi")(e)
     gmp, m = apply(K.layers.GlobalMaxPooling1D(name="gmp"), h)
     gap, a = apply(K.layers.GlobalAveragePooling1D(name="gap"), h)
@@ -127,11 +131,7 @@ def check_masked_mean(label, seq_model, inputs, mask, idx):
 
 
 def build_mask_embedding_lstm_gap(K, rng):
-    mask = mask_from_rows(PAD["mixed"])
-    tok = K.Input((6,), dtype="int32", name="tokens")
-    ids = rng.integers(1, 10, size=(MB, 6)).astype(np.int32)
-    ids[~mask] = 0
-    e = K.layers.Embedding(10, 5, mask_zero=True, name="emb")(tok)
+    tok, ids, mask, e = masked_tokens(K, rng, "mixed")
     h = lstm(K, 4, "rnn", return_sequences=True)(e)
     gap, g = apply(K.layers.GlobalAveragePooling1D(name="gap"), h)
     built = functional(K, rng, tok, [ids], [(gap, g), apply(dense(K, 2, "head"), g)])
@@ -157,15 +157,8 @@ def check_full_row_nan(K, model, x, row):
 
 
 def build_mask_masking_lstm_gap(K, rng):
-    mask = mask_from_rows(PAD["start"])
-    model = K.Sequential([
-        K.Input((6, 3), name="x"),
-        K.layers.Masking(0.0, name="mask"),
-        lstm(K, 4, "rnn", return_sequences=True),
-        K.layers.GlobalAveragePooling1D(keepdims=True, name="gap"),
-    ], name="model")
-    finish(K, model, rng)
-    x = pad_inputs(randn(rng, MB, 6, 3), mask)
+    model, x, mask = masked_lstm_sequential(K, rng, "start", lambda K: [
+        K.layers.GlobalAveragePooling1D(keepdims=True, name="gap")])
     seq_model = K.Sequential([K.Input((6, 3), name="x_seq"), model.layers[0], model.layers[1]],
                              name="seq_model")
     return Built(model, [x], ["gap/output"], checks=[
@@ -267,7 +260,7 @@ def build_mask_lstm_pool_lstm(K, rng):
 
 def build_pool2d(K, rng):
     x = K.Input((5, 4, 3), name="x")
-    data = [randn(rng, SB, 5, 4, 3)]
+    data = [randn(rng, B, 5, 4, 3)]
     h = dense(K, 3, "proj")(x)
     hf = K.layers.Permute((3, 1, 2), name="to_cf")(h)                      # (3, 5, 4)
     outs = [
@@ -307,7 +300,7 @@ def build_all_pooling_layers(K, rng):
     legacy formats."""
     x = K.Input((8, 3), name="x")
     x2 = K.Input((4, 4, 2), name="x2")
-    data = [randn(rng, SB, 8, 3), randn(rng, SB, 4, 4, 2)]
+    data = [randn(rng, B, 8, 3), randn(rng, B, 4, 4, 2)]
     h = dense(K, 3, "proj")(x)
     h = K.layers.MaxPooling1D(2, name="max1d")(h)                                  # (4, 3)
     h = K.layers.AveragePooling1D(3, strides=1, padding="same", name="avg1d")(h)   # (4, 3)
@@ -411,24 +404,14 @@ def cases():
          f"-inf and NaN at the masked steps, which Keras 3's where drops: the output is "
          f"finite"),
     ]
-    for name, build, what in specs + k3_only:
-        yield Case(name, f"{what}; {RB} (Dense too).", build)
-    for name, build, what in specs:
-        if name == "gap1d_masking_inf":
-            what = ("Sequential x (3,6,2) -> Masking(mask_value=inf) 'mask' -> "
-                    "GlobalAveragePooling1D 'gap'. tf_keras's Masking and "
-                    "GlobalAveragePooling1D multiply by the mask (inf * 0 = NaN): with all-inf "
-                    "(masked) steps the rows with padding come out NaN (asserted by the "
-                    "generator's check), so the shipped inputs are finite standard normals and "
-                    "nothing is masked")
-        yield Case(f"k2_{name}", f"tf_keras: {what}; {K2W}.", build, fmt="keras2-h5")
-    yield Case("pooling_layers_weights",
-               f"Keras 3 save_weights + model.to_json() (keras3-weights): {chain}; {RB} (Dense "
-               f"too).", build_all_pooling_layers, fmt="keras3-weights")
-    yield Case("k3_legacy_pooling_layers",
-               f"Keras 3 model.save('model.h5') (keras3-legacy-h5): {chain}; {RB} (Dense too).",
-               build_all_pooling_layers, fmt="keras3-legacy-h5")
-    yield Case("k2_pooling_layers_weights_v3",
-               f"tf_keras save_weights('model.weights.h5') + model.to_json() "
-               f"(keras2-weights-v3): {chain}; {K2W}.",
-               build_all_pooling_layers, fmt="keras2-weights-v3")
+    yield from spec_cases(specs + k3_only, k2=[name for name, _, _ in specs], k2_what={
+        "gap1d_masking_inf": ("Sequential x (3,6,2) -> Masking(mask_value=inf) 'mask' -> "
+                              "GlobalAveragePooling1D 'gap'. tf_keras's Masking and "
+                              "GlobalAveragePooling1D multiply by the mask (inf * 0 = NaN): "
+                              "with all-inf (masked) steps the rows with padding come out NaN "
+                              "(asserted by the generator's check), so the shipped inputs are "
+                              "finite standard normals and nothing is masked")})
+    yield from format_cases({"keras3-weights": "pooling_layers_weights",
+                             "keras3-legacy-h5": "k3_legacy_pooling_layers",
+                             "keras2-weights-v3": "k2_pooling_layers_weights_v3"}, chain,
+                            build_all_pooling_layers)

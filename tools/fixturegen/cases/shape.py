@@ -6,20 +6,15 @@ reaches one is dropped and the layers after it run every step.
 Most cases put an LSTM or a Dense before the layer, so that the values moved are computed
 (their float64 reference is then not just float32 inputs)."""
 
-import numpy as np
-
-from ..builders import K2W, RB, apply, check_masked_steps_run, dense, finish, functional, \
-    is_keras3, lstm, randn
-from ..case import Built, Case
-from .masking import PAD, mask_from_rows, pad_inputs
-
-SB = 2   # batch of the unmasked cases
-MB = 3   # batch of the masked cases (one row per PAD pattern)
+from ..builders import B, apply, check_masked_steps_run, dense, finish, format_cases, \
+    functional, is_keras3, lstm, randn, spec_cases
+from ..case import Built
+from .masking import MB, PAD, mask_from_rows, pad_inputs
 
 
 def build_flatten_after_lstm(K, rng):
     x = K.Input((5, 3), name="x")
-    data = [randn(rng, SB, 5, 3)]
+    data = [randn(rng, B, 5, 3)]
     h = lstm(K, 4, "rnn", return_sequences=True)(x)
     flat, f = apply(K.layers.Flatten(name="flat"), h)
     return functional(K, rng, x, data, [(flat, f), apply(dense(K, 3, "head",
@@ -34,7 +29,7 @@ def build_flatten_ranks(K, rng):
     for rank, shape in shapes.items():
         x = K.Input(shape, name=f"x{rank}")
         ins.append(x)
-        data.append(randn(rng, SB, *shape))
+        data.append(randn(rng, B, *shape))
         h = dense(K, shape[-1], f"proj{rank}")(x)
         outs.append(apply(K.layers.Flatten(name=f"flat{rank}"), h))
         outs.append(apply(K.layers.Flatten(data_format="channels_first",
@@ -42,7 +37,7 @@ def build_flatten_ranks(K, rng):
     if is_keras3(K):
         x = K.Input((), name="x1")
         ins.append(x)
-        data.append(randn(rng, SB))
+        data.append(randn(rng, B))
         outs.append(apply(K.layers.Flatten(name="flat1"), x))
         outs.append(apply(K.layers.Flatten(data_format="channels_first", name="flat1_cf"), x))
     return functional(K, rng, ins, data, outs)
@@ -50,7 +45,7 @@ def build_flatten_ranks(K, rng):
 
 def build_reshape(K, rng):
     x = K.Input((6, 4), name="x")
-    data = [randn(rng, SB, 6, 4)]
+    data = [randn(rng, B, 6, 4)]
     h = dense(K, 4, "proj")(x)
     r_infer, hi = apply(K.layers.Reshape((-1, 2), name="r_infer"), h)       # (12, 2)
     outs = [apply(lstm(K, 3, "rnn"), hi),
@@ -71,12 +66,12 @@ def build_permute_before_lstm(K, rng):
         lstm(K, 4, "rnn", return_sequences=True),
     ], name="model")
     finish(K, model, rng)
-    return Built(model, [randn(rng, SB, 3, 6)], ["rnn/output"])
+    return Built(model, [randn(rng, B, 3, 6)], ["rnn/output"])
 
 
 def build_permute_4d(K, rng):
     x = K.Input((2, 3, 4), name="x")
-    data = [randn(rng, SB, 2, 3, 4)]
+    data = [randn(rng, B, 2, 3, 4)]
     h = dense(K, 4, "proj")(x)
     return functional(K, rng, x, data, [
         apply(K.layers.Permute((3, 1, 2), name="perm_312"), h),
@@ -93,12 +88,12 @@ def build_lstm_autoencoder(K, rng):
         K.layers.TimeDistributed(dense(K, 3, "out"), name="td"),
     ], name="model")
     finish(K, model, rng)
-    return Built(model, [randn(rng, SB, 6, 3)], ["td/output"])
+    return Built(model, [randn(rng, B, 6, 3)], ["td/output"])
 
 
 def build_repeat_vector(K, rng):
     x = K.Input((3,), name="x")
-    data = [randn(rng, SB, 3)]
+    data = [randn(rng, B, 3)]
     h = dense(K, 3, "proj", activation="tanh")(x)
     return functional(K, rng, x, data, [apply(K.layers.RepeatVector(4, name="repeat4"), h),
                                         apply(K.layers.RepeatVector(1, name="repeat1"), h)])
@@ -106,7 +101,7 @@ def build_repeat_vector(K, rng):
 
 def build_zero_padding(K, rng):
     x = K.Input((4, 3), name="x")
-    data = [randn(rng, SB, 4, 3)]
+    data = [randn(rng, B, 4, 3)]
     h = dense(K, 3, "proj")(x)
     pad_pair, p = apply(K.layers.ZeroPadding1D((0, 3), name="pad_pair"), h)
     outs = [apply(K.layers.ZeroPadding1D(name="pad_default"), h),
@@ -121,7 +116,7 @@ def build_zero_padding(K, rng):
 
 def build_cropping(K, rng):
     x = K.Input((7, 3), name="x")
-    data = [randn(rng, SB, 7, 3)]
+    data = [randn(rng, B, 7, 3)]
     h = dense(K, 3, "proj")(x)
     crop_end0, c = apply(K.layers.Cropping1D((3, 0), name="crop_end0"), h)
     return functional(K, rng, x, data, [
@@ -135,7 +130,7 @@ def build_cropping(K, rng):
 
 def build_upsampling(K, rng):
     x = K.Input((3, 2), name="x")
-    data = [randn(rng, SB, 3, 2)]
+    data = [randn(rng, B, 3, 2)]
     h = dense(K, 2, "proj")(x)
     up3, u = apply(K.layers.UpSampling1D(3, name="up3"), h)
     return functional(K, rng, x, data, [
@@ -167,17 +162,23 @@ def build_mask_dropped(K, rng):
     return functional(K, rng, x, data, outs, checks)
 
 
-def build_mask_dropped_sequential(K, rng):
-    mask = mask_from_rows(PAD["middle"])
-    model = K.Sequential([
-        K.Input((6, 3), name="x"),
-        K.layers.Masking(0.0, name="mask"),
-        lstm(K, 4, "rnn", return_sequences=True),
-        K.layers.Reshape((6, 4), name="reshape"),
-        lstm(K, 3, "after", return_sequences=True),
-    ], name="model")
+def masked_lstm_sequential(K, rng, pad, tail):
+    """Sequential x (MB, 6, 3) padded with PAD[pad] -> Masking 'mask' -> LSTM(4, seq) 'rnn' ->
+    the layers tail(K) makes (after the LSTM, so that their seeds are drawn in that order).
+    Returns (model, x, mask)."""
+    mask = mask_from_rows(PAD[pad])
+    model = K.Sequential([K.Input((6, 3), name="x"), K.layers.Masking(0.0, name="mask"),
+                          lstm(K, 4, "rnn", return_sequences=True)], name="model")
+    for layer in tail(K):
+        model.add(layer)
     finish(K, model, rng)
-    return Built(model, [pad_inputs(randn(rng, MB, 6, 3), mask)], ["after/output"],
+    return model, pad_inputs(randn(rng, MB, 6, 3), mask), mask
+
+
+def build_mask_dropped_sequential(K, rng):
+    model, x, mask = masked_lstm_sequential(K, rng, "middle", lambda K: [
+        K.layers.Reshape((6, 4), name="reshape"), lstm(K, 3, "after", return_sequences=True)])
+    return Built(model, [x], ["after/output"],
                  checks=[check_masked_steps_run("'after' runs the masked steps", 0, mask)])
 
 
@@ -196,7 +197,7 @@ def build_variable_length(K, rng):
     """Input((None, 4)): the steps are unknown when the model is built, so every shape is
     worked out at run time (Reshape's -1 included)."""
     x = K.Input((None, 4), name="x")
-    data = [randn(rng, SB, 5, 4)]
+    data = [randn(rng, B, 5, 4)]
     h = dense(K, 4, "proj")(x)
     h = K.layers.ZeroPadding1D(1, name="pad")(h)                   # T + 2
     h = K.layers.Cropping1D((0, 1), name="crop")(h)                # T + 1
@@ -226,7 +227,7 @@ def build_all_shape_layers(K, rng):
         dense(K, 2, "head"),
     ], name="model")
     finish(K, model, rng)
-    return Built(model, [randn(rng, SB, 6, 3)], ["head/output"])
+    return Built(model, [randn(rng, B, 6, 3)], ["head/output"])
 
 
 def cases():
@@ -291,21 +292,11 @@ def cases():
          "-> Reshape((-1,8)) -> LSTM(3, seq) 'rnn'; 'up' -> Permute((2,1)) -> Permute((2,1)) "
          "-> LSTM(3) 'rnn_perm'"),
     ]
-    for name, build, what in specs:
-        yield Case(name, f"{what}; {RB} (Dense too).", build)
-    k2 = ("flatten_after_lstm", "flatten_ranks", "reshape_infer", "permute_before_lstm",
-          "lstm_autoencoder", "zero_padding1d", "cropping1d", "upsampling1d",
-          "mask_dropped_by_shape_layers", "mask_dropped_repeat_vector",
-          "shape_variable_length")
-    for name, build, what in specs:
-        if name in k2:
-            yield Case(f"k2_{name}", f"tf_keras: {what}; {K2W}.", build, fmt="keras2-h5")
-    yield Case("shape_layers_weights",
-               f"Keras 3 save_weights + model.to_json() (keras3-weights): {chain}; {RB} (Dense "
-               f"too).", build_all_shape_layers, fmt="keras3-weights")
-    yield Case("k3_legacy_shape_layers",
-               f"Keras 3 model.save('model.h5') (keras3-legacy-h5): {chain}; {RB} (Dense too).",
-               build_all_shape_layers, fmt="keras3-legacy-h5")
-    yield Case("k2_shape_layers_weights",
-               f"tf_keras save_weights('model_weights.h5') + model.to_json() (keras2-weights): "
-               f"{chain}; {K2W}.", build_all_shape_layers, fmt="keras2-weights")
+    yield from spec_cases(specs, k2=("flatten_after_lstm", "flatten_ranks", "reshape_infer",
+                                     "permute_before_lstm", "lstm_autoencoder", "zero_padding1d",
+                                     "cropping1d", "upsampling1d", "mask_dropped_by_shape_layers",
+                                     "mask_dropped_repeat_vector", "shape_variable_length"))
+    yield from format_cases({"keras3-weights": "shape_layers_weights",
+                             "keras3-legacy-h5": "k3_legacy_shape_layers",
+                             "keras2-weights": "k2_shape_layers_weights"}, chain,
+                            build_all_shape_layers)
