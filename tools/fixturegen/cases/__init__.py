@@ -12,7 +12,7 @@ from typing import Dict
 
 from ..case import Case
 from . import activations, bidirectional, file_formats, gru, lstm, masking, notebook, \
-    rnn_cells, simple_rnn, stacks
+    pooling, rnn_cells, shape, simple_rnn, stacks
 
 MODULES = (
     lstm,
@@ -25,6 +25,8 @@ MODULES = (
     stacks,
     notebook,
     file_formats,
+    shape,
+    pooling,
 )
 
 
