@@ -46,10 +46,10 @@ enum ConvolutionImport {
     }
 
     static func geometry(_ r: LayerConfigReader, dimensions: Int, allowCausal: Bool) throws -> ConvGeometry {
-        let kernel = try r.tuple("kernel_size", count: dimensions, default: 1, range: 1...sizeLimit)
+        let kernel = try r.tuple("kernel_size", count: dimensions, default: Array(repeating: 1, count: dimensions), range: 1...sizeLimit)
         guard r.config.has("kernel_size") else { throw ImportError.config(file: r.file, path: r.config.path, message: "layer '\(r.layer)': missing key 'kernel_size'") }
-        return ConvGeometry(kernel: kernel, strides: try r.tuple("strides", count: dimensions, default: 1, range: 1...sizeLimit),
-                            dilation: try r.tuple("dilation_rate", count: dimensions, default: 1, range: 1...sizeLimit),
+        return ConvGeometry(kernel: kernel, strides: try r.tuple("strides", count: dimensions, default: Array(repeating: 1, count: dimensions), range: 1...sizeLimit),
+                            dilation: try r.tuple("dilation_rate", count: dimensions, default: Array(repeating: 1, count: dimensions), range: 1...sizeLimit),
                             padding: try r.padding(allowCausal: allowCausal))
     }
 
@@ -128,7 +128,7 @@ enum ConvolutionImport {
         let filters = try r.positive("filters", limit: sizeLimit)
         var outputPadding: [Int]?
         if try r.config.optional("output_padding") != nil {
-            let p = try r.tuple("output_padding", count: dimensions, default: 0, range: 0...sizeLimit)
+            let p = try r.tuple("output_padding", count: dimensions, default: Array(repeating: 0, count: dimensions), range: 0...sizeLimit)
             for d in 0..<dimensions where p[d] >= geometry.strides[d] {
                 throw ImportError.config(file: b.file, path: "\(r.config.path).output_padding",
                     message: "layer '\(b.name)': output_padding \(p) must be smaller than the strides \(geometry.strides)")

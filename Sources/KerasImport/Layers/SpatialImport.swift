@@ -16,7 +16,7 @@ enum SpatialImport {
         table["UpSampling\(d)D"] = LayerEntry { b in
             try b.reader.checkKeys(LayerConfigReader.commonKeys.union(["size", "data_format", "interpolation"]))
             try b.noWeights()
-            let size = try b.reader.tuple("size", count: d, default: 2, range: 1...ShapeImport.sizeLimit)
+            let size = try b.reader.tuple("size", count: d, default: Array(repeating: 2, count: d), range: 1...ShapeImport.sizeLimit)
             let interpolation = try b.config.optional("interpolation")?.string() ?? "nearest"
             switch interpolation {
             case "nearest": return SpatialResizeLayer<Double>(.repeatEach(size), channelsFirst: try b.reader.channelsFirst())
