@@ -22,8 +22,12 @@ def embedding(call):
 
 @layer("Masking")
 def masking(call):
-    """A step is masked when every feature equals mask_value; masked steps become 0."""
+    """A step is masked when every feature equals mask_value; masked steps become 0: Keras 3
+    with ``where(mask, x, 0)`` (keras/src/layers/core/masking.py), tf.keras by multiplying with
+    the mask (tf_keras/src/layers/core/masking.py), which turns an infinity into NaN."""
     m = np.any(call.x != call.config.get("mask_value", 0.0), axis=-1)
+    if call.keras_major >= 3:
+        return [np.where(m[..., None], call.x, 0.0)], [m]
     return [call.x * m[..., None]], [m]
 
 
