@@ -11,7 +11,7 @@ from dataclasses import replace
 from typing import Dict
 
 from ..case import Case
-from . import activations, bidirectional, file_formats, gru, lstm, masking, \
+from . import activation_layers, activations, bidirectional, file_formats, gru, lstm, masking, \
     normalization, notebook, rnn_cells, simple_rnn, stacks
 
 MODULES = (
@@ -26,6 +26,7 @@ MODULES = (
     notebook,
     file_formats,
     normalization,
+    activation_layers,
 )
 
 

@@ -5,7 +5,7 @@ entries in registry.LAYERS with @layer(...). A new family is a new module here p
 in MODULES; a new layer in an existing family is one decorated function in its module.
 """
 
-from . import core, merge, normalization, ops, recurrent, wrappers
+from . import activation_layers, core, merge, normalization, ops, recurrent, wrappers
 
 MODULES = (
     core,
@@ -14,4 +14,5 @@ MODULES = (
     wrappers,
     ops,
     normalization,
+    activation_layers,
 )
