@@ -20,6 +20,7 @@ enum LayerRegistry {
     /// Layers (and models used as layers), by `class_name`.
     static let layers: [String: LayerEntry] = join([
         RecurrentImport.entries, CoreImport.entries, MergeImport.entries, ShapeImport.entries, PoolingImport.entries, NormalizationImport.entries,
+        ActivationsImport.entries,
     ])
 
     /// Keras 3 op nodes (`module` `keras.src.ops.*`), by `class_name`.
