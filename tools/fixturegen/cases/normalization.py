@@ -238,7 +238,8 @@ def cases():
                f"'ln' -> LSTM({U}, return_sequences=True) 'rnn' on {mshape} (x*2): both keep "
                f"the mask, which reaches the LSTM (config.json: kwargs.mask on the LSTM); {RB}; "
                f"{NW}.",
-               mask_chain([("unit", cls("UnitNormalization")), ("ln", cls("LayerNormalization"))], sequential=False))
+               mask_chain([("unit", cls("UnitNormalization")), ("ln", cls("LayerNormalization"))],
+                          sequential=False))
     yield Case("k2_layer_norm_lstm_stack",
                f"tf_keras: Sequential LSTM({U}, return_sequences=True) 'enc' -> "
                f"LayerNormalization 'ln' -> LSTM(3) 'dec' on {shape} (axis -1, epsilon 1e-3: "
@@ -274,7 +275,8 @@ def cases():
                f"tf_keras: Sequential Masking 'mask' -> UnitNormalization 'unit' -> "
                f"LayerNormalization 'ln' -> LSTM({U}, return_sequences=True) 'rnn' on {mshape} "
                f"(x*2): the mask reaches the LSTM; {K2W}; {NW}.",
-               mask_chain([("unit", cls("UnitNormalization")), ("ln", cls("LayerNormalization"))], sequential=True),
+               mask_chain([("unit", cls("UnitNormalization")), ("ln", cls("LayerNormalization"))],
+                          sequential=True),
                fmt="keras2-h5")
     yield Case("layer_norm_legacy_h5",
                f"Keras 3 model.save('model.h5') (legacy HDF5): Sequential LSTM({U}, "
@@ -371,8 +373,9 @@ def cases():
                                                 variance=[1.7, 0.35, 8.6]))]))
     yield Case("normalization_mask_lstm",
                f"Functional Masking 'mask' -> Normalization(mean [0.3, -1.2, 2.1], variance "
-               f"[1.7, 0.35, 8.6]) 'norm' -> LSTM({U}, return_sequences=True) 'rnn' on {mshape} "
-               f"(x*2): Keras 3's Normalization keeps the mask, which reaches the LSTM; {RB}.",
+               f"[1.7, 0.35, 8.6]) 'norm' -> LSTM({U}, return_sequences=True) 'rnn' on "
+               f"{mshape} (x*2): Keras 3's Normalization keeps the mask, which reaches the "
+               f"LSTM; {RB}.",
                mask_chain([("norm", cls("Normalization", mean=[0.3, -1.2, 2.1],
                                         variance=[1.7, 0.35, 8.6]))], sequential=False))
     yield Case("k2_normalization_adapted",
@@ -398,10 +401,10 @@ def cases():
                fmt="keras2-h5")
     yield Case("k2_normalization_drops_mask",
                f"tf_keras quirk: Sequential Masking 'mask' -> Normalization(mean [0.3, -1.2, "
-               f"2.1], variance [1.7, 0.35, 8.6]) 'norm' -> LSTM({U}, return_sequences=True) 'rnn' on "
-               f"{mshape} (x*2). tf_keras's Normalization does not support masking (it sets no "
-               f"supports_masking), so the mask is dropped and the LSTM runs over the padded "
-               f"steps (Keras 3 keeps it: normalization_mask_lstm); {K2W}.",
+               f"2.1], variance [1.7, 0.35, 8.6]) 'norm' -> LSTM({U}, return_sequences=True) "
+               f"'rnn' on {mshape} (x*2). tf_keras's Normalization does not support masking "
+               f"(it sets no supports_masking), so the mask is dropped and the LSTM runs over "
+               f"the padded steps (Keras 3 keeps it: normalization_mask_lstm); {K2W}.",
                mask_chain([("norm", cls("Normalization", mean=[0.3, -1.2, 2.1],
                                         variance=[1.7, 0.35, 8.6]))], sequential=True,
                           reached=False), fmt="keras2-h5")

@@ -103,8 +103,8 @@ def normalization(call):
     """(x - mean) / max(sqrt(variance), 1e-7), or with invert mean + x * max(...). mean and
     variance have the extents of the kept axes (sorted, made positive): the weights
     [mean, variance, count], or the config's values broadcast to them as numpy does (trailing
-    axes first; Keras 3 rounds them to float32 first). Keras 3 keeps the mask; tf_keras's layer does not support masking and drops
-    it."""
+    axes first; Keras 3 rounds them to float32 first). Keras 3 keeps the mask; tf_keras's layer
+    does not support masking and drops it."""
     cfg, x = call.config, call.x
     keep = sorted(a % x.ndim for a in axis_list(cfg.get("axis", -1)))
     kept = [x.shape[a] for a in keep]
