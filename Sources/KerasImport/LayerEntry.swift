@@ -25,7 +25,9 @@ struct LayerEntry: Sendable {
 enum LayerRegistry {
     /// Layers (and models used as layers), by `class_name`.
     static let layers: [String: LayerEntry] = join([
-        RecurrentImport.entries, CoreImport.entries, MergeImport.entries, ShapeImport.entries, PoolingImport.entries, NormalizationImport.entries, WrappersImport.entries, ConvolutionImport.entries, AttentionImport.entries, ConvLSTMImport.entries, SpatialImport.entries,
+        RecurrentImport.entries, CoreImport.entries, MergeImport.entries, ShapeImport.entries, PoolingImport.entries,
+        NormalizationImport.entries, ActivationsImport.entries, WrappersImport.entries, ConvolutionImport.entries,
+        AttentionImport.entries, ConvLSTMImport.entries, SpatialImport.entries,
     ])
 
     /// Keras 3 op nodes (`module` `keras.src.ops.*`), by `class_name`.

@@ -57,10 +57,17 @@ def run_float64(K, model, inputs) -> Tuple[Optional[List[np.ndarray]], Optional[
     _set_floatx(K, "float64")
     try:
         m64 = type(model).from_config(cfg64)
-        weights = model.get_weights()
-        m64.set_weights([np.asarray(w, dtype=np.float64) for w in weights])
+        # Integer weights (Normalization's adapt `count`) are counters, not numbers the
+        # model computes with: they keep their dtype.
+        weights = [np.asarray(w) for w in model.get_weights()]
+        m64.set_weights([w.astype(np.float64) if w.dtype.kind == "f" else w for w in weights])
+        for layer in m64.layers:
+            # Keras 3's Normalization derives its mean and variance tensors from the adapted
+            # weights in finalize_state(), which set_weights() does not call.
+            if hasattr(layer, "finalize_state"):
+                layer.finalize_state()
         bad = [w.path if hasattr(w, "path") else w.name for w in m64.weights
-               if str(getattr(w.dtype, "name", w.dtype)) != "float64"]
+               if str(getattr(w.dtype, "name", w.dtype)) not in ("float64", "int32", "int64")]
         if bad:
             return None, f"float64 clone still has non-float64 weights: {bad}"
         outs = run_model(K, m64, [x.astype(np.float64) if x.dtype.kind == "f" else x

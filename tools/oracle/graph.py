@@ -12,7 +12,8 @@ config order (Keras writes them topologically sorted) and resolve each argument 
   exactly that mask, never one propagated implicitly: a layer called with initial_state and
   no kwargs.mask runs unmasked, as in Keras 3.
 * Keras 2 (tf_keras) nodes are lists [[layer, node, index, kwargs], ...]; masks propagate
-  implicitly from the first input, and an RNN's initial states are its extra inputs.
+  implicitly from the first input unless kwargs has mask=[layer, node, index], and an RNN's
+  initial states are its extra inputs.
 """
 
 from typing import List
@@ -31,6 +32,12 @@ def _call(L, weights, inputs, mask, initial_state, keras_major):
         class_name=L["class_name"], config=L["config"], weights=weights, inputs=inputs,
         mask=None if mask is None else np.asarray(mask, bool), initial_state=initial_state,
         activations=BY_KERAS[keras_major], keras_major=keras_major))
+
+
+def _is_history(v):
+    """A Keras 2 call argument naming a tensor: [layer, node, tensor]."""
+    return (isinstance(v, list) and len(v) == 3 and isinstance(v[0], str)
+            and all(isinstance(i, int) for i in v[1:]))
 
 
 def evaluate(model: ModelFile, inputs: list) -> List[np.ndarray]:
@@ -81,6 +88,9 @@ def evaluate(model: ModelFile, inputs: list) -> List[np.ndarray]:
             else:                                   # Keras 2
                 vals = [tensors[(n, i, t)] for n, i, t, *_ in node]
                 mask = tmasks[tuple(node[0][:3])]
+                kwargs = node[0][3] if len(node[0]) > 3 else {}
+                if _is_history(kwargs.get("mask")):   # mask=<tensor> given to the call
+                    mask = tensors[tuple(kwargs["mask"])]
                 initial_state = None
             outs, omasks = _call(L, model.weights.get(name, []), vals, mask, initial_state,
                                  model.keras_major)

@@ -119,7 +119,7 @@ enum AttentionImport {
         var axes: [Int]?
         if !grouped, let a = try r.config.optional("attention_axes") { axes = try r.ints(a) }
         let robust = try r.bool("softmax_robust_masking", default: false)
-        let dropout = try r.number("dropout", default: 0)
+        let dropout = try r.real("dropout", default: 0, minimum: 0)
         // Keras 3 runs ops.dot_product_attention when it can (no dropout, no scores returned,
         // (batch, time, features) inputs), else the einsum path with a Softmax layer; the
         // specialization below picks the path for each call.
@@ -141,7 +141,7 @@ enum AttentionImport {
         l.hasAttentionMask = b.call.values["attention_mask"] != nil
         let keras3 = b.semantics == .keras3
         if keras3 {
-            let dropout = try b.reader.number("dropout", default: 0)
+            let dropout = try b.reader.real("dropout", default: 0, minimum: 0)
             let rank3 = b.inputShapes[0].count == 2
             let dotProduct = dropout == 0 && !l.returnScores && rank3
             l.masking = dotProduct ? .dotProduct : .softmaxLayer

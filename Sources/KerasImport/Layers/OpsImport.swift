@@ -209,7 +209,7 @@ enum OpsImport {
         let full: [Int?] = [nil] + input
         let resolved: [Int]
         if let axes {
-            guard let r = LayerConfigReader.resolve(axes, rank: full.count), !r.contains(0) else {
+            guard let r = OpsImport.resolve(axes, rank: full.count), !r.contains(0) else {
                 throw b.reader.unsupported("squeeze over axis \(axes) of an input of rank \(full.count)")
             }
             resolved = r
@@ -218,6 +218,16 @@ enum OpsImport {
             resolved = full.indices.filter { full[$0] == 1 }
         }
         return ReshapeOp<Double>(.squeeze(axes: resolved))
+    }
+
+    /// Keras axes resolved against a rank, sorted, each once; nil if any is out of range.
+    static func resolve(_ axes: [Int], rank: Int) -> [Int]? {
+        var out: [Int] = []
+        for a in axes {
+            guard let r = Shapes.axis(a, rank: rank) else { return nil }
+            if !out.contains(r) { out.append(r) }
+        }
+        return out.sorted()
     }
 
     static func transpose(_ b: inout LayerBuild, perm: [Int]?) throws -> any Layer<Double> {

@@ -11,8 +11,8 @@ from dataclasses import replace
 from typing import Dict
 
 from ..case import Case
-from . import activations, bidirectional, file_formats, gru, lstm, masking, notebook, \
-    pooling, rnn_cells, shape, simple_rnn, stacks
+from . import activation_layers, activations, bidirectional, file_formats, gru, lstm, masking, \
+    normalization, notebook, pooling, rnn_cells, shape, simple_rnn, stacks
 
 MODULES = (
     lstm,
@@ -27,6 +27,8 @@ MODULES = (
     file_formats,
     shape,
     pooling,
+    normalization,
+    activation_layers,
 )
 
 
