@@ -137,10 +137,17 @@ enum OpsImport {
                 try squeeze(&b, axes: try b.callAxes("axis") ?? b.callAxes("squeeze_dims"))
             }
         }
-        for name in ["compat.v1.transpose", "transpose", "linalg.matrix_transpose"] {
+        for name in ["compat.v1.transpose", "transpose"] {
             table[name] = LayerEntry(CallSignature(parameters: ["a", "perm", "name", "conjugate"], inputs: ["a"], ignored: ["name", "conjugate"])) { b in
                 try transpose(&b, perm: try b.callAxes("perm"))
             }
+        }
+        // `matrix_transpose(a, name, conjugate)` swaps the last two axes (TensorFlow's
+        // array_ops.matrix_transpose: perm = range(ndims - 2) + [ndims - 1, ndims - 2]).
+        table["linalg.matrix_transpose"] = LayerEntry(CallSignature(parameters: ["a", "name", "conjugate"], inputs: ["a"], ignored: ["name", "conjugate"])) { b in
+            let rank = try b.input().count + 1
+            guard rank >= 3 else { throw b.reader.unsupported("matrix_transpose of a tensor with fewer than 2 axes besides the batch") }
+            return try transpose(&b, perm: Array(0..<(rank - 2)) + [rank - 1, rank - 2])
         }
         table["reshape"] = LayerEntry(CallSignature(parameters: ["tensor", "shape", "name"], inputs: ["tensor"], ignored: ["name"])) { b in
             guard let shape = try b.callAxes("shape") else { throw b.reader.unsupported("reshape without a shape") }
