@@ -11,7 +11,7 @@ from dataclasses import replace
 from typing import Dict
 
 from ..case import Case
-from . import activations, bidirectional, file_formats, gru, lstm, masking, notebook, \
+from . import activations, bidirectional, file_formats, gru, lstm, masking, notebook, ops, \
     rnn_cells, simple_rnn, stacks
 
 MODULES = (
@@ -25,6 +25,7 @@ MODULES = (
     stacks,
     notebook,
     file_formats,
+    ops,
 )
 
 
