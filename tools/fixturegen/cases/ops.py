@@ -63,286 +63,220 @@ def tokens(rng, *shape):
 # Arithmetic: tensors or constants on either side, int and float constants, broadcasting
 # --------------------------------------------------------------------------------------------
 
-def build_add_sub(K, rng):
-    x, y = K.Input((T, D), name="x"), K.Input((1, D), name="y")
-    pairs = [(x, randn(rng, B, T, D)), (y, randn(rng, B, 1, D))]
-    if is_keras3(K):
-        o = K.ops
-        outs = [o.add(x, 1.0), o.add(2, x), o.subtract(x, y), 2.5 - x, x + y]
-    else:
-        import tensorflow as tf
-        outs = [x + 0.1, tf.add(x, 2.0), tf.subtract(x, y), x - 0.3, x + y]
-    return model_of(K, rng, pairs, outs)
+def twin(inputs, keras3, tf_keras, cast=0):
+    """The builder of a case pair: Inputs (name, shape without the batch, draw, dtype) created
+    in order and drawn in order as draw(rng, B, *shape); outputs keras3(keras.ops, *inputs) in
+    Keras 3 and tf_keras(tf, *inputs) in tf.keras, the first `cast` of them (True: all)
+    booleans or integers cast to float32."""
+    def build(K, rng):
+        xs = [K.Input(shape, name=name, dtype=dtype) for name, shape, _, dtype in inputs]
+        pairs = [(x, draw(rng, B, *shape)) for x, (_, shape, draw, _) in zip(xs, inputs)]
+        if is_keras3(K):
+            outs = list(keras3(K.ops, *xs))
+        else:
+            import tensorflow as tf
+            outs = list(tf_keras(tf, *xs))
+        n = len(outs) if cast is True else cast
+        casts = [as_float(K, o) for o in outs[:n]]
+        return model_of(K, rng, pairs, [c[0] for c in casts] + outs[n:],
+                        [c[1] for c in casts] + [named(o) for o in outs[n:]])
+    return build
 
 
-def build_mul_div(K, rng):
-    x, y = K.Input((T, D), name="x"), K.Input((T, 1), name="y")
-    pairs = [(x, randn(rng, B, T, D)), (y, positive(rng, B, T, 1))]
-    if is_keras3(K):
-        o = K.ops
-        outs = [o.multiply(x, 3), o.multiply(0.5, x), x * y, o.divide(x, y), o.true_divide(1, y),
-                x / 4]
-    else:
-        import tensorflow as tf
-        outs = [x * 3, tf.math.multiply(x, 0.5), x * y, tf.math.divide(x, y),
-                tf.math.truediv(y, x), x / 4]
-    return model_of(K, rng, pairs, outs)
+def inp(name, shape, draw=randn, dtype="float32"):
+    return (name, shape, draw, dtype)
 
 
-def build_power_negative(K, rng):
-    x, y = K.Input((T, D), name="x"), K.Input((T, D), name="y")
-    pairs = [(x, randn(rng, B, T, D)), (y, positive(rng, B, T, D))]
-    if is_keras3(K):
-        o = K.ops
-        outs = [o.power(x, 2), o.power(y, 0.5), o.power(2.0, x), y ** x, o.negative(x), -y]
-    else:
-        import tensorflow as tf
-        outs = [x ** 2, tf.math.pow(y, 0.5), tf.math.pow(y, x), tf.math.negative(x), -y]
-    return model_of(K, rng, pairs, outs)
+def doubled(rng, *shape):
+    return randn(rng, *shape) * np.float32(2)
 
 
-def build_constant_first(K, rng):
-    """tf.keras only: a constant first argument, written ['_CONSTANT_VALUE', -1, value, kwargs]
-    with the tensor in the kwargs."""
-    import tensorflow as tf
-    x, y = K.Input((T, D), name="x"), K.Input((T, D), name="y")
-    pairs = [(x, randn(rng, B, T, D)), (y, positive(rng, B, T, D))]
-    outs = [tf.add(2.0, x), 2.5 - x, 1.5 + x, 0.5 * x, tf.math.truediv(1.0, y), 2.0 ** x,
-            tf.math.maximum(0.0, x), tf.math.minimum(0.1, y)]
-    return model_of(K, rng, pairs, outs)
+def with_zeros(rng, *shape):
+    """Standard normal times 2.5, step 1 of row 0 exactly 0 (a cast to bool gives False)."""
+    x = randn(rng, *shape) * np.float32(2.5)
+    x[0, 1] = 0.0
+    return x
 
 
-def build_int_const(K, rng):
-    """int32 tokens with int and float constants: int op int stays int, int op float and
-    true division give floats."""
-    t = K.Input((T,), dtype="int32", name="t")
-    pairs = [(t, tokens(rng, B, T))]
-    if is_keras3(K):
-        o = K.ops
-        raw = [o.add(t, 1), o.multiply(t, 0.5), o.true_divide(t, 4), o.subtract(3, t)]
-    else:
-        import tensorflow as tf
-        raw = [t + 1, tf.math.truediv(t, 4), 3 - t, tf.math.multiply(t, 2)]
-    casts = [as_float(K, r) for r in raw]
-    return model_of(K, rng, pairs, [c[0] for c in casts], [c[1] for c in casts])
+X = inp("x", (T, D))
+
+
+def no_keras3(o, *xs):
+    raise AssertionError("a tf.keras-only case has no Keras 3 model")
+
+
+# --------------------------------------------------------------------------------------------
+# Arithmetic: tensors or constants on either side, int and float constants, broadcasting
+# --------------------------------------------------------------------------------------------
+
+build_add_sub = twin(
+    [X, inp("y", (1, D))],
+    lambda o, x, y: [o.add(x, 1.0), o.add(2, x), o.subtract(x, y), 2.5 - x, x + y],
+    lambda tf, x, y: [x + 0.1, tf.add(x, 2.0), tf.subtract(x, y), x - 0.3, x + y])
+
+build_mul_div = twin(
+    [X, inp("y", (T, 1), positive)],
+    lambda o, x, y: [o.multiply(x, 3), o.multiply(0.5, x), x * y, o.divide(x, y),
+                     o.true_divide(1, y), x / 4],
+    lambda tf, x, y: [x * 3, tf.math.multiply(x, 0.5), x * y, tf.math.divide(x, y),
+                      tf.math.truediv(y, x), x / 4])
+
+build_power_negative = twin(
+    [X, inp("y", (T, D), positive)],
+    lambda o, x, y: [o.power(x, 2), o.power(y, 0.5), o.power(2.0, x), y ** x, o.negative(x), -y],
+    lambda tf, x, y: [x ** 2, tf.math.pow(y, 0.5), tf.math.pow(y, x), tf.math.negative(x), -y])
+
+# tf.keras only: a constant first argument, written ['_CONSTANT_VALUE', -1, value, kwargs]
+# with the tensor in the kwargs.
+build_constant_first = twin(
+    [X, inp("y", (T, D), positive)], no_keras3,
+    lambda tf, x, y: [tf.add(2.0, x), 2.5 - x, 1.5 + x, 0.5 * x, tf.math.truediv(1.0, y),
+                      2.0 ** x, tf.math.maximum(0.0, x), tf.math.minimum(0.1, y)])
+
+# int32 tokens with int and float constants: int op int stays int, int op float and true
+# division give floats.
+build_int_const = twin(
+    [inp("t", (T,), tokens, "int32")],
+    lambda o, t: [o.add(t, 1), o.multiply(t, 0.5), o.true_divide(t, 4), o.subtract(3, t)],
+    lambda tf, t: [t + 1, tf.math.truediv(t, 4), 3 - t, tf.math.multiply(t, 2)],
+    cast=True)
 
 
 # --------------------------------------------------------------------------------------------
 # Element-wise functions, softmax
 # --------------------------------------------------------------------------------------------
 
-def build_unary_math(K, rng):
-    x, y = K.Input((T, D), name="x"), K.Input((T, D), name="y")
-    pairs = [(x, randn(rng, B, T, D)), (y, positive(rng, B, T, D, low=0.2, high=3.0))]
-    if is_keras3(K):
-        o = K.ops
-        outs = [o.abs(x), o.square(x), o.sqrt(y), o.exp(x), o.log(y), abs(x)]
-    else:
-        import tensorflow as tf
-        outs = [tf.abs(x), tf.square(x), tf.sqrt(y), tf.exp(x), tf.math.log(y), abs(x)]
-    return model_of(K, rng, pairs, outs)
+def positive_wide(rng, *shape):
+    return positive(rng, *shape, low=0.2, high=3.0)
 
 
-def build_unary_act(K, rng):
-    x = K.Input((T, D), name="x")
-    pairs = [(x, randn(rng, B, T, D) * np.float32(2))]
-    if is_keras3(K):
-        o = K.ops
-        outs = [o.tanh(x), o.sigmoid(x), o.relu(x)]
-    else:
-        import tensorflow as tf
-        outs = [tf.tanh(x), tf.sigmoid(x), tf.nn.relu(x)]
-    return model_of(K, rng, pairs, outs)
+build_unary_math = twin(
+    [X, inp("y", (T, D), positive_wide)],
+    lambda o, x, y: [o.abs(x), o.square(x), o.sqrt(y), o.exp(x), o.log(y), abs(x)],
+    lambda tf, x, y: [tf.abs(x), tf.square(x), tf.sqrt(y), tf.exp(x), tf.math.log(y), abs(x)])
 
+build_unary_act = twin(
+    [inp("x", (T, D), doubled)],
+    lambda o, x: [o.tanh(x), o.sigmoid(x), o.relu(x)],
+    lambda tf, x: [tf.tanh(x), tf.sigmoid(x), tf.nn.relu(x)])
 
-def build_softmax(K, rng):
-    x = K.Input((T, D), name="x")
-    pairs = [(x, randn(rng, B, T, D) * np.float32(2))]
-    if is_keras3(K):
-        o = K.ops
-        outs = [o.softmax(x), o.softmax(x, axis=1), o.log_softmax(x), o.log_softmax(x, axis=-2)]
-    else:
-        import tensorflow as tf
-        outs = [tf.nn.softmax(x), tf.nn.softmax(x, axis=1), tf.nn.log_softmax(x),
-                tf.math.log_softmax(x, axis=-2)]
-    return model_of(K, rng, pairs, outs)
+build_softmax = twin(
+    [inp("x", (T, D), doubled)],
+    lambda o, x: [o.softmax(x), o.softmax(x, axis=1), o.log_softmax(x), o.log_softmax(x, axis=-2)],
+    lambda tf, x: [tf.nn.softmax(x), tf.nn.softmax(x, axis=1), tf.nn.log_softmax(x),
+                   tf.math.log_softmax(x, axis=-2)])
 
 
 # --------------------------------------------------------------------------------------------
 # Reductions
 # --------------------------------------------------------------------------------------------
 
-def build_reduce(K, rng):
-    x = K.Input((T, D), name="x")
-    pairs = [(x, randn(rng, B, T, D))]
-    if is_keras3(K):
-        o = K.ops
-        outs = [o.mean(x, axis=1), o.mean(x, axis=[1, 2]), o.sum(x, axis=-1, keepdims=True),
-                o.sum(x, axis=(1, 2))]
-    else:
-        import tensorflow as tf
-        outs = [tf.reduce_mean(x, axis=1), tf.reduce_mean(x, [1, 2]),
-                tf.reduce_sum(x, -1, keepdims=True), tf.math.reduce_sum(x, axis=(1, 2))]
-    return model_of(K, rng, pairs, outs)
+build_reduce = twin(
+    [X],
+    lambda o, x: [o.mean(x, axis=1), o.mean(x, axis=[1, 2]), o.sum(x, axis=-1, keepdims=True),
+                  o.sum(x, axis=(1, 2))],
+    lambda tf, x: [tf.reduce_mean(x, axis=1), tf.reduce_mean(x, [1, 2]),
+                   tf.reduce_sum(x, -1, keepdims=True), tf.math.reduce_sum(x, axis=(1, 2))])
 
+build_max_min = twin(
+    [X],
+    lambda o, x: [o.max(x, axis=1), o.min(x, axis=[-2, -1], keepdims=True), o.max(x, axis=-1)],
+    lambda tf, x: [tf.reduce_max(x, axis=1), tf.reduce_min(x, axis=[-2, -1], keepdims=True),
+                   tf.math.reduce_max(x, axis=-1)])
 
-def build_max_min(K, rng):
-    x = K.Input((T, D), name="x")
-    pairs = [(x, randn(rng, B, T, D))]
-    if is_keras3(K):
-        o = K.ops
-        outs = [o.max(x, axis=1), o.min(x, axis=[-2, -1], keepdims=True), o.max(x, axis=-1)]
-    else:
-        import tensorflow as tf
-        outs = [tf.reduce_max(x, axis=1), tf.reduce_min(x, axis=[-2, -1], keepdims=True),
-                tf.math.reduce_max(x, axis=-1)]
-    return model_of(K, rng, pairs, outs)
-
-
-def build_any_all(K, rng):
-    a = K.Input((T, D), name="a")
-    pairs = [(a, steps(rng, B, T, D))]
-    if is_keras3(K):
-        o = K.ops
-        raw = [o.any(o.greater(a, 0.5), axis=-1), o.all(o.greater(a, -1), axis=1, keepdims=True),
-               o.any(o.less(a, -0.5), axis=[1, 2])]
-    else:
-        import tensorflow as tf
-        raw = [tf.reduce_any(a > 0.5, axis=-1), tf.reduce_all(a > -1, axis=1, keepdims=True),
-               tf.reduce_any(a < -0.5, axis=[1, 2])]
-    casts = [as_float(K, r) for r in raw]
-    return model_of(K, rng, pairs, [c[0] for c in casts], [c[1] for c in casts])
+build_any_all = twin(
+    [inp("a", (T, D), steps)],
+    lambda o, a: [o.any(o.greater(a, 0.5), axis=-1),
+                  o.all(o.greater(a, -1), axis=1, keepdims=True),
+                  o.any(o.less(a, -0.5), axis=[1, 2])],
+    lambda tf, a: [tf.reduce_any(a > 0.5, axis=-1), tf.reduce_all(a > -1, axis=1, keepdims=True),
+                   tf.reduce_any(a < -0.5, axis=[1, 2])],
+    cast=True)
 
 
 # --------------------------------------------------------------------------------------------
 # Joining and reshaping
 # --------------------------------------------------------------------------------------------
 
-def build_concat_stack(K, rng):
-    x, z = K.Input((T, D), name="x"), K.Input((T, 2), name="z")
-    w, v = K.Input((3, D), name="w"), K.Input((T, D), name="v")
-    pairs = [(x, randn(rng, B, T, D)), (z, randn(rng, B, T, 2)), (w, randn(rng, B, 3, D)),
-             (v, randn(rng, B, T, D))]
-    if is_keras3(K):
-        o = K.ops
-        outs = [o.concatenate([x, z], axis=-1), o.concatenate([x, w], axis=1),
-                o.stack([x, v], axis=1), o.stack([x, v, x], axis=-1)]
-    else:
-        import tensorflow as tf
-        outs = [tf.concat([x, z], axis=-1), tf.concat([x, w], 1), tf.stack([x, v], axis=1),
-                tf.stack([x, v, x], axis=-1)]
-    return model_of(K, rng, pairs, outs)
+build_concat_stack = twin(
+    [X, inp("z", (T, 2)), inp("w", (3, D)), inp("v", (T, D))],
+    lambda o, x, z, w, v: [o.concatenate([x, z], axis=-1), o.concatenate([x, w], axis=1),
+                           o.stack([x, v], axis=1), o.stack([x, v, x], axis=-1)],
+    lambda tf, x, z, w, v: [tf.concat([x, z], axis=-1), tf.concat([x, w], 1),
+                            tf.stack([x, v], axis=1), tf.stack([x, v, x], axis=-1)])
+
+build_expand_squeeze = twin(
+    [X, inp("s", (1, D, 1))],
+    lambda o, x, s: [o.expand_dims(x, 1), o.expand_dims(x, -1), o.squeeze(s, axis=1),
+                     o.squeeze(s, axis=-1), o.squeeze(s)],
+    lambda tf, x, s: [tf.expand_dims(x, 1), tf.expand_dims(x, -1), tf.squeeze(s, axis=1),
+                      tf.squeeze(s, -1), tf.squeeze(s)])
+
+build_reshape_transpose = twin(
+    [X, inp("q", (2, T, D))],
+    lambda o, x, q: [o.reshape(x, (-1, T * D)), o.reshape(x, (-1, D, T)),
+                     o.transpose(x, (0, 2, 1)), o.transpose(q, (0, 3, 1, 2)),
+                     o.reshape(q, (-1, 2, T * D))],
+    lambda tf, x, q: [tf.reshape(x, (-1, T * D)), tf.reshape(x, [-1, D, T]),
+                      tf.transpose(x, [0, 2, 1]), tf.transpose(q, perm=[0, 3, 1, 2]),
+                      tf.linalg.matrix_transpose(q)])
 
 
-def build_expand_squeeze(K, rng):
-    x, s = K.Input((T, D), name="x"), K.Input((1, D, 1), name="s")
-    pairs = [(x, randn(rng, B, T, D)), (s, randn(rng, B, 1, D, 1))]
-    if is_keras3(K):
-        o = K.ops
-        outs = [o.expand_dims(x, 1), o.expand_dims(x, -1), o.squeeze(s, axis=1),
-                o.squeeze(s, axis=-1), o.squeeze(s)]
-    else:
-        import tensorflow as tf
-        outs = [tf.expand_dims(x, 1), tf.expand_dims(x, -1), tf.squeeze(s, axis=1),
-                tf.squeeze(s, -1), tf.squeeze(s)]
-    return model_of(K, rng, pairs, outs)
+def _matmul_keras3(o, x, w, v):
+    xt = o.transpose(x, (0, 2, 1))
+    return [o.matmul(x, w), o.matmul(x, xt), xt @ v]
 
 
-def build_reshape_transpose(K, rng):
-    x, q = K.Input((T, D), name="x"), K.Input((2, T, D), name="q")
-    pairs = [(x, randn(rng, B, T, D)), (q, randn(rng, B, 2, T, D))]
-    if is_keras3(K):
-        o = K.ops
-        outs = [o.reshape(x, (-1, T * D)), o.reshape(x, (-1, D, T)), o.transpose(x, (0, 2, 1)),
-                o.transpose(q, (0, 3, 1, 2)), o.reshape(q, (-1, 2, T * D))]
-    else:
-        import tensorflow as tf
-        outs = [tf.reshape(x, (-1, T * D)), tf.reshape(x, [-1, D, T]), tf.transpose(x, [0, 2, 1]),
-                tf.transpose(q, perm=[0, 3, 1, 2]), tf.linalg.matrix_transpose(q)]
-    return model_of(K, rng, pairs, outs)
-
-
-def build_matmul(K, rng):
-    x, w = K.Input((T, D), name="x"), K.Input((D, 4), name="w")
-    v = K.Input((T, 4), name="v")
-    pairs = [(x, randn(rng, B, T, D)), (w, randn(rng, B, D, 4)), (v, randn(rng, B, T, 4))]
-    if is_keras3(K):
-        o = K.ops
-        xt = o.transpose(x, (0, 2, 1))
-        outs = [o.matmul(x, w), o.matmul(x, xt), xt @ v]
-    else:
-        import tensorflow as tf
-        outs = [tf.matmul(x, w), tf.linalg.matmul(x, x, transpose_b=True),
-                tf.linalg.matmul(x, v, transpose_a=True)]
-    return model_of(K, rng, pairs, outs)
+build_matmul = twin(
+    [X, inp("w", (D, 4)), inp("v", (T, 4))], _matmul_keras3,
+    lambda tf, x, w, v: [tf.matmul(x, w), tf.linalg.matmul(x, x, transpose_b=True),
+                         tf.linalg.matmul(x, v, transpose_a=True)])
 
 
 # --------------------------------------------------------------------------------------------
 # Slicing: start / stop / step, negative indices and steps, integer indices, None, Ellipsis
+# (the same Python in both: KerasTensor.__getitem__)
 # --------------------------------------------------------------------------------------------
 
-def build_getitem_slices(K, rng):
-    x = K.Input((T, D), name="x")
-    pairs = [(x, randn(rng, B, T, D))]
-    outs = [x[:, 1:4:2], x[:, ::-1], x[:, 4:0:-2], x[:, -10:2], x[:, -3:-1, ::2]]
-    return model_of(K, rng, pairs, outs)
+def _slices(_, x):
+    return [x[:, 1:4:2], x[:, ::-1], x[:, 4:0:-2], x[:, -10:2], x[:, -3:-1, ::2]]
 
 
-def build_getitem_index(K, rng):
-    x = K.Input((T, D), name="x")
-    pairs = [(x, randn(rng, B, T, D))]
-    outs = [x[:, -1, :], x[:, 2], x[..., None, 1:3], x[:, None], x[..., -1], x[:, 1, None, ...]]
-    return model_of(K, rng, pairs, outs)
+def _indices(_, x):
+    return [x[:, -1, :], x[:, 2], x[..., None, 1:3], x[:, None], x[..., -1], x[:, 1, None, ...]]
+
+
+build_getitem_slices = twin([X], _slices, _slices)
+build_getitem_index = twin([X], _indices, _indices)
 
 
 # --------------------------------------------------------------------------------------------
 # Comparisons, logic, cast, where, clip, maximum / minimum
 # --------------------------------------------------------------------------------------------
 
-def build_compare(K, rng):
-    a, b = K.Input((T, D), name="a"), K.Input((T, D), name="b")
-    pairs = [(a, steps(rng, B, T, D)), (b, steps(rng, B, T, D))]
-    if is_keras3(K):
-        o = K.ops
-        raw = [o.equal(a, b), o.not_equal(a, 0), a > b, o.less(a, 0.5),
-               o.logical_and(o.greater(a, 0), b < 0.5), o.logical_or(o.equal(a, b), b > 0.5)]
-    else:
-        import tensorflow as tf
-        raw = [tf.math.equal(a, b), tf.math.not_equal(a, 0), a > b, tf.math.less(a, 0.5),
-               tf.math.logical_and(tf.math.greater(a, 0), b < 0.5),
-               tf.math.logical_or(tf.math.equal(a, b), b > 0.5)]
-    casts = [as_float(K, r) for r in raw]
-    return model_of(K, rng, pairs, [c[0] for c in casts], [c[1] for c in casts])
+build_compare = twin(
+    [inp("a", (T, D), steps), inp("b", (T, D), steps)],
+    lambda o, a, b: [o.equal(a, b), o.not_equal(a, 0), a > b, o.less(a, 0.5),
+                     o.logical_and(o.greater(a, 0), b < 0.5),
+                     o.logical_or(o.equal(a, b), b > 0.5)],
+    lambda tf, a, b: [tf.math.equal(a, b), tf.math.not_equal(a, 0), a > b, tf.math.less(a, 0.5),
+                      tf.math.logical_and(tf.math.greater(a, 0), b < 0.5),
+                      tf.math.logical_or(tf.math.equal(a, b), b > 0.5)],
+    cast=True)
 
+build_cast = twin(
+    [inp("x", (T, D), with_zeros), inp("t", (T,), tokens, "int32")],
+    lambda o, x, t: [o.cast(x, "int32"), o.cast(x, "bool"), o.cast(t, "float32")],
+    lambda tf, x, t: [tf.cast(x, tf.int32), tf.cast(x, tf.bool), tf.cast(t, "float32")],
+    cast=2)
 
-def build_cast(K, rng):
-    x, t = K.Input((T, D), name="x"), K.Input((T,), dtype="int32", name="t")
-    xv = randn(rng, B, T, D) * np.float32(2.5)
-    xv[0, 1] = 0.0                                  # exact zeros: cast to bool gives False
-    pairs = [(x, xv), (t, tokens(rng, B, T))]
-    if is_keras3(K):
-        o = K.ops
-        raw = [o.cast(x, "int32"), o.cast(x, "bool"), o.cast(t, "float32")]
-    else:
-        import tensorflow as tf
-        raw = [tf.cast(x, tf.int32), tf.cast(x, tf.bool), tf.cast(t, "float32")]
-    casts = [as_float(K, r) for r in raw[:2]]
-    return model_of(K, rng, pairs, [c[0] for c in casts] + [raw[2]],
-                    [c[1] for c in casts] + [named(raw[2])])
-
-
-def build_where_clip(K, rng):
-    x, y = K.Input((T, D), name="x"), K.Input((T, D), name="y")
-    pairs = [(x, randn(rng, B, T, D)), (y, randn(rng, B, T, D))]
-    if is_keras3(K):
-        o = K.ops
-        outs = [o.where(o.greater(x, 0), x, 0.5), o.where(o.less(y, 0), x, y),
-                o.clip(x, -0.5, 0.5), o.maximum(x, y), o.minimum(x, 0.1), o.maximum(0, y)]
-    else:
-        import tensorflow as tf
-        outs = [tf.where(x > 0, x, 0.5), tf.where(tf.math.less(y, 0), x, y),
-                tf.clip_by_value(x, -0.5, 0.5), tf.math.maximum(x, y), tf.math.minimum(x, 0.1)]
-    return model_of(K, rng, pairs, outs)
+build_where_clip = twin(
+    [X, inp("y", (T, D))],
+    lambda o, x, y: [o.where(o.greater(x, 0), x, 0.5), o.where(o.less(y, 0), x, y),
+                     o.clip(x, -0.5, 0.5), o.maximum(x, y), o.minimum(x, 0.1), o.maximum(0, y)],
+    lambda tf, x, y: [tf.where(x > 0, x, 0.5), tf.where(tf.math.less(y, 0), x, y),
+                      tf.clip_by_value(x, -0.5, 0.5), tf.math.maximum(x, y),
+                      tf.math.minimum(x, 0.1)])
 
 
 # --------------------------------------------------------------------------------------------
