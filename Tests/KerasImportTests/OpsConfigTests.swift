@@ -49,6 +49,8 @@ final class OpsConfigTests: XCTestCase {
                           mentions: ["layer 'mean' (Mean)", "option 'axis'", "axis [5]"])
         try assertRefused("ops_config", #""name": "expand_dims", "axis": 1"#, #""name": "expand_dims", "axis": 7"#,
                           mentions: ["layer 'expand_dims' (ExpandDims)", "option 'axis'", "axis 7"])
+        try assertRefused("ops_config", #""name": "expand_dims", "axis": 1"#, #""name": "expand_dims", "axis": -4"#,
+                          mentions: ["layer 'expand_dims' (ExpandDims)", "option 'axis'", "before the batch axis"])
         try assertRefused("ops_config", #""name": "softmax", "axis": 1"#, #""name": "softmax", "axis": -4"#,
                           mentions: ["layer 'softmax' (Softmax)", "option 'axis'", "axis -4"])
         try assertRefused("ops_config", #""name": "concatenate", "axis": -1"#, #""name": "concatenate", "axis": 3"#,

@@ -428,6 +428,7 @@ public struct ReshapeOp<Scalar: EngineScalar>: Layer {
             guard let a = Shapes.axis(axis, rank: x.count + 1) else {
                 throw EngineError.invalidInput("expand_dims axis \(axis) is out of range for rank \(x.count)")
             }
+            guard a >= 1 else { throw EngineError.invalidInput("expand_dims axis \(axis) would put a new axis before the batch axis") }
             var out = x
             out.insert(1, at: a)
             return out
