@@ -58,10 +58,12 @@ let package = Package(
         .target(name: "_TestSupport", dependencies: ["RNNEngine", "HDF5"], path: "Tests/_TestSupport"),
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5"], exclude: ["Resources", "make_resources.py"]),
         .testTarget(name: "RNNEngineTests", dependencies: ["RNNEngine", "_TestSupport"]),
-        .testTarget(name: "KerasImportTests", dependencies: ["KerasImport", "HDF5", "_TestSupport"]),
+        .testTarget(
+            name: "KerasImportTests", dependencies: ["KerasImport", "Conformance", "HDF5", "_TestSupport"],
+            exclude: ["Resources"]),
         .testTarget(
             name: "ConformanceTests", dependencies: ["Conformance", "KerasImport", "HDF5", "_TestSupport"],
             exclude: ["Hostile"]),
-        .testTarget(name: "RNNCheckCLITests", dependencies: ["HDF5", "_TestSupport"]),
+        .testTarget(name: "RNNCheckCLITests", dependencies: ["HDF5", "_TestSupport"], exclude: ["Resources"]),
     ]
 )

@@ -378,7 +378,13 @@ struct GraphBuilder {
         } else {
             do {
                 layer = try registered.build(&build)
-            } catch let error as ImportError where lenient {
+            } catch var error as ImportError {
+                // A malformed option is reported at its JSON path (`config.layers[7].config.axis`);
+                // say which layer that is, by name.
+                if case .config(let file, let path, let message) = error, !message.hasPrefix("layer '") {
+                    error = .config(file: file, path: path, message: "layer '\(layerName)' (\(className)): \(message)")
+                }
+                guard lenient else { throw error }
                 return try placeholder(name: name, className: className, site: site, resolve: resolve, error: error)
             }
             for note in build.notes where !notes.contains(note) { notes.append(note) }

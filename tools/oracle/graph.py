@@ -11,9 +11,15 @@ config order (Keras writes them topologically sorted) and resolve each argument 
   Embedding(mask_zero) appear as NotEqual / Any op nodes feeding it), so a layer applies
   exactly that mask, never one propagated implicitly: a layer called with initial_state and
   no kwargs.mask runs unmasked, as in Keras 3.
-* Keras 2 (tf_keras) nodes are lists [[layer, node, index, kwargs], ...]; masks propagate
-  implicitly from the first input unless kwargs has mask=[layer, node, index], and an RNN's
-  initial states are its extra inputs.
+* Keras 2 (tf_keras) nodes hold the call's first argument in its structure, each tensor as
+  [layer, node, index, kwargs] (a constant as ['_CONSTANT_VALUE', -1, value, kwargs]), the
+  kwargs repeated on each (tf_keras `Node.serialize` / `functional.process_node`, which keeps
+  the last). A layer gets the flattened tensors; masks propagate implicitly from the first
+  input unless the kwargs hold `mask`; an RNN's initial states are its extra inputs. tf.keras
+  op layers (TFOpLambda, SlicingOpLambda) keep the structure: a single tensor is the entry
+  itself rather than a list of one, and the function gets the first argument and the kwargs.
+* Keras 3 op nodes (`module` keras.src.ops.*) are evaluated by the op table, with the node's
+  args and kwargs (constants as written); ops carry no masks.
 """
 
 from typing import List
@@ -22,22 +28,35 @@ import numpy as np
 
 from . import layers  # noqa: F401  (registers every entry in LAYERS)
 from .activations import BY_KERAS
-from .model_files import ModelFile, layer_name
-from .registry import LayerCall, call_layer
+from .model_files import ModelFile, is_op_node, layer_name
+from .registry import LayerCall, call_layer, call_op
+
+CONSTANT = "_CONSTANT_VALUE"
+OP_LAYERS = ("TFOpLambda", "SlicingOpLambda")
 
 
-def _call(L, weights, inputs, mask, initial_state, keras_major):
-    """Evaluate layer config L on inputs; returns (outputs, masks) as its entry does."""
-    return call_layer(LayerCall(
+def _call(L, weights, inputs, mask, initial_state, keras_major, args=None, kwargs=None):
+    """Evaluate layer config L on inputs; returns (outputs, masks) as its entry does. Keras 3
+    op nodes go to the op table."""
+    return (call_op if is_op_node(L) else call_layer)(LayerCall(
         class_name=L["class_name"], config=L["config"], weights=weights, inputs=inputs,
         mask=None if mask is None else np.asarray(mask, bool), initial_state=initial_state,
-        activations=BY_KERAS[keras_major], keras_major=keras_major))
+        activations=BY_KERAS[keras_major], keras_major=keras_major, args=args, kwargs=kwargs))
 
 
-def _is_history(v):
-    """A Keras 2 call argument naming a tensor: [layer, node, tensor]."""
-    return (isinstance(v, list) and len(v) == 3 and isinstance(v[0], str)
-            and all(isinstance(i, int) for i in v[1:]))
+def _is_k2_tensor(v):
+    """tf_keras's test for serialized node data (`convert_inner_node_data`): a list of 3 or 4
+    items whose first is a string."""
+    return isinstance(v, list) and len(v) in (3, 4) and isinstance(v[0], str)
+
+
+def _flatten(v):
+    """tf.nest.flatten over lists and dicts (sorted keys)."""
+    if isinstance(v, list):
+        return [a for item in v for a in _flatten(item)]
+    if isinstance(v, dict):
+        return [a for k in sorted(v) for a in _flatten(v[k])]
+    return [v]
 
 
 def evaluate(model: ModelFile, inputs: list) -> List[np.ndarray]:
@@ -72,28 +91,59 @@ def evaluate(model: ModelFile, inputs: list) -> List[np.ndarray]:
             return [p[0] for p in pairs], [p[1] for p in pairs]
         return obj, None
 
+    def k2_value(v):
+        """A Keras 2 keyword argument: node data [layer, node, index] is that tensor."""
+        if _is_k2_tensor(v):
+            return tensors[tuple(v[:3])]
+        if isinstance(v, list):
+            return [k2_value(item) for item in v]
+        if isinstance(v, dict):
+            return {k: k2_value(item) for k, item in v.items()}
+        return v
+
+    def k2_call(node):
+        """A Keras 2 node -> (first argument in its structure, kwargs, the mask of its first
+        tensor), as functional.process_node rebuilds the call."""
+        kwargs, masks = {}, []
+
+        def unpack(data):
+            nonlocal kwargs
+            if _is_k2_tensor(data):
+                if len(data) == 4:
+                    kwargs = {k: k2_value(v) for k, v in data[3].items()}
+                if data[0] == CONSTANT:
+                    masks.append(None)
+                    return data[2]
+                masks.append(tmasks[tuple(data[:3])])
+                return tensors[tuple(data[:3])]
+            if isinstance(data, list):
+                return [unpack(item) for item in data]
+            return {k: unpack(data[k]) for k in sorted(data)}
+
+        first = unpack(node)
+        return first, kwargs, (masks[0] if masks else None)
+
     for L in layers_cfg:
         if L["class_name"] == "InputLayer":
             continue
         name = layer_name(L)
+        op = is_op_node(L) or L["class_name"] in OP_LAYERS
         for ni, node in enumerate(L["inbound_nodes"]):
             if isinstance(node, dict):              # Keras 3
-                args = [resolve(a) for a in node["args"]]
-                vals = [a[0] for a in args]
-                if len(vals) == 1 and isinstance(vals[0], list):
-                    vals = vals[0]                  # a merge layer called on [a, b, ...]
-                kwargs = node.get("kwargs", {})
-                mask = resolve(kwargs.get("mask"))[0]
-                initial_state = resolve(kwargs.get("initial_state"))[0]
+                args = [resolve(a)[0] for a in node["args"]]
+                kwargs = {k: resolve(v)[0] for k, v in node.get("kwargs", {}).items()}
+                # A merge layer is called on one list [a, b, ...].
+                vals = args[0] if len(args) == 1 and isinstance(args[0], list) else args
+                mask = kwargs.get("mask")
             else:                                   # Keras 2
-                vals = [tensors[(n, i, t)] for n, i, t, *_ in node]
-                mask = tmasks[tuple(node[0][:3])]
-                kwargs = node[0][3] if len(node[0]) > 3 else {}
-                if _is_history(kwargs.get("mask")):   # mask=<tensor> given to the call
-                    mask = tensors[tuple(kwargs["mask"])]
-                initial_state = None
-            outs, omasks = _call(L, model.weights.get(name, []), vals, mask, initial_state,
-                                 model.keras_major)
+                first, kwargs, first_mask = k2_call(node)
+                args, vals = [first], _flatten(first)
+                mask = kwargs.get("mask", first_mask)   # an explicit mask=None is no mask
+            if op:                                  # ops take no mask and carry none
+                outs, omasks = _call(L, [], vals, None, None, model.keras_major, args, kwargs)
+            else:
+                outs, omasks = _call(L, model.weights.get(name, []), vals, mask,
+                                     kwargs.get("initial_state"), model.keras_major)
             for k, (o, m) in enumerate(zip(outs, omasks)):
                 tensors[(name, ni, k)] = o
                 tmasks[(name, ni, k)] = m

@@ -26,6 +26,11 @@ class LayerCall:
     initial_state: Optional[list]          # the call's initial_state argument, resolved
     activations: Dict[str, Callable]       # activation name -> float64 function (per Keras)
     keras_major: int = 3                   # 2 (the file was written by tf_keras) or 3
+    # An op's call as its node records it, tensors replaced by their values: Keras 3 op nodes
+    # (args, kwargs of `call`) and tf.keras op layers (the first argument in its structure,
+    # then the keyword arguments). None for layers.
+    args: Optional[list] = None
+    kwargs: Optional[dict] = None
 
     @property
     def x(self):
@@ -50,6 +55,34 @@ def layer(*class_names):
             LAYERS[name] = fn
         return fn
     return register
+
+
+# Keras 3 op classes (`module` keras.src.ops.*): a separate table, because several share a
+# class name with a layer (Add, Concatenate, Softmax, ...) and are called differently.
+OPS: Dict[str, Callable[[LayerCall], Result]] = {}
+
+
+def op(*class_names):
+    """Decorator: register fn(config, *args, **kwargs) -> value as the entry of these Keras 3
+    op classes; it is called with the op's config and the node's arguments, as Keras calls
+    `Operation.call`. Ops carry no masks."""
+    def register(fn):
+        def entry(call):
+            return [fn(call.config, *call.args, **call.kwargs)], [None]
+        for name in class_names:
+            if name in OPS:
+                raise ValueError(f"two oracle entries for op {name}")
+            OPS[name] = entry
+        return fn
+    return register
+
+
+def call_op(call: LayerCall) -> Result:
+    """Evaluate a Keras 3 op node; NotImplementedError names an op that has no entry."""
+    entry = OPS.get(call.class_name)
+    if entry is None:
+        raise NotImplementedError(f"no oracle entry for op {call.class_name}")
+    return entry(call)
 
 
 def call_layer(call: LayerCall) -> Result:

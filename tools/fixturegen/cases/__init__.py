@@ -12,7 +12,7 @@ from typing import Dict
 
 from ..case import Case
 from . import activation_layers, activations, bidirectional, file_formats, gru, lstm, masking, \
-    normalization, notebook, pooling, rnn_cells, shape, simple_rnn, stacks
+    normalization, notebook, ops, pooling, rnn_cells, shape, simple_rnn, stacks
 
 MODULES = (
     lstm,
@@ -29,6 +29,7 @@ MODULES = (
     pooling,
     normalization,
     activation_layers,
+    ops,
 )
 
 

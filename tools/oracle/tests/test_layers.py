@@ -1,11 +1,11 @@
-"""Non-recurrent entries (core, merge, wrappers, Keras 3 op nodes) on hand-derived cases."""
+"""Non-recurrent entries (core, merge, wrappers) on hand-derived cases; the op entries are in
+test_ops.py."""
 
 import math
 
-import numpy as np
 import pytest
 
-from ..registry import LayerCall, call_layer, layer
+from ..registry import layer
 from .util import assert_close, run
 
 # Dense(3): kernel rows are the input features, columns the units.
@@ -99,18 +99,6 @@ def test_time_distributed_dense():
                       mask=[[True, True, False], [True, False, True]])
     assert_close(outs[0], [[[3.0], [5.0], [7.0]], [[1.0], [-1.0], [2.0]]])
     assert masks[0].tolist() == [[True, True, False], [True, False, True]]
-
-
-def test_op_nodes():
-    x = np.array([[[0.0, 0.0], [0.0, 2.0]]])
-    call = LayerCall("NotEqual", {}, [], [x, 0.0], None, None, {})
-    (ne,), _ = call_layer(call)
-    assert ne.tolist() == [[[False, False], [False, True]]]
-    (anyv,), _ = call_layer(LayerCall("Any", {"axis": -1}, [], [ne], None, None, {}))
-    assert anyv.tolist() == [[False, True]]
-    (cast,), _ = call_layer(LayerCall("Cast", {"dtype": "bool"}, [], [np.array([[0.0, 1.0]])],
-                                      None, None, {}))
-    assert cast.dtype == bool and cast.tolist() == [[False, True]]
 
 
 def test_unknown_class_is_named():
