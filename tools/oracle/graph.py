@@ -25,17 +25,16 @@ from .model_files import ModelFile, layer_name
 from .registry import LayerCall, call_layer
 
 
-def _call(L, weights, inputs, mask, initial_state, activations):
+def _call(L, weights, inputs, mask, initial_state, keras_major):
     """Evaluate layer config L on inputs; returns (outputs, masks) as its entry does."""
     return call_layer(LayerCall(
         class_name=L["class_name"], config=L["config"], weights=weights, inputs=inputs,
         mask=None if mask is None else np.asarray(mask, bool), initial_state=initial_state,
-        activations=activations))
+        activations=BY_KERAS[keras_major], keras_major=keras_major))
 
 
 def evaluate(model: ModelFile, inputs: list) -> List[np.ndarray]:
     """The model's outputs, in model output order, for inputs in model input order."""
-    activations = BY_KERAS[model.keras_major]
     layers_cfg = model.config["config"]["layers"]
     if model.config["class_name"] == "Sequential":
         x, m = inputs[0], None
@@ -43,7 +42,7 @@ def evaluate(model: ModelFile, inputs: list) -> List[np.ndarray]:
             if L["class_name"] == "InputLayer":
                 continue
             outs, masks = _call(L, model.weights.get(layer_name(L), []), [x], m, None,
-                                activations)
+                                model.keras_major)
             x, m = outs[0], masks[0]
         return [x]
 
@@ -84,7 +83,7 @@ def evaluate(model: ModelFile, inputs: list) -> List[np.ndarray]:
                 mask = tmasks[tuple(node[0][:3])]
                 initial_state = None
             outs, omasks = _call(L, model.weights.get(name, []), vals, mask, initial_state,
-                                 activations)
+                                 model.keras_major)
             for k, (o, m) in enumerate(zip(outs, omasks)):
                 tensors[(name, ni, k)] = o
                 tmasks[(name, ni, k)] = m

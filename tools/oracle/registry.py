@@ -25,6 +25,7 @@ class LayerCall:
     mask: Optional[np.ndarray]             # bool (batch, time): the mask this call applies
     initial_state: Optional[list]          # the call's initial_state argument, resolved
     activations: Dict[str, Callable]       # activation name -> float64 function (per Keras)
+    keras_major: int = 3                   # 2 (the file was written by tf_keras) or 3
 
     @property
     def x(self):

@@ -18,7 +18,7 @@ def run(class_name, config, weights=(), inputs=(), mask=None, initial_state=None
         class_name=class_name, config=config, weights=[arr(w) for w in weights],
         inputs=[arr(x) for x in inputs], mask=None if mask is None else np.asarray(mask, bool),
         initial_state=None if initial_state is None else [arr(s) for s in initial_state],
-        activations=BY_KERAS[keras]))
+        activations=BY_KERAS[keras], keras_major=keras))
 
 
 def assert_close(got, want):
