@@ -5,7 +5,7 @@ entries in registry.LAYERS with @layer(...). A new family is a new module here p
 in MODULES; a new layer in an existing family is one decorated function in its module.
 """
 
-from . import core, merge, ops, recurrent, wrappers
+from . import core, merge, ops, pooling, recurrent, shape, wrappers
 
 MODULES = (
     core,
@@ -13,4 +13,6 @@ MODULES = (
     recurrent,
     wrappers,
     ops,
+    shape,
+    pooling,
 )
