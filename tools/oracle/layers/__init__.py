@@ -5,7 +5,8 @@ entries in registry.LAYERS with @layer(...). A new family is a new module here p
 in MODULES; a new layer in an existing family is one decorated function in its module.
 """
 
-from . import core, merge, ops, pooling, recurrent, shape, wrappers
+from . import attention, convolution, core, merge, normalization, ops, pooling, recurrent, \
+    shape, wrappers
 
 MODULES = (
     core,
@@ -15,4 +16,7 @@ MODULES = (
     ops,
     shape,
     pooling,
+    normalization,
+    convolution,
+    attention,
 )
