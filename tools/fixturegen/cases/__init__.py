@@ -11,8 +11,8 @@ from dataclasses import replace
 from typing import Dict
 
 from ..case import Case
-from . import activations, bidirectional, file_formats, gru, lstm, masking, notebook, \
-    rnn_cells, simple_rnn, stacks
+from . import activations, attention, bidirectional, convolution, file_formats, gru, lstm, \
+    masking, notebook, rnn_cells, simple_rnn, stacks
 
 MODULES = (
     lstm,
@@ -25,6 +25,8 @@ MODULES = (
     stacks,
     notebook,
     file_formats,
+    convolution,
+    attention,
 )
 
 
