@@ -18,7 +18,10 @@ Every value also keeps the mask Keras attaches to it at run time (`_keras_mask`,
 entry returns as its outputs' masks). Layers that read their masks when they run rather than
 from the config (Attention's [query, value] masks, MultiHeadAttention's) get them as
 `input_masks` / `kwarg_masks`; an entry that sets `clears_input_masks` (Keras 3
-MultiHeadAttention) erases them from its input tensors for every later reader.
+MultiHeadAttention) erases them from its input tensors for every later reader. "Later" is config
+order here; Keras runs the nodes of one depth in the reverse of the outputs' depth-first order
+(ops/function.py map_graph), which differs only for a layer that clears masks another layer of
+the same depth reads.
 """
 
 from typing import List
