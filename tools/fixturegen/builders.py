@@ -22,6 +22,8 @@ RB = ("default kernel and recurrent initializers, biases RandomUniform(-0.5, 0.5
 RB_FORGET = RB + " (forget slice 1.0 from unit_forget_bias)"
 K2W = ("all weights drawn with numpy after building (tf_keras initializers repeat their "
        "draws): kernels Glorot-uniform, biases U(-0.5, 0.5)")
+NPW = ("all weights drawn with numpy after building (np_weights): kernels Glorot-uniform over "
+       "(first + last extent), biases U(-0.5, 0.5), scalars U(0.5, 1.5)")
 
 
 def tf(v):
@@ -56,13 +58,16 @@ def bias_kw(K):
 
 
 def np_weights(model, rng):
-    """Replace every weight of a (tf_keras) model with numpy draws: biases U(-0.5, 0.5),
-    embeddings U(-1, 1), other matrices Glorot-uniform. Deterministic in rng alone."""
+    """Replace every weight of a model with numpy draws: biases U(-0.5, 0.5), embeddings
+    U(-1, 1), scalars (Attention's scale) U(0.5, 1.5), other arrays Glorot-uniform over their
+    first and last extents. Deterministic in rng alone."""
     new = []
     for w in model.weights:
         shape = tuple(int(s) for s in w.shape)
         name = w.name
-        if "bias" in name:
+        if not shape:
+            a = rng.uniform(0.5, 1.5, shape)
+        elif "bias" in name:
             a = rng.uniform(-0.5, 0.5, shape)
         elif "embeddings" in name:
             a = rng.uniform(-1.0, 1.0, shape)

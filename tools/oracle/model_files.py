@@ -40,11 +40,16 @@ def snake(name):
     return re.sub(r"([a-z])([A-Z])", r"\1_\2", s).lower()
 
 
+# Classes Keras exports under another name than their Python class, whose name the weight keys
+# come from (keras.layers.GroupQueryAttention is GroupedQueryAttention).
+PYTHON_CLASS = {"GroupQueryAttention": "GroupedQueryAttention"}
+
+
 def _keyed(class_names):
-    """Keras 3 saving keys: snake_case(class name), then _1, _2, ... in order."""
+    """Keras 3 saving keys: snake_case(Python class name), then _1, _2, ... in order."""
     keys, counts = [], {}
     for cls in class_names:
-        s = snake(cls)
+        s = snake(PYTHON_CLASS.get(cls, cls))
         n = counts.get(s, 0)
         counts[s] = n + 1
         keys.append(s if n == 0 else f"{s}_{n}")
@@ -65,10 +70,44 @@ def _k3_cell_vars(cellg, cell_cfg):
     return _read_vars(cellg["vars"])
 
 
+# MultiHeadAttention and GroupQueryAttention keep each projection in a sub-layer; their oracle
+# entry takes the weights in this order, each (kernel, bias) or (kernel,) without use_bias.
+ATTENTION_CLASSES = ("MultiHeadAttention", "GroupQueryAttention", "GroupedQueryAttention")
+ATTENTION_PARTS = ("query", "key", "value", "attention_output", "gate")
+# The Keras 3 group of each part: MultiHeadAttention's `query_dense`, ... but `_gate_dense`;
+# GroupQueryAttention's `_query_dense`, ...
+_K3_ATTENTION_GROUPS = {"query": "query_dense", "key": "key_dense", "value": "value_dense",
+                        "attention_output": "output_dense", "gate": "gate_dense"}
+
+
+def _k3_attention_vars(g):
+    res = []
+    for part in ATTENTION_PARTS:
+        group = _K3_ATTENTION_GROUPS[part]
+        for key in (group, "_" + group):
+            if key in g:
+                res += _read_vars(g[key]["vars"])
+                break
+    return res
+
+
+def _attention_order(names, arrays):
+    """Legacy HDF5 weights of an attention layer (names like 'mha/query/kernel:0') in the
+    ATTENTION_PARTS order."""
+    def part(name):
+        pieces = _text(name).split(":")[0].split("/")
+        return ATTENTION_PARTS.index(pieces[-2])
+    order = sorted(range(len(arrays)), key=lambda i: (part(names[i]), i))
+    return [arrays[i] for i in order]
+
+
 def _k3_layer_weights(g, L):
     """The layer's weights, in get_weights() order, from its Keras-3-layout group: vars/
-    for most layers; cell/ for recurrent layers; the wrapped layers' groups for wrappers."""
+    for most layers; cell/ for recurrent layers; the wrapped layers' groups for wrappers;
+    the projections' groups of attention layers (ATTENTION_PARTS order)."""
     cls, cfg = L["class_name"], L["config"]
+    if cls in ATTENTION_CLASSES:
+        return _k3_attention_vars(g)
     if cls == "RNN":
         return _k3_cell_vars(g["cell"], cfg["cell"])
     if cls in ("LSTM", "GRU", "SimpleRNN"):
@@ -95,14 +134,19 @@ def _text(v):
     return v.decode() if isinstance(v, bytes) else str(v)
 
 
-def _legacy_weights(root):
-    """{layer name: [arrays]} from a legacy HDF5 weights group (@layer_names, @weight_names)."""
+def _legacy_weights(root, config):
+    """{layer name: [arrays]} from a legacy HDF5 weights group (@layer_names, @weight_names);
+    attention layers' weights in the ATTENTION_PARTS order."""
+    classes = {layer_name(L): L["class_name"] for L in config["config"]["layers"]}
     res = {}
     for name in root.attrs["layer_names"]:
         g = root[_text(name)]
         wn = g.attrs["weight_names"]
-        res[_text(name)] = ([g[_text(n)][()].astype(np.float64) for n in wn]
-                            if wn.dtype.kind in "OSU" else [])
+        arrays = ([g[_text(n)][()].astype(np.float64) for n in wn]
+                  if wn.dtype.kind in "OSU" else [])
+        if classes.get(_text(name)) in ATTENTION_CLASSES:
+            arrays = _attention_order(list(wn), arrays)
+        res[_text(name)] = arrays
     return res
 
 
@@ -114,11 +158,12 @@ def load(f: h5py.File) -> ModelFile:
     keras_major = 2 if fmt.startswith("keras2") else 3
     if fmt in ("keras3-legacy-h5", "keras2-h5"):
         wf = h5py.File(io.BytesIO(raw), "r")
-        return ModelFile(json.loads(wf.attrs["model_config"]),
-                         _legacy_weights(wf["model_weights"]), keras_major)
+        config = json.loads(wf.attrs["model_config"])
+        return ModelFile(config, _legacy_weights(wf["model_weights"], config), keras_major)
     if fmt == "keras2-weights":
-        return ModelFile(json.loads(config_text),
-                         _legacy_weights(h5py.File(io.BytesIO(raw), "r")), keras_major)
+        config = json.loads(config_text)
+        return ModelFile(config, _legacy_weights(h5py.File(io.BytesIO(raw), "r"), config),
+                         keras_major)
     if fmt == "keras3":
         z = zipfile.ZipFile(io.BytesIO(raw))
         top = json.loads(z.read("config.json"))

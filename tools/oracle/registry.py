@@ -5,9 +5,13 @@ Keras's order (float64 arrays, or bool for mask ops) and one mask per output (a 
 the output's leading axes, or None), which the graph walker hands on to the layers that
 consume those outputs. Register it with @layer("ClassName", ...) in a module of
 tools/oracle/layers/.
+
+An entry may also set `call.clears_input_masks`: Keras erases the masks its input tensors carry
+once the call has read them (Keras 3 MultiHeadAttention: `set_keras_mask(query, None)`), so
+every later reader of those tensors sees none.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Tuple
 
 import numpy as np
@@ -27,15 +31,32 @@ class LayerCall:
     activations: Dict[str, Callable]       # activation name -> float64 function (per Keras)
     keras_major: int = 3                   # 2 (the file was written by tf_keras) or 3
     # An op's call as its node records it, tensors replaced by their values: Keras 3 op nodes
-    # (args, kwargs of `call`) and tf.keras op layers (the first argument in its structure,
-    # then the keyword arguments). None for layers.
+    # (args of `call`) and tf.keras op layers (the first argument in its structure). None for
+    # layers.
     args: Optional[list] = None
-    kwargs: Optional[dict] = None
+    # The masks Keras attaches to the input tensors (`_keras_mask`) when the call runs, one per
+    # entry of `inputs` (None: no mask); what a layer reads when its config records no mask.
+    input_masks: Optional[list] = None
+    # The call's other arguments (Keras 3 node kwargs; tf_keras call kwargs), tensors resolved
+    # to their values: {"value": array, "use_causal_mask": True, "mask": [...], ...}.
+    kwargs: dict = field(default_factory=dict)
+    # The masks the tensors among `kwargs` carry, by argument name.
+    kwarg_masks: dict = field(default_factory=dict)
+    # Set by the entry: Keras clears the masks of the call's input tensors.
+    clears_input_masks: bool = False
 
     @property
     def x(self):
         """The first positional input."""
         return self.inputs[0]
+
+    @property
+    def previous_mask(self):
+        """The mask Keras hands to compute_mask: the call's mask, else the one its first input
+        carries. A layer that keeps masks gives its output this one."""
+        if self.mask is not None:
+            return self.mask
+        return self.input_masks[0] if self.input_masks else None
 
     def activation(self, key="activation", default="linear"):
         """The float64 function for the activation named by config[key]."""

@@ -19,12 +19,22 @@ enum AttentionImport {
     ]
 
     static let entries: [String: LayerEntry] = [
-        "Attention": LayerEntry(denseSignature, specialize: specializeDense) { try attention(&$0, additive: false) },
-        "AdditiveAttention": LayerEntry(denseSignature, specialize: specializeDense) { try attention(&$0, additive: true) },
-        "MultiHeadAttention": LayerEntry(multiHeadSignature, specialize: specializeMultiHead) { try multiHead(&$0, grouped: false) },
-        "GroupQueryAttention": LayerEntry(multiHeadSignature, specialize: specializeMultiHead) { try multiHead(&$0, grouped: true) },
-        "GroupedQueryAttention": LayerEntry(multiHeadSignature, specialize: specializeMultiHead) { try multiHead(&$0, grouped: true) },
+        "Attention": LayerEntry(denseSignature, specialize: specializeDense) { try $0.naming { try attention(&$0, additive: false) } },
+        "AdditiveAttention": LayerEntry(denseSignature, specialize: specializeDense) { try $0.naming { try attention(&$0, additive: true) } },
+        "MultiHeadAttention": LayerEntry(multiHeadSignature, specialize: specializeMultiHead) { try $0.naming { try multiHead(&$0, grouped: false) } },
+        "GroupQueryAttention": LayerEntry(multiHeadSignature, specialize: specializeMultiHead) { try $0.naming { try multiHead(&$0, grouped: true) } },
+        // Keras 3's legacy HDF5 writer names the class as Python does.
+        "GroupedQueryAttention": LayerEntry(multiHeadSignature, specialize: specializeMultiHead) { try $0.naming { try multiHead(&$0, grouped: true) } },
     ]
+
+    /// `dropout` (identity at inference): a rate Keras's Dropout accepts, from 0 up to but not 1.
+    static func dropout(_ r: LayerConfigReader) throws -> Double {
+        let rate = try r.real("dropout", default: 0)
+        guard rate >= 0 && rate < 1 else {
+            throw ImportError.config(file: r.file, path: "\(r.config.path).dropout", message: "layer '\(r.layer)': dropout must be from 0 up to 1, got \(rate)")
+        }
+        return rate
+    }
 
     static func attention(_ b: inout LayerBuild, additive: Bool) throws -> any Layer<Double> {
         let r = b.reader
@@ -34,6 +44,7 @@ enum AttentionImport {
         guard b.inputShapes.count == 2 || b.inputShapes.count == 3, let width = b.inputShapes[0].last ?? nil else {
             throw ImportError.config(file: b.file, path: r.config.path, message: "\(b.className) '\(b.name)' takes [query, value] or [query, value, key] with known widths")
         }
+        _ = try dropout(r)
         let useScale = try r.bool("use_scale", default: additive)
         var cursor = try b.cursor(.own)
         let score: AttentionScore<Double>
@@ -97,29 +108,49 @@ enum AttentionImport {
         var sliding: Int?
         if try r.config.optional("sliding_window") != nil { sliding = try r.positive("sliding_window", limit: 1 << 30) }
         if try r.config.optional("flash_attention")?.bool() == true { throw r.unsupported("flash_attention=True") }
-        // Keras 3 keeps each projection in its own sub-layer; tf.keras lists them all, in order.
-        let names = grouped ? ["_query_dense", "_key_dense", "_value_dense", "_output_dense", "_gate_dense"]
-                            : ["query_dense", "key_dense", "value_dense", "output_dense", "gate_dense"]
-        let keras3 = b.semantics == .keras3
-        var flat = keras3 ? nil : try b.cursor(.own)
-        func projection(_ index: Int, _ what: String, kernel: [Int], bias: [Int]) throws -> Projection<Double> {
-            var cursor = try flat ?? b.child(names[index])
-            let k = try cursor.take("\(what)/kernel", shape: kernel)
-            let c = useBias ? try cursor.take("\(what)/bias", shape: bias) : nil
-            if keras3 { try cursor.finish() } else { flat = cursor }
+        // Where each projection's weights are. Keras 3 layouts (Keras 3 files, tf.keras's
+        // `.weights.h5`) keep it in a sub-layer group named after the attribute: MultiHeadAttention's
+        // `query_dense`, `key_dense`, `value_dense`, `output_dense` (properties over `_query_dense` ...)
+        // but `_gate_dense`; GroupedQueryAttention's and tf.keras's `_query_dense` .... Legacy HDF5
+        // files list every array under the layer, named after the EinsumDense sub-layer
+        // (`<layer>/query/kernel`, `<layer>/attention_output/bias`), in build order (Keras 3 puts
+        // the gate between key and value).
+        let parts = [("query_dense", "query"), ("key_dense", "key"), ("value_dense", "value"),
+                     ("output_dense", "attention_output"), ("gate_dense", "gate")]
+        let flat = try b.cursor(.own).arrays
+        func sublayer(of array: WeightArray) -> String { array.path.split(separator: "/").dropLast().last.map(String.init) ?? "" }
+        var taken: Set<String> = []
+        func projection(_ index: Int, kernel: [Int], bias: [Int]) throws -> Projection<Double> {
+            let (group, einsum) = parts[index]
+            var cursor: WeightCursor
+            if flat.isEmpty {
+                cursor = try b.child(group)
+                if cursor.arrays.isEmpty { cursor = try b.child("_" + group) }
+            } else {
+                taken.insert(einsum)
+                cursor = WeightCursor(file: b.file, layer: b.name, arrays: flat.filter { sublayer(of: $0) == einsum },
+                                      origin: "\(b.name)/\(einsum) weights")
+            }
+            let k = try cursor.take("\(einsum)/kernel", shape: kernel)
+            let c = useBias ? try cursor.take("\(einsum)/bias", shape: bias) : nil
+            try cursor.finish()
             let n = bias.reduce(1, *)
             return Projection(kernel: k, bias: c, inputSize: k.count / n, outputSize: n)
         }
-        let query = try projection(0, "query", kernel: [dq, heads, keyDim], bias: [heads, keyDim])
-        let key = try projection(1, "key", kernel: [dk, kvHeads, keyDim], bias: [kvHeads, keyDim])
-        let value = try projection(2, "value", kernel: [dv, kvHeads, valueDim], bias: [kvHeads, valueDim])
-        let gate = useGate ? try projection(4, "gate", kernel: [dq, heads, valueDim], bias: [heads, valueDim]) : nil
-        let output = try projection(3, "attention_output", kernel: [heads, valueDim] + outputShape, bias: outputShape)
-        try flat?.finish()
+        let query = try projection(0, kernel: [dq, heads, keyDim], bias: [heads, keyDim])
+        let key = try projection(1, kernel: [dk, kvHeads, keyDim], bias: [kvHeads, keyDim])
+        let value = try projection(2, kernel: [dv, kvHeads, valueDim], bias: [kvHeads, valueDim])
+        let gate = useGate ? try projection(4, kernel: [dq, heads, valueDim], bias: [heads, valueDim]) : nil
+        let output = try projection(3, kernel: [heads, valueDim] + outputShape, bias: outputShape)
+        if let stray = flat.first(where: { !taken.contains(sublayer(of: $0)) }) {
+            throw ImportError.extraWeight(file: b.file, path: stray.path)
+        }
+        let keras3 = b.semantics == .keras3
         var axes: [Int]?
         if !grouped, let a = try r.config.optional("attention_axes") { axes = try r.ints(a) }
         let robust = try r.bool("softmax_robust_masking", default: false)
-        let dropout = try r.real("dropout", default: 0, minimum: 0)
+        let inverseRoot = 1 / Double(keyDim).squareRoot()
+        let dropout = try dropout(r)
         // Keras 3 runs ops.dot_product_attention when it can (no dropout, no scores returned,
         // (batch, time, features) inputs), else the einsum path with a Softmax layer; the
         // specialization below picks the path for each call.
@@ -128,7 +159,7 @@ enum AttentionImport {
             keyDim: keyDim, valueDim: valueDim, outputShape: outputShape, attentionAxes: axes, slidingWindow: sliding,
             useCausalMask: false, returnScores: false, hasKey: hasKey, hasAttentionMask: false,
             masking: keras3 ? (dropout > 0 ? .softmaxLayer : .dotProduct) : (robust ? .robust : .additive),
-            scaleLogits: keras3 && dropout == 0, clearsInputMasks: keras3 && !grouped, queryMaskFromTensor: keras3 && !grouped,
+            scaleLogits: keras3 && dropout == 0, scale: keras3 ? Double(Float(inverseRoot)) : inverseRoot, clearsInputMasks: keras3 && !grouped, queryMaskFromTensor: keras3 && !grouped,
             className: b.className, masksFromTensors: !keras3)
         return layer
     }
@@ -152,6 +183,16 @@ enum AttentionImport {
 }
 
 extension LayerBuild {
+    /// Runs an entry's build, naming the layer in a config error that names only the JSON path
+    /// (a value of the wrong type: "expected a whole number, found string").
+    mutating func naming<T>(_ body: (inout LayerBuild) throws -> T) throws -> T {
+        do {
+            return try body(&self)
+        } catch ImportError.config(let file, let path, let message) where !message.contains("'\(name)'") {
+            throw ImportError.config(file: file, path: path, message: "layer '\(name)' (\(className)): \(message)")
+        }
+    }
+
     /// The weights of a sub-layer this layer keeps (Keras 3 `layers/<key>/<name>/vars`).
     mutating func child(_ name: String) throws -> WeightCursor {
         let arrays = try weights.child(name).arrays(.own)

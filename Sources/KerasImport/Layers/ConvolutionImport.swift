@@ -15,12 +15,12 @@ enum ConvolutionImport {
     static let entries: [String: LayerEntry] = {
         var table: [String: LayerEntry] = [:]
         for d in 1...3 {
-            table["Conv\(d)D"] = LayerEntry { try convolution(&$0, dimensions: d) }
-            table["Conv\(d)DTranspose"] = LayerEntry { try transposed(&$0, dimensions: d) }
+            table["Conv\(d)D"] = LayerEntry { try $0.naming { try convolution(&$0, dimensions: d) } }
+            table["Conv\(d)DTranspose"] = LayerEntry { try $0.naming { try transposed(&$0, dimensions: d) } }
         }
         for d in 1...2 {
-            table["DepthwiseConv\(d)D"] = LayerEntry { try depthwise(&$0, dimensions: d) }
-            table["SeparableConv\(d)D"] = LayerEntry { try separable(&$0, dimensions: d) }
+            table["DepthwiseConv\(d)D"] = LayerEntry { try $0.naming { try depthwise(&$0, dimensions: d) } }
+            table["SeparableConv\(d)D"] = LayerEntry { try $0.naming { try separable(&$0, dimensions: d) } }
         }
         return table
     }()
@@ -45,12 +45,38 @@ enum ConvolutionImport {
         return c
     }
 
-    static func geometry(_ r: LayerConfigReader, dimensions: Int, allowCausal: Bool) throws -> ConvGeometry {
-        let kernel = try r.tuple("kernel_size", count: dimensions, default: Array(repeating: 1, count: dimensions), range: 1...sizeLimit)
+    /// Kernel, strides, dilation and padding. Keras refuses strides > 1 together with
+    /// dilation_rate > 1 in convolutions and transposed convolutions (Keras 3 `base_conv.py`,
+    /// `base_conv_transpose.py`) and in every convolution of tf.keras (`base_conv.py`,
+    /// `base_depthwise_conv.py`); Keras 3's depthwise and separable convolutions run it.
+    static func geometry(_ r: LayerConfigReader, dimensions: Int, allowCausal: Bool, allowStridedDilation: Bool = false) throws -> ConvGeometry {
         guard r.config.has("kernel_size") else { throw ImportError.config(file: r.file, path: r.config.path, message: "layer '\(r.layer)': missing key 'kernel_size'") }
-        return ConvGeometry(kernel: kernel, strides: try r.tuple("strides", count: dimensions, default: Array(repeating: 1, count: dimensions), range: 1...sizeLimit),
-                            dilation: try r.tuple("dilation_rate", count: dimensions, default: Array(repeating: 1, count: dimensions), range: 1...sizeLimit),
-                            padding: try r.padding(allowCausal: allowCausal))
+        // Keras's standardize_tuple refuses None for each of these (`r.tuple` would take the default).
+        for key in ["kernel_size", "strides", "dilation_rate"] where r.config.has(key) {
+            if try r.config.optional(key) == nil {
+                throw ImportError.config(file: r.file, path: "\(r.config.path).\(key)", message: "layer '\(r.layer)': \(key) must be a whole number or a list of them, got null")
+            }
+        }
+        let kernel = try r.tuple("kernel_size", count: dimensions, default: Array(repeating: 1, count: dimensions), range: 1...sizeLimit)
+        let strides = try r.tuple("strides", count: dimensions, default: Array(repeating: 1, count: dimensions), range: 1...sizeLimit)
+        let dilation = try r.tuple("dilation_rate", count: dimensions, default: Array(repeating: 1, count: dimensions), range: 1...sizeLimit)
+        if !allowStridedDilation, strides.contains(where: { $0 > 1 }), dilation.contains(where: { $0 > 1 }) {
+            throw ImportError.config(file: r.file, path: "\(r.config.path).dilation_rate",
+                message: "layer '\(r.layer)': strides \(strides) > 1 together with dilation_rate \(dilation) > 1, which Keras refuses")
+        }
+        return ConvGeometry(kernel: kernel, strides: strides, dilation: dilation, padding: try r.padding(allowCausal: allowCausal))
+    }
+
+    /// Refuses a kernel whose dilated span exceeds a known input extent (with valid padding the
+    /// output would be empty; Keras fails on it), before any weight is read.
+    static func checkSpan(_ b: LayerBuild, _ geometry: ConvGeometry, channelsFirst: Bool) throws {
+        let spatial = Array(channelsFirst ? b.inputShapes[0].dropFirst() : b.inputShapes[0].dropLast())
+        for (d, extent) in spatial.enumerated() {
+            let span = (geometry.kernel[d] - 1) * geometry.dilation[d] + 1
+            guard let n = extent, geometry.padding.window(n, kernel: span, stride: geometry.strides[d]).count < 1 else { continue }
+            throw ImportError.config(file: b.file, path: "\(b.config.path).kernel_size",
+                message: "layer '\(b.name)': kernel_size \(geometry.kernel) with dilation_rate \(geometry.dilation) spans \(span) steps, more than the input's \(n)")
+        }
     }
 
     static func convolution(_ b: inout LayerBuild, dimensions: Int) throws -> any Layer<Double> {
@@ -60,6 +86,7 @@ enum ConvolutionImport {
         let channelsFirst = try r.channelsFirst()
         let inputChannels = try channels(b, dimensions: dimensions, channelsFirst: channelsFirst)
         let geometry = try geometry(r, dimensions: dimensions, allowCausal: dimensions == 1)
+        try checkSpan(b, geometry, channelsFirst: channelsFirst)
         let filters = try r.positive("filters", limit: sizeLimit)
         let groups = r.config.has("groups") ? try r.positive("groups", limit: sizeLimit) : 1
         guard inputChannels % groups == 0, filters % groups == 0 else {
@@ -81,7 +108,13 @@ enum ConvolutionImport {
         try r.checkDType()
         let channelsFirst = try r.channelsFirst()
         let inputChannels = try channels(b, dimensions: dimensions, channelsFirst: channelsFirst)
-        let geometry = try geometry(r, dimensions: dimensions, allowCausal: dimensions == 1)
+        // Neither Keras runs a causal depthwise convolution (tf.keras refuses it, Keras 3's
+        // ops.depthwise_conv takes only valid and same).
+        if try r.config.optional("padding")?.string().lowercased() == "causal" {
+            throw r.unsupported("padding='causal' for \(b.className) (neither Keras runs it)")
+        }
+        let geometry = try geometry(r, dimensions: dimensions, allowCausal: false, allowStridedDilation: b.semantics == .keras3)
+        try checkSpan(b, geometry, channelsFirst: channelsFirst)
         let multiplier = r.config.has("depth_multiplier") ? try r.positive("depth_multiplier", limit: sizeLimit) : 1
         var cursor = try b.cursor(.own)
         // (k…, in, multiplier) is the layout of a grouped kernel (k…, 1, in·multiplier).
@@ -100,7 +133,13 @@ enum ConvolutionImport {
         try r.checkDType()
         let channelsFirst = try r.channelsFirst()
         let inputChannels = try channels(b, dimensions: dimensions, channelsFirst: channelsFirst)
-        let geometry = try geometry(r, dimensions: dimensions, allowCausal: dimensions == 1)
+        // tf.keras's SeparableConv1D pads causally; Keras 3's ops.separable_conv cannot.
+        if b.semantics == .keras3, try r.config.optional("padding")?.string().lowercased() == "causal" {
+            throw r.unsupported("padding='causal' for \(b.className) in a Keras 3 file (Keras 3's separable convolution cannot run it)")
+        }
+        let geometry = try geometry(r, dimensions: dimensions, allowCausal: dimensions == 1 && b.semantics == .keras2,
+                                    allowStridedDilation: b.semantics == .keras3)
+        try checkSpan(b, geometry, channelsFirst: channelsFirst)
         let multiplier = r.config.has("depth_multiplier") ? try r.positive("depth_multiplier", limit: sizeLimit) : 1
         let filters = try r.positive("filters", limit: sizeLimit)
         var cursor = try b.cursor(.own)
@@ -125,6 +164,11 @@ enum ConvolutionImport {
         let channelsFirst = try r.channelsFirst()
         let inputChannels = try channels(b, dimensions: dimensions, channelsFirst: channelsFirst)
         let geometry = try geometry(r, dimensions: dimensions, allowCausal: false)
+        if geometry.dilation.contains(where: { $0 > 1 }) {
+            // TensorFlow's Conv2DBackpropInput: "Current CPU implementations do not yet support
+            // dilation rates larger than 1", so no Keras output on the CPU could check it.
+            throw r.unsupported("dilation_rate \(geometry.dilation) > 1 for \(b.className) (TensorFlow cannot run it on the CPU, so Keras's outputs cannot be checked)")
+        }
         let filters = try r.positive("filters", limit: sizeLimit)
         var outputPadding: [Int]?
         if try r.config.optional("output_padding") != nil {

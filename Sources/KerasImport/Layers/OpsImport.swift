@@ -82,6 +82,16 @@ enum OpsImport {
             try b.reader.checkKeys(["name", "dtype"])
             return CastOp<Double>(to: try dtype(b, try b.config["dtype"]))
         }
+        // Attention's compute_mask returns ops.convert_to_tensor(query_mask): the node feeding a
+        // later layer's recorded mask.
+        table["ConvertToTensor"] = LayerEntry(x) { b in
+            try b.reader.checkKeys(["name", "dtype", "sparse", "ragged"])
+            for key in ["sparse", "ragged"] where try b.config.optional(key)?.bool() == true {
+                throw b.reader.unsupported("convert_to_tensor with \(key)=True")
+            }
+            if let d = try b.config.optional("dtype") { return CastOp<Double>(to: try dtype(b, d)) }
+            return IdentityLayer<Double>(maskRule: .drop)
+        }
         table["Where"] = LayerEntry(CallSignature(parameters: ["condition", "x1", "x2"], inputs: ["condition", "x1", "x2"])) { b in
             try b.reader.checkKeys(["name"])
             return try whereOp(&b, "condition", "x1", "x2")

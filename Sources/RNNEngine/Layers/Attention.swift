@@ -233,6 +233,10 @@ public struct MultiHeadAttentionLayer<Scalar: EngineScalar>: Layer {
     public var masking: AttentionMasking
     /// Keras 3 `ops.dot_product_attention` scales the logits; the einsum path scales the query first.
     public var scaleLogits: Bool
+    /// The factor `1/√key_dim` as Keras applies it: Keras 3 casts the Python float with
+    /// `ops.cast`, which TensorFlow first turns into a float32 tensor, so it is
+    /// `float32(1/√key_dim)` in float64 too; tf.keras multiplies by the Python float.
+    public var scale: Double
     public var clearsInputMasks: Bool
     /// `MultiHeadAttention` takes the query mask from the query tensor, ignoring the argument.
     public var queryMaskFromTensor: Bool
@@ -243,7 +247,7 @@ public struct MultiHeadAttentionLayer<Scalar: EngineScalar>: Layer {
     public init(query: Projection<Scalar>, key: Projection<Scalar>, value: Projection<Scalar>, output: Projection<Scalar>,
                 gate: Projection<Scalar>?, heads: Int, keyValueHeads: Int, keyDim: Int, valueDim: Int, outputShape: [Int],
                 attentionAxes: [Int]?, slidingWindow: Int?, useCausalMask: Bool, returnScores: Bool, hasKey: Bool,
-                hasAttentionMask: Bool, masking: AttentionMasking, scaleLogits: Bool, clearsInputMasks: Bool,
+                hasAttentionMask: Bool, masking: AttentionMasking, scaleLogits: Bool, scale: Double, clearsInputMasks: Bool,
                 queryMaskFromTensor: Bool, className: String, masksFromTensors: Bool = false) {
         self.query = query
         self.key = key
@@ -263,6 +267,7 @@ public struct MultiHeadAttentionLayer<Scalar: EngineScalar>: Layer {
         self.hasAttentionMask = hasAttentionMask
         self.masking = masking
         self.scaleLogits = scaleLogits
+        self.scale = scale
         self.clearsInputMasks = clearsInputMasks
         self.queryMaskFromTensor = queryMaskFromTensor
         self.className = className
@@ -330,7 +335,7 @@ public struct MultiHeadAttentionLayer<Scalar: EngineScalar>: Layer {
         let pv = value(vT.scalars, rows: batch * vPositions)
         // The (batch·outer, T) ⨯ (batch·outer, S) attention mask, nil when nothing is masked.
         let keep = try attentionMask(call, batch: batch, tq: tq, tv: tv, rank: qT.rank, outer: outer)
-        let scale = 1 / Scalar.sqrt(Scalar(keyDim))
+        let scale = Scalar(self.scale)
         let group = heads / keyValueHeads
         // Position p of a (middle) shape, as (outer index, attended index).
         func split(_ p: Int, _ shape: [Int]) -> (Int, Int) {
@@ -463,7 +468,7 @@ public struct MultiHeadAttentionLayer<Scalar: EngineScalar>: Layer {
             output: output.converted(to: T.self), gate: gate?.converted(to: T.self), heads: heads, keyValueHeads: keyValueHeads,
             keyDim: keyDim, valueDim: valueDim, outputShape: outputShape, attentionAxes: attentionAxes, slidingWindow: slidingWindow,
             useCausalMask: useCausalMask, returnScores: returnScores, hasKey: hasKey, hasAttentionMask: hasAttentionMask,
-            masking: masking, scaleLogits: scaleLogits, clearsInputMasks: clearsInputMasks, queryMaskFromTensor: queryMaskFromTensor,
+            masking: masking, scaleLogits: scaleLogits, scale: scale, clearsInputMasks: clearsInputMasks, queryMaskFromTensor: queryMaskFromTensor,
             className: className, masksFromTensors: masksFromTensors)
     }
 

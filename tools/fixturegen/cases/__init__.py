@@ -11,8 +11,9 @@ from dataclasses import replace
 from typing import Dict
 
 from ..case import Case
-from . import activation_layers, activations, bidirectional, file_formats, gru, lstm, masking, \
-    normalization, notebook, ops, pooling, rnn_cells, shape, simple_rnn, stacks
+from . import activation_layers, activations, attention, bidirectional, convolution, \
+    file_formats, gru, lstm, masking, normalization, notebook, ops, pooling, rnn_cells, shape, \
+    simple_rnn, stacks
 
 MODULES = (
     lstm,
@@ -30,6 +31,8 @@ MODULES = (
     normalization,
     activation_layers,
     ops,
+    convolution,
+    attention,
 )
 
 

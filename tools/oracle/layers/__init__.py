@@ -5,8 +5,8 @@ entries in registry.LAYERS with @layer(...). A new family is a new module here p
 in MODULES; a new layer in an existing family is one decorated function in its module.
 """
 
-from . import activation_layers, core, merge, normalization, ops, pooling, recurrent, shape, \
-    wrappers
+from . import activation_layers, attention, convolution, core, merge, normalization, ops, \
+    pooling, recurrent, shape, wrappers
 
 MODULES = (
     core,
@@ -18,4 +18,6 @@ MODULES = (
     pooling,
     normalization,
     activation_layers,
+    convolution,
+    attention,
 )

@@ -50,7 +50,7 @@ def relu(x, negative_slope=0.0, max_value=None, threshold=0.0):
 def relu_layer(call):
     cfg = call.config
     return [relu(call.x, cfg.get("negative_slope", 0.0), cfg.get("max_value"),
-                 cfg.get("threshold", 0.0))], [call.mask]
+                 cfg.get("threshold", 0.0))], [call.previous_mask]
 
 
 @layer("LeakyReLU")
@@ -59,14 +59,14 @@ def leaky_relu_layer(call):
     0.3) through backend.relu, whose plain relu path takes alpha 0."""
     cfg = call.config
     slope = cfg.get("alpha", cfg.get("negative_slope", 0.3))
-    return [relu(call.x, slope) if is_keras2(call) else leaky(call.x, slope)], [call.mask]
+    return [relu(call.x, slope) if is_keras2(call) else leaky(call.x, slope)], [call.previous_mask]
 
 
 @layer("ThresholdedReLU")
 def thresholded_relu(call):
     """tf_keras: x * cast(x > theta) (theta default 1.0)."""
     x = call.x
-    return [x * (x > call.config.get("theta", 1.0))], [call.mask]
+    return [x * (x > call.config.get("theta", 1.0))], [call.previous_mask]
 
 
 @layer("PReLU")
@@ -74,7 +74,7 @@ def prelu(call):
     """relu(x) - alpha * relu(-x); alpha has the input's shape without the batch axis, with 1
     on each of shared_axes."""
     x, alpha = call.x, call.weights[0]
-    return [np.maximum(x, 0.0) + (-alpha * np.maximum(-x, 0.0))], [call.mask]
+    return [np.maximum(x, 0.0) + (-alpha * np.maximum(-x, 0.0))], [call.previous_mask]
 
 
 @layer("ELU")
@@ -82,7 +82,7 @@ def elu(call):
     """tf.nn.elu (expm1(x) where x < 0), then where(x > 0, res, alpha * res) unless alpha is 1."""
     x, alpha = call.x, call.config.get("alpha", 1.0)
     res = np.where(x < 0, np.expm1(np.minimum(x, 0.0)), x)
-    return [res if alpha == 1 else np.where(x > 0, res, alpha * res)], [call.mask]
+    return [res if alpha == 1 else np.where(x > 0, res, alpha * res)], [call.previous_mask]
 
 
 def softmax(x, axes):
@@ -114,4 +114,4 @@ def softmax_layer(call):
     y = softmax(x, axes)
     if mask is not None and not is_keras2(call):
         y = np.where(mask, y, 0.0)
-    return [y], [call.mask]
+    return [y], [call.previous_mask]

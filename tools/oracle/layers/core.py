@@ -8,9 +8,10 @@ from ..registry import layer
 
 @layer("Dense")
 def dense(call):
-    """x @ kernel (+ bias), then the activation; on the last axis of any rank. Keeps the mask."""
+    """x @ kernel (+ bias), then the activation; on the last axis of any rank. Keeps the mask
+    (the one it was called with, else the one its input carries)."""
     y = call.x @ call.weights[0] + (call.weights[1] if call.config.get("use_bias", True) else 0.0)
-    return [call.activation()(y)], [call.mask]
+    return [call.activation()(y)], [call.previous_mask]
 
 
 @layer("Embedding")
@@ -33,11 +34,11 @@ def masking(call):
 
 @layer("Activation")
 def activation(call):
-    return [call.activation()(call.x)], [call.mask]
+    return [call.activation()(call.x)], [call.previous_mask]
 
 
 @layer("Dropout", "SpatialDropout1D", "GaussianNoise", "GaussianDropout", "AlphaDropout",
        "ActivityRegularization")
 def identity(call):
     """Layers that only act in training: the identity at inference."""
-    return [call.x], [call.mask]
+    return [call.x], [call.previous_mask]

@@ -68,15 +68,15 @@ def layer_normalization(call):
     var = ((x - mean) ** 2).mean(axis=tuple(axes), keepdims=True)
     if rms:
         y = x * rsqrt(var + eps)
-        return [y if gamma is None else y * gamma], [call.mask]
+        return [y if gamma is None else y * gamma], [call.previous_mask]
     fused = (is_keras2(call) and axes == list(range(ndim - len(axes), ndim)) and eps >= 1.001e-5
              and cfg.get("dtype", "float32") == "float32")
     if fused:
         y = (x - mean) * rsqrt(var + eps)
         if gamma is not None:
             y = y * gamma
-        return [y if beta is None else y + beta], [call.mask]
-    return [batch_normalization(x, mean, var, beta, gamma, eps)], [call.mask]
+        return [y if beta is None else y + beta], [call.previous_mask]
+    return [batch_normalization(x, mean, var, beta, gamma, eps)], [call.previous_mask]
 
 
 @layer("BatchNormalization")
@@ -95,7 +95,7 @@ def batch_norm(call):
     def b(v):
         return None if v is None else v.reshape(shape)
     return [batch_normalization(x, b(mean), b(var), b(beta), b(gamma),
-                                cfg.get("epsilon", 1e-3))], [call.mask]
+                                cfg.get("epsilon", 1e-3))], [call.previous_mask]
 
 
 @layer("Normalization")
@@ -120,7 +120,7 @@ def normalization(call):
     mean, var = mean.reshape(shape), var.reshape(shape)
     scale = np.maximum(np.sqrt(var), 1e-7)
     y = mean + x * scale if cfg.get("invert", False) else (x - mean) / scale
-    return [y], [None if is_keras2(call) else call.mask]
+    return [y], [None if is_keras2(call) else call.previous_mask]
 
 
 @layer("UnitNormalization")
@@ -135,4 +135,4 @@ def unit_normalization(call):
     else:
         with np.errstate(divide="ignore"):
             inv = np.minimum(rsqrt(squares), 1.0 / 1e-12)
-    return [x * inv], [call.mask]
+    return [x * inv], [call.previous_mask]

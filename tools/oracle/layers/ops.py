@@ -172,6 +172,14 @@ def cast(cfg, x):
     return np.asarray(x).astype(_dtype(cfg["dtype"]))
 
 
+@op("ConvertToTensor")
+def convert_to_tensor(cfg, x, dtype=None, sparse=None, ragged=None):
+    """ops.convert_to_tensor (Attention's compute_mask returns one): the value, cast when the
+    node names a dtype."""
+    dtype = dtype or cfg.get("dtype")
+    return np.asarray(x) if dtype is None else np.asarray(x).astype(_dtype(dtype))
+
+
 @op("Where")
 def where(cfg, condition, x1, x2):
     return np.where(np.asarray(condition).astype(bool), x1, x2)

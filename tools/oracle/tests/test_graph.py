@@ -239,3 +239,65 @@ def test_keras2_op_drops_the_mask():
     rnn = dict(RNN, inbound_nodes=[[["tf.math.multiply", 0, 0, {}]]])
     cfg = functional([input_layer("x"), masking, mul, rnn], [["x", 0, 0]], [["rnn", 0, 0]])
     assert_close(evaluate(ModelFile(cfg, RNN_WEIGHTS, 2), [X])[0], seq(2, 4, 14))
+
+
+# Mask clearing: x (1, 2, 4) = [[a, 0, 0, 0], 0] -> Masking 'mask' (mask [T, F]) -> self-
+# attention 'mha' (one head, key_dim 4, identity projections); then Add 'add' [mask, mha].
+# Probes report the mask their input carries when they run: 1/0 per step, or -1 for none.
+# 'mha' itself: row 0 sees step 0 only -> [a, 0, 0, 0]; row 1 is fully masked: Keras 3's
+# dot-product path and tf_keras's -1e9 (on equal scores 0) both weigh the two steps 1/2 ->
+# [a/2, 0, 0, 0].
+ALPHA = 1.5
+MHA = {"class_name": "MultiHeadAttention", "name": "mha",
+       "config": {"name": "mha", "num_heads": 1, "key_dim": 4}}
+MHA_WEIGHTS = ([np.eye(4)[:, None, :], np.zeros((1, 4))] * 3
+               + [np.eye(4)[None], np.zeros(4)])
+
+
+def _probe(call):
+    m = call.input_masks[0]
+    return [np.full((1, 2), -1.0) if m is None else m.astype(np.float64)], [None]
+
+
+@pytest.mark.parametrize("keras_major", [3, 2])
+def test_multi_head_attention_clears_its_inputs_masks_in_keras3(monkeypatch, keras_major):
+    from ..registry import LAYERS
+    monkeypatch.setitem(LAYERS, "Probe", _probe)
+
+    def node(*names, **kwargs):
+        if keras_major == 3:
+            args = [tensor(n) for n in names]
+            return k3_node([args[0], args[1]] if kwargs.get("merge") else args[0],
+                           *([] if kwargs.get("merge") else args[1:]))
+        entries = [[n, 0, 0, {}] for n in names]
+        if kwargs.get("value"):                     # tf_keras: value as a call kwarg
+            entries = [[names[0], 0, 0, {"value": [kwargs["value"], 0, 0]}]]
+        return entries
+
+    def probe(name, source):
+        return {"class_name": "Probe", "name": name, "config": {"name": name},
+                "inbound_nodes": [node(source)]}
+    layers = [input_layer("x"),
+              dict(MASKING, inbound_nodes=[node("x")]),
+              probe("before", "mask"),
+              dict(MHA, inbound_nodes=[node("mask", "mask") if keras_major == 3
+                                       else node("mask", value="mask")]),
+              probe("after", "mask"),
+              {"class_name": "Add", "name": "add", "config": {"name": "add"},
+               "inbound_nodes": [node("mask", "mha", merge=True)]},
+              probe("sum", "add")]
+    cfg = functional(layers, [["x", 0, 0]],
+                     [["mha", 0, 0], ["before", 0, 0], ["after", 0, 0], ["sum", 0, 0]])
+    x = arr([[[ALPHA, 0, 0, 0], [0, 0, 0, 0]]])
+    out, before, after, total = evaluate(ModelFile(cfg, {"mha": MHA_WEIGHTS}, keras_major), [x])
+    assert_close(out, [[[ALPHA, 0, 0, 0], [ALPHA / 2, 0, 0, 0]]])
+    assert_close(before, [[1, 0]])
+    if keras_major == 3:
+        # cleared: the probe after 'mha' sees no mask, and Add (one input without a mask)
+        # gives none.
+        assert_close(after, [[-1, -1]])
+        assert_close(total, [[-1, -1]])
+    else:
+        # tf_keras keeps it; Add ANDs [T, F] with mha's (the query's) [T, F].
+        assert_close(after, [[1, 0]])
+        assert_close(total, [[1, 0]])

@@ -319,3 +319,28 @@ def test_tf_unknown_keyword_or_function_fails():
         tf("math.reduce_mean", R, axes=1)
     with pytest.raises(NotImplementedError, match="tf.math.cumsum"):
         tf("math.cumsum", R, axis=1)
+
+
+def _op(name, config, *args, **kwargs):
+    (value,), masks = call_op(LayerCall(name, config, [], list(args), None, None, {},
+                                        args=list(args), kwargs=kwargs))
+    assert masks == [None]                      # ops carry no masks
+    return value
+
+
+def test_mask_op_nodes():
+    # Keras 3 writes Masking / Embedding(mask_zero) masks as NotEqual -> Any nodes, and
+    # Attention's compute_mask as ConvertToTensor.
+    x = np.array([[[0.0, 0.0], [0.0, 2.0]]])
+    ne = _op("NotEqual", {}, x, 0.0)
+    assert ne.tolist() == [[[False, False], [False, True]]]
+    anyv = _op("Any", {"axis": -1, "keepdims": False}, ne)
+    assert anyv.tolist() == [[False, True]]
+    cast = _op("Cast", {"dtype": "bool"}, np.array([[0.0, 1.0]]))
+    assert cast.dtype == bool and cast.tolist() == [[False, True]]
+    either = _op("LogicalOr", {}, ne, np.array([[[True, False]]]))
+    assert either.tolist() == [[[True, False], [True, True]]]
+    same = _op("ConvertToTensor", {"dtype": None}, anyv)
+    assert same.dtype == bool and same.tolist() == [[False, True]]
+    floats = _op("ConvertToTensor", {"dtype": "float32"}, anyv)
+    assert floats.dtype.kind == "f" and floats.tolist() == [[0.0, 1.0]]   # floats run in float64
