@@ -36,9 +36,11 @@ def _graph(model):
 
 
 def input_structure(model):
-    """The model's inputs as it was built with them: a tensor, a list, or a dict."""
+    """The model's inputs as it was built with them: a tensor, a list, or a dict. (A Keras 3
+    Sequential model has no `input` of its own: its functional graph has.)"""
+    functional = getattr(model, "_functional", None)
     try:
-        return model.input
+        return (functional or model).input
     except (AttributeError, ValueError):
         return model.inputs
 

@@ -7,7 +7,6 @@ imported, so `prepare` must run before anything imports them.
 import datetime
 import os
 import platform
-import sys
 from typing import Dict, Optional
 
 BACKENDS = ("tensorflow", "jax", "torch")
@@ -100,7 +99,7 @@ def provenance(K) -> Dict[str, object]:
 
     name = backend(K)
     result = {"keras_version": K.__version__, "backend": name}
-    if name == "tensorflow" or "tensorflow" in sys.modules:
+    if name == "tensorflow":
         import tensorflow as tf
         result["tensorflow_version"] = tf.__version__
     if name == "jax":

@@ -55,6 +55,12 @@ def _layers(f, name):
                       for node in g}}
 
 
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    """A folder for a test module's model files."""
+    return str(tmp_path_factory.mktemp("models"))
+
+
 @pytest.fixture
 def write_ref(tmp_path, capsys):
     """write_ref(model_path, *flags) -> Ref, asserting exit code 0."""

@@ -97,3 +97,16 @@ def dense(x, layer):
     """A Dense layer's output computed with numpy from its weights (linear activation)."""
     kernel, bias = (np.asarray(w, dtype=np.float64) for w in layer.get_weights())
     return x.astype(np.float64) @ kernel + bias
+
+
+def sequential_k3(folder):
+    """Keras 3 Sequential: Input 'inp' (None, None, 3) -> GRU(4, sequences) 'g' -> Dense(2) 'd'."""
+    import keras
+    keras.backend.clear_session()
+    keras.utils.set_random_seed(17)
+    model = keras.Sequential([keras.Input((None, 3), name="inp"),
+                              keras.layers.GRU(4, return_sequences=True, name="g"),
+                              keras.layers.Dense(2, name="d")], name="seq")
+    path = os.path.join(folder, "seq.keras")
+    model.save(path)
+    return path

@@ -1,18 +1,10 @@
 """Model-file mistakes, flags, and the installed entry points."""
 
-import json
 import os
 import subprocess
 import sys
 
-import pytest
-
 import ref_models
-
-
-@pytest.fixture(scope="module")
-def folder(tmp_path_factory):
-    return str(tmp_path_factory.mktemp("models"))
 
 
 def test_missing_model_file(tmp_path, ref_error):

@@ -1,6 +1,5 @@
 """--inputs: the user's .npy / .npz arrays, and the mistakes rnncheck-ref names."""
 
-import os
 
 import numpy as np
 import pytest

@@ -1,16 +1,12 @@
 """rnncheck-ref on Keras 3 models: the file's layout, generated inputs, names, --layers,
 --float64. Every expected value is computed here, by calling the model or with numpy."""
 
+import warnings
+
 import numpy as np
-import pytest
 
 import ref_models
 from conftest import call
-
-
-@pytest.fixture(scope="module")
-def folder(tmp_path_factory):
-    return str(tmp_path_factory.mktemp("models"))
 
 
 def test_single_input_model(folder, write_ref):
@@ -131,3 +127,17 @@ def test_float64(folder, write_ref):
         for a, b in zip(node["outputs"], l64["nodes"][name]["outputs"]):
             assert b.dtype == (np.float64 if a.dtype == np.float32 else a.dtype)
             np.testing.assert_allclose(b, a, rtol=1e-5, atol=1e-6)
+
+
+def test_sequential_model(folder, write_ref):
+    path = ref_models.sequential_k3(folder)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UserWarning)      # e.g. Keras: inputs of the wrong structure
+        ref = write_ref(path, "--layers", "--time", 3)
+    model = ref_models.load(path)
+    np.testing.assert_array_equal(ref.outputs[0], call(model, ref.inputs[0])[0])
+    assert ref.output_names == ["d/output"]
+    assert ref.layers["order"] == ["g", "d"]
+    np.testing.assert_allclose(ref.layers["nodes"]["d"]["outputs"][0],
+                               ref_models.dense(ref.layers["nodes"]["g"]["outputs"][0],
+                                                model.get_layer("d")), rtol=1e-5, atol=1e-6)
