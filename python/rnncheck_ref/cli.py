@@ -98,7 +98,7 @@ def _check_paths(args):
                             f"arrays are used as they are: leave {'it' if len(given) == 1 else 'them'} out")
 
 
-def _description(args, K, mf, specs, backend, float64_written) -> str:
+def _description(args, K, mf, backend, float64_written) -> str:
     if args.description is not None:
         return args.description
     if args.inputs:
@@ -165,7 +165,7 @@ def run(args, argv: Sequence[str]) -> List[str]:
     fixture_file.write(
         args.output,
         name=args.name or os.path.splitext(os.path.basename(args.output))[0],
-        description=_description(args, K, mf, specs, backend, f64 is not None),
+        description=_description(args, K, mf, backend, f64 is not None),
         inputs=arrays, input_names=[s.name for s in specs],
         input_keys=graph.input_keys(model),
         outputs=outputs, output_names=names,
@@ -183,7 +183,7 @@ def run(args, argv: Sequence[str]) -> List[str]:
         line = f"  output_{i} {nm:24s} {str(o.shape):16s}"
         if f64 is not None:
             line += f" max|float32 - float64| = {np.max(np.abs(o - f64.outputs[i]), initial=0):.3g}"
-        lines.append(line)
+        lines.append(line.rstrip())
     if layers is not None:
         lines.append(f"  /layers: {len(layers)} nodes" + (" (and /layers_float64)" if f64 else ""))
     lines.append(f"check it: rnncheck compare {shlex.quote(args.model)} {shlex.quote(args.output)}"
@@ -193,15 +193,15 @@ def run(args, argv: Sequence[str]) -> List[str]:
 
 def _layers_agree(graph, model, layers, outputs) -> List[str]:
     """The per-layer run must give the model's outputs bit for bit; say so when it does not."""
+    node_of = {id(n.knode): n.name for n in graph.nodes(model)}
     by_node = {n.node: n for n in layers}
     problems = []
     for i, t in enumerate(graph.model_outputs(model)):
         layer, call, k = t._keras_history
-        node = next((n for n in graph.nodes(model) if n.layer is layer and n.knode is
-                     layer._inbound_nodes[call]), None)
-        got = by_node[node.name].arrays[k] if node is not None and node.name in by_node else None
+        node = by_node.get(node_of.get(id(layer._inbound_nodes[call])))
+        got = node.arrays[k] if node is not None else None
         if got is None or got.shape != outputs[i].shape or not (got == outputs[i]).all():
-            problems.append(f"note: /layers output of output_{i} differs from the model's own run")
+            problems.append(f"note: the /layers value of output_{i} differs from the model's own run")
     return problems
 
 
@@ -217,6 +217,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except UserError as e:
         print(f"rnncheck-ref: error: {e}", file=sys.stderr)
         return 2
+    except RuntimeError as e:       # Keras could not do what was asked (a float64 clone, ...)
+        print(f"rnncheck-ref: error: {e}", file=sys.stderr)
+        return 1
     if not args.quiet:
         print("\n".join(lines))
     return 0

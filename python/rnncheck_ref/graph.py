@@ -51,8 +51,10 @@ def model_inputs(model) -> list:
 
 
 def model_outputs(model) -> list:
+    """The model's output tensors in model output order (a dict's in sorted key order)."""
+    functional = getattr(model, "_functional", None)
     try:
-        return flatten(model.output)
+        return flatten((functional or model).output)
     except (AttributeError, ValueError):
         return flatten(model.outputs)
 

@@ -130,12 +130,17 @@ def run_float64(K, model, inputs, layers=False) -> Float64Run:
     for i, o in enumerate(outs):
         if o.dtype != np.float64:
             return Float64Run(None, None, f"float64 clone output {i} has dtype {o.dtype}")
-    # Proof that it really computed in float64: most values are not float32-representable.
-    # Exact zeros (masked steps, relu) are representable in any precision: leave them out.
-    flat = np.concatenate([o.ravel() for o in outs])
-    flat = flat[flat != 0]
-    frac = np.mean(flat != flat.astype(np.float32).astype(np.float64)) if flat.size else 0.0
-    if frac < 0.5:
-        return Float64Run(None, None, f"float64 clone outputs look like float32 values "
-                                      f"(only {frac:.0%} not float32-representable)")
+    # Proof that it really computed in float64: in some output, most values are not
+    # float32-representable. Exact zeros (masked steps, relu) are representable in any
+    # precision: leave them out. (Not every output: an Embedding lookup passed on unchanged
+    # is float32 weights, exactly.)
+    fracs = []
+    for o in outs:
+        flat = o.ravel()[o.ravel() != 0]
+        if flat.size:
+            fracs.append(np.mean(flat != flat.astype(np.float32).astype(np.float64)))
+    if max(fracs, default=0.0) < 0.5:
+        return Float64Run(None, None, f"float64 clone outputs look like float32 values (at most "
+                                      f"{max(fracs, default=0.0):.0%} of an output's values are "
+                                      f"not float32-representable)")
     return Float64Run(outs, nodes, None)

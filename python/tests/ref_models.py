@@ -110,3 +110,19 @@ def sequential_k3(folder):
     path = os.path.join(folder, "seq.keras")
     model.save(path)
     return path
+
+
+def nested_k3(folder):
+    """Keras 3: x (None, None, 3) -> Sequential 'inner' [GRU(4, sequences) 'g', Dense(2) 'd']
+    used as a layer -> LSTM(3) 'rnn'. Outputs: [inner's output, rnn]."""
+    import keras
+    keras.backend.clear_session()
+    keras.utils.set_random_seed(18)
+    inner = keras.Sequential([keras.Input((None, 3), name="inner_in"),
+                              keras.layers.GRU(4, return_sequences=True, name="g"),
+                              keras.layers.Dense(2, name="d")], name="inner")
+    x = keras.Input((None, 3), name="x")
+    h = inner(x)
+    path = os.path.join(folder, "nested.keras")
+    keras.Model(x, [h, keras.layers.LSTM(3, name="rnn")(h)], name="outer").save(path)
+    return path

@@ -141,3 +141,24 @@ def test_sequential_model(folder, write_ref):
     np.testing.assert_allclose(ref.layers["nodes"]["d"]["outputs"][0],
                                ref_models.dense(ref.layers["nodes"]["g"]["outputs"][0],
                                                 model.get_layer("d")), rtol=1e-5, atol=1e-6)
+
+
+def test_model_used_as_a_layer(folder, write_ref):
+    """A nested model is one node; its outputs are named as rnncheck names them:
+    "<outer node>/<the inner model's output name>"."""
+    path = ref_models.nested_k3(folder)
+    ref = write_ref(path, "--layers")
+    assert ref.output_names == ["inner/d/output", "rnn/output"]
+    assert ref.layers["order"] == ["inner", "rnn"]
+    assert ref.layers["nodes"]["inner"]["attrs"]["class_name"] == "Sequential"
+    want = call(ref_models.load(path), ref.inputs[0])
+    np.testing.assert_array_equal(ref.layers["nodes"]["inner"]["outputs"][0], want[0])
+    np.testing.assert_array_equal(ref.outputs[1], want[1])
+
+
+def test_float64_with_an_output_that_is_an_embedding_lookup(folder, write_ref):
+    """'flat' passes Embedding weights on unchanged: its float64 values are float32 numbers,
+    and the clone still counts as float64 by its other outputs."""
+    ref = write_ref(ref_models.tokens_k3(folder), "--float64")
+    np.testing.assert_array_equal(ref.float64[1], ref.outputs[1].astype(np.float64))
+    assert np.mean(ref.float64[2] != ref.float64[2].astype(np.float32)) > 0.9
