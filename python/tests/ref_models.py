@@ -99,16 +99,21 @@ def dense(x, layer):
     return x.astype(np.float64) @ kernel + bias
 
 
+def _gru_dense(keras, name, input_name):
+    """Sequential: Input (None, None, 3) -> GRU(4, sequences) 'g' -> Dense(2) 'd'."""
+    return keras.Sequential([keras.Input((None, 3), name=input_name),
+                             keras.layers.GRU(4, return_sequences=True, name="g"),
+                             keras.layers.Dense(2, name="d")], name=name)
+
+
 def sequential_k3(folder):
-    """Keras 3 Sequential: Input 'inp' (None, None, 3) -> GRU(4, sequences) 'g' -> Dense(2) 'd'."""
+    """Keras 3 Sequential 'seq': Input 'inp' (None, None, 3) -> GRU(4, sequences) 'g' ->
+    Dense(2) 'd'."""
     import keras
     keras.backend.clear_session()
     keras.utils.set_random_seed(17)
-    model = keras.Sequential([keras.Input((None, 3), name="inp"),
-                              keras.layers.GRU(4, return_sequences=True, name="g"),
-                              keras.layers.Dense(2, name="d")], name="seq")
     path = os.path.join(folder, "seq.keras")
-    model.save(path)
+    _gru_dense(keras, "seq", "inp").save(path)
     return path
 
 
@@ -118,11 +123,8 @@ def nested_k3(folder):
     import keras
     keras.backend.clear_session()
     keras.utils.set_random_seed(18)
-    inner = keras.Sequential([keras.Input((None, 3), name="inner_in"),
-                              keras.layers.GRU(4, return_sequences=True, name="g"),
-                              keras.layers.Dense(2, name="d")], name="inner")
     x = keras.Input((None, 3), name="x")
-    h = inner(x)
+    h = _gru_dense(keras, "inner", "inner_in")(x)
     path = os.path.join(folder, "nested.keras")
     keras.Model(x, [h, keras.layers.LSTM(3, name="rnn")(h)], name="outer").save(path)
     return path
