@@ -40,7 +40,7 @@ import numpy as np  # noqa: E402
 from fixturegen.builders import randn  # noqa: E402  (tools/ is on sys.path)
 from fixturegen.case import DEFAULT_BASE_SEED, Built, Case  # noqa: E402
 from fixturegen.formats import keras_module  # noqa: E402
-from fixturegen.keras_run import run_model  # noqa: E402
+from rnncheck_ref.keras_run import run_model  # noqa: E402
 from fixturegen.writer import generator_sha256, make_fixture  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
