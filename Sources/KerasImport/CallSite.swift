@@ -111,7 +111,10 @@ struct CallSite {
     /// first argument; the kwargs are repeated on each and may hold tensors as
     /// `[layer, node, tensor]`.
     static func keras2(_ node: JSONValue, layerNames: Set<String>, skipFirstNode: Set<String> = []) throws -> CallSite {
-        let entries = try node.array()
+        // tf.keras's op layers keep the structure of their first argument: a single tensor is
+        // one entry `[layer, node, tensor, kwargs]` rather than a list of them.
+        var entries = try node.array()
+        if let first = entries.first, case .string = first.storage { entries = [node] }
         var tensors: [CallValue] = []
         var kwargs: [(String, CallValue)]?
         for entry in entries {
@@ -120,8 +123,13 @@ struct CallSite {
                 throw entry.fail("expected [layer, node, tensor, kwargs], found a list of \(parts.count)")
             }
             let layer = try parts[0].string()
-            let call = try parts[1].int() - (skipFirstNode.contains(layer) ? 1 : 0)
-            tensors.append(.tensor(TensorSpec(layer: layer, node: call, tensor: try parts[2].int(), path: entry.path)))
+            if layer == "_CONSTANT_VALUE" {
+                // A constant first argument: ['_CONSTANT_VALUE', -1, value, kwargs].
+                tensors.append(try keras2Value(parts[2], layerNames: layerNames))
+            } else {
+                let call = try parts[1].int() - (skipFirstNode.contains(layer) ? 1 : 0)
+                tensors.append(.tensor(TensorSpec(layer: layer, node: call, tensor: try parts[2].int(), path: entry.path)))
+            }
             var own: [(String, CallValue)] = []
             if parts.count == 4 {
                 let k = parts[3]

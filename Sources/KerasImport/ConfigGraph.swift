@@ -13,6 +13,8 @@ struct GraphBuilder {
     /// When set, an unsupported layer does not stop the import: it is recorded in `problems`
     /// and stands in the graph as a placeholder, so that `inspect` can show the whole model.
     let lenient: Bool
+    /// Implementations of custom layer classes, by registered name.
+    var customLayers: [String: CustomLayer] = [:]
 
     var nodes: [Node<Double>] = []
     var shapes: [[SymbolicShape]] = []
@@ -307,10 +309,15 @@ struct GraphBuilder {
         }
         let resolve: (TensorSpec) throws -> TensorRef = { refs[$0]! }
         let layerConfig = try entry["config"]
-        guard let registered = (isOp ? LayerRegistry.ops : LayerRegistry.layers)[className] else {
-            let what = isOp ? "op '\(className)'" : "layer class '\(className)'"
+        let registered: LayerEntry
+        switch try LayerRegistry.entry(entry, className: className, config: layerConfig, isOp: isOp, custom: customLayers) {
+        case .found(let e): registered = e
+        case .unsupported(let what):
             return try placeholder(name: name, className: className, site: site, resolve: resolve,
                                    error: .unsupported(file: file, layer: layerName, what: what))
+        case .refused(let reason):
+            return try placeholder(name: name, className: className, site: site, resolve: resolve,
+                                   error: .refused(file: file, layer: layerName, reason: reason))
         }
         let bound = try bind(site, to: registered.signature, layer: layerName, op: isOp)
         // The node's tensor inputs, and which signature parameter each came from.
@@ -363,6 +370,8 @@ struct GraphBuilder {
                 reader: LayerConfigReader(file: file, kerasMajor: kerasMajor, layer: layerName, config: layerConfig),
                 className: className, inputShapes: inputShapes, call: bound,
                 weights: isOp ? NoWeights() : store.layer(key: key, name: layerName))
+            build.inputParameters = owners
+            build.customLayers = customLayers
             do {
                 layer = try registered.build(&build)
             } catch let error as ImportError where lenient {

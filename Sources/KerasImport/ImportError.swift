@@ -9,6 +9,8 @@ public enum ImportError: Error, LocalizedError {
     case config(file: String, path: String, message: String)
     /// A layer, activation or option rnncheck does not implement.
     case unsupported(file: String, layer: String, what: String)
+    /// A layer rnncheck will not run, with why and what to do (`Lambda`, custom classes).
+    case refused(file: String, layer: String, reason: String)
     case missingWeight(file: String, layer: String, path: String)
     case extraWeight(file: String, path: String)
     case weightShape(file: String, layer: String, path: String, expected: [Int], actual: [Int])
@@ -21,6 +23,8 @@ public enum ImportError: Error, LocalizedError {
             return "\(file): \(reason)"
         case .config(let file, let path, let message):
             return "\(file): model config at \(path): \(message)"
+        case .refused(let file, let layer, let reason):
+            return "\(file): layer '\(layer)': \(reason)"
         case .unsupported(let file, let layer, let what):
             return "\(file): layer '\(layer)': \(what) is not supported by rnncheck."
         case .missingWeight(let file, let layer, let path):

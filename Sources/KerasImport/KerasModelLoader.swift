@@ -42,24 +42,28 @@ public enum KerasModelLoader {
     ///   - configPath: a JSON model config (`config.json` from a `.keras` archive, or `model.to_json()`).
     ///   - lenient: record unsupported layers in `problems` instead of failing on the first (for
     ///     `inspect`; such a model cannot run).
-    public static func load(path: String, configPath: String? = nil, lenient: Bool = false) throws -> LoadedModel {
+    ///   - customLayers: implementations of custom layer classes, by registered name (`"demo>Scale"`).
+    public static func load(
+        path: String, configPath: String? = nil, lenient: Bool = false, customLayers: [String: CustomLayer] = [:]
+    ) throws -> LoadedModel {
         let bytes = try readFile(path)
         var config: (Data, String)?
         if let configPath {
             config = (Data(try readFile(configPath)), configPath)
         }
-        return try load(bytes: bytes, name: path, config: config, lenient: lenient)
+        return try load(bytes: bytes, name: path, config: config, lenient: lenient, customLayers: customLayers)
     }
 
     /// Loads a model from the bytes of a Keras file (for fixtures, which embed the file).
     public static func load(
-        bytes: [UInt8], name: String, config: (data: Data, name: String)? = nil, lenient: Bool = false
+        bytes: [UInt8], name: String, config: (data: Data, name: String)? = nil, lenient: Bool = false,
+        customLayers: [String: CustomLayer] = [:]
     ) throws -> LoadedModel {
         if bytes.starts(with: [0x50, 0x4B, 0x03, 0x04]) || bytes.starts(with: [0x50, 0x4B, 0x05, 0x06]) {
             if config != nil {
                 throw ImportError.unreadable(file: name, reason: "a .keras archive carries its own config; do not pass --config")
             }
-            return try loadArchive(bytes: bytes, name: name, lenient: lenient)
+            return try loadArchive(bytes: bytes, name: name, lenient: lenient, customLayers: customLayers)
         }
         if bytes.starts(with: [0x89, 0x48, 0x44, 0x46, 0x0D, 0x0A, 0x1A, 0x0A]) {
             let file = try HDF5.File.open(image: bytes, name: name)
@@ -70,7 +74,7 @@ public enum KerasModelLoader {
                 }
                 let json = try JSONValue(parsing: config.data, file: config.name, rootName: "config")
                 return try build(configJSON: json, store: Keras3WeightStore(file: name, root: root), weightsRoot: root,
-                                 weightsName: name, format: .keras3Weights, kerasVersion: nil, lenient: lenient)
+                                 weightsName: name, format: .keras3Weights, kerasVersion: nil, lenient: lenient, customLayers: customLayers)
             }
             if try root.hasAttribute("model_config") {
                 var extraNotes: [String] = []
@@ -90,7 +94,7 @@ public enum KerasModelLoader {
                 let json = try JSONValue(parsing: Data(text.utf8), file: "\(name)@model_config", rootName: "model_config")
                 let store = try Keras2WeightStore(file: name, root: weightsRoot, rootPath: "/model_weights")
                 var loaded = try build(configJSON: json, store: store, weightsRoot: weightsRoot, weightsName: name,
-                                       format: .legacyFullModel, kerasVersion: version, lenient: lenient)
+                                       format: .legacyFullModel, kerasVersion: version, lenient: lenient, customLayers: customLayers)
                 loaded.notes += extraNotes
                 return loaded
             }
@@ -101,7 +105,7 @@ public enum KerasModelLoader {
                 let json = try JSONValue(parsing: config.data, file: config.name, rootName: "config")
                 let store = try Keras2WeightStore(file: name, root: root, rootPath: "")
                 return try build(configJSON: json, store: store, weightsRoot: root, weightsName: name,
-                                 format: .legacyWeights, kerasVersion: try kerasVersion(of: root), lenient: lenient)
+                                 format: .legacyWeights, kerasVersion: try kerasVersion(of: root), lenient: lenient, customLayers: customLayers)
             }
             throw ImportError.unreadable(file: name, reason: "an HDF5 file, but not one Keras wrote (no 'layers' group, no 'model_config' or 'layer_names' attribute)")
         }
@@ -125,7 +129,7 @@ public enum KerasModelLoader {
         return [UInt8](data)
     }
 
-    static func loadArchive(bytes: [UInt8], name: String, lenient: Bool = false) throws -> LoadedModel {
+    static func loadArchive(bytes: [UInt8], name: String, lenient: Bool = false, customLayers: [String: CustomLayer] = [:]) throws -> LoadedModel {
         try ZipPrecheck.validate(bytes, file: name)
         let archive: Archive
         do {
@@ -178,7 +182,7 @@ public enum KerasModelLoader {
         let json = try JSONValue(parsing: configData, file: "\(name)!config.json", rootName: "config")
         let root = try file.root
         return try build(configJSON: json, store: Keras3WeightStore(file: weightsName, root: root), weightsRoot: root,
-                         weightsName: weightsName, format: .kerasArchive, kerasVersion: kerasVersion, lenient: lenient)
+                         weightsName: weightsName, format: .kerasArchive, kerasVersion: kerasVersion, lenient: lenient, customLayers: customLayers)
     }
 
     static func kerasVersion(of holder: AttributeHolder) throws -> String? {
@@ -188,11 +192,12 @@ public enum KerasModelLoader {
 
     static func build(
         configJSON: JSONValue, store: WeightStore, weightsRoot: Group, weightsName: String, format: KerasFileFormat,
-        kerasVersion: String?, lenient: Bool = false
+        kerasVersion: String?, lenient: Bool = false, customLayers: [String: CustomLayer] = [:]
     ) throws -> LoadedModel {
         // hard_sigmoid and a few defaults differ between Keras 2 and 3: the file's version decides.
         let major = kerasVersion.flatMap { Int($0.split(separator: ".").first ?? "") } ?? (store.usesKeys ? 3 : 2)
         var builder = GraphBuilder(file: configJSON.file, store: store, kerasMajor: major, lenient: lenient)
+        builder.customLayers = customLayers
         var top = configJSON
         // tf.keras may wrap the model config: {"class_name": ..., "config": ...} is the model itself.
         if !top.has("class_name"), let inner = try top.optional("config") { top = inner }

@@ -20,7 +20,8 @@ enum WrappersImport {
         }
         let innerEntry = try reader.config["layer"]
         let innerClass = try innerEntry.string("class_name")
-        guard let registered = LayerRegistry.layers[innerClass] else {
+        guard case .found(let registered) = try LayerRegistry.entry(innerEntry, className: innerClass, config: try innerEntry["config"],
+                                                                     isOp: false, custom: b.customLayers) else {
             throw reader.unsupported("TimeDistributed around layer class '\(innerClass)'")
         }
         let innerConfig = try innerEntry["config"]
@@ -28,6 +29,7 @@ enum WrappersImport {
             reader: reader.nested("\(b.name)/\(try innerConfig.optional("name")?.string() ?? innerClass)", config: innerConfig),
             className: innerClass, inputShapes: [Array(input.dropFirst())], call: BoundCall(values: [:], given: []),
             weights: b.weights.wrapped())
+        inner.customLayers = b.customLayers
         let layer = try registered.build(&inner)
         b.weightPaths += inner.weightPaths
         for note in inner.notes { b.note(note) }
@@ -38,6 +40,7 @@ enum WrappersImport {
     /// `layers/functional/layers/...`) or among its group's names (Keras 2: `encoder/enc_lstm/...`).
     static func model(_ b: inout LayerBuild) throws -> any Layer<Double> {
         var builder = GraphBuilder(file: b.file, store: b.weights, kerasMajor: b.reader.kerasMajor)
+        builder.customLayers = b.customLayers
         let model: Model<Double>
         switch b.className {
         case "Sequential": model = try builder.sequential(b.config)
