@@ -25,6 +25,17 @@ class LayerCall:
     mask: Optional[np.ndarray]             # bool (batch, time): the mask this call applies
     initial_state: Optional[list]          # the call's initial_state argument, resolved
     activations: Dict[str, Callable]       # activation name -> float64 function (per Keras)
+    keras_major: int = 3                   # 3 (Keras 3) or 2 (tf_keras): where semantics differ
+    # Per positional input, the mask it carries into the call (merge layers and models used
+    # as layers need every input's); None: the graph walker gives [mask, None, ...].
+    input_masks: Optional[list] = None
+
+    @property
+    def masks(self):
+        """The mask of each positional input (None where unmasked)."""
+        if self.input_masks is not None:
+            return list(self.input_masks)
+        return [self.mask] + [None] * (len(self.inputs) - 1)
 
     @property
     def x(self):

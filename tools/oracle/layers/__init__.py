@@ -5,11 +5,12 @@ entries in registry.LAYERS with @layer(...). A new family is a new module here p
 in MODULES; a new layer in an existing family is one decorated function in its module.
 """
 
-from . import core, merge, ops, recurrent, wrappers
+from . import core, merge, ops, pooling, recurrent, wrappers
 
 MODULES = (
     core,
     merge,
+    pooling,
     recurrent,
     wrappers,
     ops,

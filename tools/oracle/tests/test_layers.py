@@ -103,12 +103,12 @@ def test_time_distributed_dense():
 
 def test_op_nodes():
     x = np.array([[[0.0, 0.0], [0.0, 2.0]]])
-    call = LayerCall("NotEqual", {}, [], [x, 0.0], None, None, {})
+    call = LayerCall("ops.NotEqual", {}, [], [x, 0.0], None, None, {})
     (ne,), _ = call_layer(call)
     assert ne.tolist() == [[[False, False], [False, True]]]
-    (anyv,), _ = call_layer(LayerCall("Any", {"axis": -1}, [], [ne], None, None, {}))
+    (anyv,), _ = call_layer(LayerCall("ops.Any", {"axis": -1}, [], [ne], None, None, {}))
     assert anyv.tolist() == [[False, True]]
-    (cast,), _ = call_layer(LayerCall("Cast", {"dtype": "bool"}, [], [np.array([[0.0, 1.0]])],
+    (cast,), _ = call_layer(LayerCall("ops.Cast", {"dtype": "bool"}, [], [np.array([[0.0, 1.0]])],
                                       None, None, {}))
     assert cast.dtype == bool and cast.tolist() == [[False, True]]
 

@@ -11,14 +11,19 @@ def arr(v):
     return np.asarray(v, dtype=np.float64)
 
 
-def run(class_name, config, weights=(), inputs=(), mask=None, initial_state=None, keras=3):
+def run(class_name, config, weights=(), inputs=(), mask=None, initial_state=None, keras=3,
+        masks=None):
     """(outputs, masks) of one call of class_name with config; weights and inputs as nested
-    lists, mask as a (batch, time) list of booleans."""
+    lists, mask as a (batch, time) list of booleans; masks: the mask each input carries (merge
+    layers), None for [mask, None, ...]."""
+    def as_mask(m):
+        return None if m is None else np.asarray(m, bool)
     return call_layer(LayerCall(
         class_name=class_name, config=config, weights=[arr(w) for w in weights],
-        inputs=[arr(x) for x in inputs], mask=None if mask is None else np.asarray(mask, bool),
+        inputs=[arr(x) for x in inputs], mask=as_mask(mask),
         initial_state=None if initial_state is None else [arr(s) for s in initial_state],
-        activations=BY_KERAS[keras]))
+        activations=BY_KERAS[keras], keras_major=keras,
+        input_masks=None if masks is None else [as_mask(m) for m in masks]))
 
 
 def assert_close(got, want):
