@@ -167,8 +167,16 @@ struct GraphBuilder {
             if let first = try e.optional("inbound_nodes")?.array().first, case .array = first.storage { return true }
             return false
         }
+        // Keras 3 does so only in input_layers / output_layers, and only for functional models
+        // (`functional_from_config.get_tensor`); in node arguments it counts from 0.
+        var ioSkipFirstNode = Set<String>()
         if keras2Form {
             for entry in entries where try Self.skipsFirstNode(entry) { skipFirstNode.insert(try entry.string("name")) }
+            ioSkipFirstNode = skipFirstNode
+        } else {
+            for entry in entries where ["Functional", "Model"].contains(try entry.string("class_name")) {
+                ioSkipFirstNode.insert(try entry.string("name"))
+            }
         }
         var keys: [Int: String] = [:]
         var pending: [Pending] = []
@@ -259,7 +267,7 @@ struct GraphBuilder {
                 let parts = try t.array()
                 guard parts.count == 3 else { throw t.fail("expected [layer, node, tensor]") }
                 let layer = try parts[0].string()
-                let call = try parts[1].int() - (skipFirstNode.contains(layer) ? 1 : 0)
+                let call = try parts[1].int() - (ioSkipFirstNode.contains(layer) ? 1 : 0)
                 guard let node = produced[CallKey(layer: layer, call: call)] else {
                     throw t.fail("refers to layer '\(layer)' call \(try parts[1].int()), which the model does not have")
                 }
