@@ -60,6 +60,16 @@ struct GraphBuilder {
         }
     }
 
+    /// Whether a call node is in Keras 2's form: a list of `[layer, node, tensor, kwargs]`, or
+    /// for a dict argument a dict of them (Keras 3 writes `{"args": ..., "kwargs": ...}`).
+    static func isKeras2Node(_ node: JSONValue) -> Bool {
+        switch node.storage {
+        case .array: return true
+        case .object: return !node.has("args")
+        default: return false
+        }
+    }
+
     static func isOpNode(_ entry: JSONValue) throws -> Bool {
         if let module = try entry.optional("module")?.string(), module.hasPrefix("keras.src.ops") { return true }
         return false
@@ -164,8 +174,8 @@ struct GraphBuilder {
         // which the config leaves out (tf.keras `_should_skip_first_node`).
         var skipFirstNode = Set<String>()
         let keras2Form = try entries.contains { e in
-            if let first = try e.optional("inbound_nodes")?.array().first, case .array = first.storage { return true }
-            return false
+            guard let first = try e.optional("inbound_nodes")?.array().first else { return false }
+            return Self.isKeras2Node(first)
         }
         // Keras 3 does so only in input_layers / output_layers, and only for functional models
         // (`functional_from_config.get_tensor`); in node arguments it counts from 0.
@@ -193,7 +203,7 @@ struct GraphBuilder {
             callCounts[index] = inbound.count
             for (call, node) in inbound.enumerated() {
                 let site: CallSite
-                if case .array = node.storage {
+                if Self.isKeras2Node(node) {
                     site = try CallSite.keras2(node, layerNames: layerNames, skipFirstNode: skipFirstNode)
                 } else {
                     site = try CallSite.keras3(node)
