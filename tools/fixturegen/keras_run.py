@@ -5,13 +5,28 @@ from typing import List, Optional, Tuple
 import numpy as np
 
 
+def _flatten(K, structure) -> list:
+    """keras.tree.flatten (Keras 3) or tf.nest.flatten (tf_keras): nested lists in order,
+    dicts in sorted key order."""
+    if hasattr(K, "tree"):
+        return K.tree.flatten(structure)
+    import tensorflow as tf
+    return tf.nest.flatten(structure)
+
+
 def run_model(K, model, inputs) -> List[np.ndarray]:
-    """The model's outputs (a list, in model output order) for inputs in model input order."""
-    feed = inputs[0] if len(inputs) == 1 else list(inputs)
+    """The model's outputs for inputs, both in model order: keras.tree.flatten order, which
+    is the order of the (nested) lists and, for a dict, of its sorted keys (a model with dict
+    inputs is fed the dict, its dict outputs are flattened by sorted key)."""
+    struct = getattr(model, "_inputs_struct", None)         # Keras 3
+    if struct is None:
+        struct = getattr(model, "_nested_inputs", None)     # tf_keras
+    if isinstance(struct, dict):
+        feed = dict(zip(sorted(struct), inputs))
+    else:
+        feed = inputs[0] if len(inputs) == 1 else list(inputs)
     out = model(feed, training=False)
-    if not isinstance(out, (list, tuple)):
-        out = [out]
-    return [np.asarray(o) for o in out]
+    return [np.asarray(o) for o in _flatten(K, out)]
 
 
 def _set_floatx(K, name):
