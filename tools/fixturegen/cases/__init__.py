@@ -11,8 +11,8 @@ from dataclasses import replace
 from typing import Dict
 
 from ..case import Case
-from . import activations, bidirectional, file_formats, gru, lstm, masking, notebook, \
-    rnn_cells, simple_rnn, stacks
+from . import activations, bidirectional, file_formats, gru, lstm, masking, merge, nested, \
+    notebook, rnn_cells, simple_rnn, stacks, wrappers
 
 MODULES = (
     lstm,
@@ -23,6 +23,9 @@ MODULES = (
     masking,
     activations,
     stacks,
+    merge,
+    wrappers,
+    nested,
     notebook,
     file_formats,
 )
