@@ -224,7 +224,7 @@ struct GraphBuilder {
             var producers = Set<Int>()
             for spec in item.site?.tensors ?? [] {
                 guard let index = names[spec.layer] else {
-                    throw ImportError.config(file: file, path: spec.path, message: "refers to layer '\(spec.layer)', which the model does not have")
+                    throw ImportError.config(file: file, path: spec.path, message: "refers to layer '\(spec.layer)', which model '\(modelName)' does not have")
                 }
                 guard spec.node >= 0 && spec.node < callCounts[index], let producer = position[spec.producer] else {
                     throw ImportError.config(file: file, path: spec.path,
@@ -260,7 +260,7 @@ struct GraphBuilder {
         }
         if done < pending.count, let stuck = pending.indices.first(where: { waiting[$0] > 0 }) {
             throw ImportError.config(file: file, path: entries[pending[stuck].entry].path,
-                message: "layer '\(try entries[pending[stuck].entry].string("name"))' waits for tensors that no layer produces (a cycle in the graph)")
+                message: "layer '\(try entries[pending[stuck].entry].string("name"))' waits for tensors that no layer of model '\(modelName)' produces (a cycle in the graph)")
         }
 
         func references(_ key: String) throws -> [TensorRef] {
@@ -279,7 +279,7 @@ struct GraphBuilder {
                 let layer = try parts[0].string()
                 let call = try parts[1].int() - (ioSkipFirstNode.contains(layer) ? 1 : 0)
                 guard let node = produced[CallKey(layer: layer, call: call)] else {
-                    throw t.fail("refers to layer '\(layer)' call \(try parts[1].int()), which the model does not have")
+                    throw t.fail("refers to layer '\(layer)' call \(try parts[1].int()), which model '\(modelName)' does not have")
                 }
                 let output = try parts[2].int()
                 guard output >= 0 && output < nodes[node].layer.outputCount else {
