@@ -16,6 +16,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
+        // `swift package generate-documentation`: the DocC catalogs in Sources/*/*.docc. Links nothing.
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
         // MARK: - Implementation details
@@ -41,8 +43,10 @@ let package = Package(
             name: "KerasImport",
             dependencies: ["RNNEngine", "HDF5", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
         ),
+        /// The operating-system calls Swift cannot import directly (prctl, O_TMPFILE). Header only.
+        .systemLibrary(name: "CSystem"),
         /// Fixtures, element-wise diffs and reports.
-        .target(name: "Conformance", dependencies: ["RNNEngine", "KerasImport", "HDF5"]),
+        .target(name: "Conformance", dependencies: ["RNNEngine", "KerasImport", "HDF5", "CSystem"]),
         /// The command-line tool: parses arguments, calls the modules above.
         .executableTarget(
             name: "rnncheck",
@@ -56,10 +60,16 @@ let package = Package(
         .target(name: "_TestSupport", dependencies: ["RNNEngine", "HDF5"], path: "Tests/_TestSupport"),
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5"], exclude: ["Resources", "make_resources.py"]),
         .testTarget(name: "RNNEngineTests", dependencies: ["RNNEngine", "_TestSupport"]),
-        .testTarget(name: "KerasImportTests", dependencies: ["KerasImport", "HDF5", "_TestSupport"]),
+        .testTarget(
+            name: "KerasImportTests", dependencies: ["KerasImport", "Conformance", "HDF5", "_TestSupport"],
+            exclude: ["Resources"]),
         .testTarget(
             name: "ConformanceTests", dependencies: ["Conformance", "KerasImport", "HDF5", "_TestSupport"],
             exclude: ["Hostile"]),
-        .testTarget(name: "RNNCheckCLITests", dependencies: ["HDF5", "_TestSupport"]),
+        .testTarget(name: "RNNCheckCLITests", dependencies: ["HDF5", "_TestSupport"], exclude: ["Resources"]),
+        /// The Swift code of README.md and the DocC articles, compiled and run (SnippetTests keeps them equal).
+        .testTarget(
+            name: "DocumentationTests", dependencies: ["RNNEngine", "KerasImport", "Conformance", "_TestSupport"],
+            exclude: ["Resources"]),
     ]
 )

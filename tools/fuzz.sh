@@ -3,7 +3,8 @@
 #   tools/fuzz.sh [SECONDS]            (default 1800)
 # Builds Fuzz/ (a separate package, so sanitizer flags never touch the product), seeds a corpus
 # from the shipped fixtures (first byte picks the loader: 0 model file, 1 reference/fixture HDF5,
-# 2 config.json), runs for SECONDS and keeps the corpus in Fuzz/corpus and crashes in
+# 2 config.json against fixed weights, 3 config.json inside a .keras archive, 4 metadata.json
+# inside an archive), runs for SECONDS and keeps the corpus in Fuzz/corpus and crashes in
 # Fuzz/crashes; it goes on after a crash (-fork=1 -ignore_crashes=1) so one libhdf5 bug does
 # not hide the rest. A crash found becomes a regression test (Tests/ConformanceTests/FuzzRegressionTests).
 set -euo pipefail
@@ -29,6 +30,8 @@ for path in sorted(glob.glob("fixtures/*.h5"))[:12]:
         open(f"{out}/{name}.model", "wb").write(b"\x00" + model)
         z = zipfile.ZipFile(io.BytesIO(model))
         open(f"{out}/{name}.config", "wb").write(b"\x02" + z.read("config.json"))
+        open(f"{out}/{name}.archive-config", "wb").write(b"\x03" + z.read("config.json"))
+        open(f"{out}/{name}.archive-metadata", "wb").write(b"\x04" + z.read("metadata.json"))
 PY
 ./.build-fuzz/debug/FuzzLoaders Fuzz/corpus Fuzz/seeds -max_total_time="$seconds" -timeout=20 -rss_limit_mb=3072 \
     -artifact_prefix=Fuzz/crashes/ -print_final_stats=1 -fork=1 -ignore_crashes=1 -ignore_ooms=1 -ignore_timeouts=1

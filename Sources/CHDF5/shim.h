@@ -10,6 +10,7 @@
 #define CHDF5_SHIM_H
 
 #include <hdf5.h>
+#include <zlib.h>
 
 /* MARK: - Default and "all" identifiers */
 
@@ -62,5 +63,9 @@ static inline hid_t chdf5_t_std_u64le(void) { return H5T_STD_U64LE; }
 static inline hid_t chdf5_t_c_s1(void) { return H5T_C_S1; }
 /* The size that makes a string type variable-length. */
 static inline size_t chdf5_t_variable(void) { return H5T_VARIABLE; }
+
+/* MARK: - zlib (HDF5's gzip filter), to measure what a compressed chunk inflates to */
+
+static inline int chdf5_inflate_init(z_stream *stream) { return inflateInit(stream); }
 
 #endif /* CHDF5_SHIM_H */

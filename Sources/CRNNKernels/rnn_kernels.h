@@ -137,10 +137,53 @@ static inline void rk_tile_generic(int mr, int ncols, const float *a, long lda, 
 }
 
 #if defined(__x86_64__)
-__attribute__((target("avx2,fma")))
-static inline void rk_tile_avx2(int mr, int ncols, const float *a, long lda, const float *b, long ldb,
-                                long k, float *z, long ldz, int accumulate) {
-    RK_TILE_GENERIC_BODY
+#include <immintrin.h>
+#define RK_T256 __attribute__((target("avx2,fma")))
+
+/* AVX2 tiles: MR rows x 16 columns (two 8-float vectors) held in registers, 2*MR accumulators,
+ * the two weight vectors loaded once per k step and the row's value broadcast. Each output
+ * element is the same FMA chain from +0 (or from z) as every other path. */
+#define RK_TILE256(MR)                                                                        \
+    RK_T256 static inline void rk_tile256_##MR(const float *a, long lda, const float *b, long ldb, \
+                                               long k, float *z, long ldz, int accumulate) {  \
+        __m256 acc[MR][2];                                                                    \
+        _Pragma("clang loop unroll(full)") for (int r = 0; r < MR; r++) {                     \
+            acc[r][0] = accumulate ? _mm256_loadu_ps(z + (long)r * ldz) : _mm256_setzero_ps(); \
+            acc[r][1] = accumulate ? _mm256_loadu_ps(z + (long)r * ldz + 8) : _mm256_setzero_ps(); \
+        }                                                                                     \
+        for (long q = 0; q < k; q++) {                                                        \
+            __m256 b0 = _mm256_loadu_ps(b + q * ldb), b1 = _mm256_loadu_ps(b + q * ldb + 8);   \
+            _Pragma("clang loop unroll(full)") for (int r = 0; r < MR; r++) {                 \
+                __m256 av = _mm256_broadcast_ss(a + (long)r * lda + q);                       \
+                acc[r][0] = _mm256_fmadd_ps(av, b0, acc[r][0]);                               \
+                acc[r][1] = _mm256_fmadd_ps(av, b1, acc[r][1]);                               \
+            }                                                                                 \
+        }                                                                                     \
+        _Pragma("clang loop unroll(full)") for (int r = 0; r < MR; r++) {                     \
+            _mm256_storeu_ps(z + (long)r * ldz, acc[r][0]);                                   \
+            _mm256_storeu_ps(z + (long)r * ldz + 8, acc[r][1]);                               \
+        }                                                                                     \
+    }
+
+RK_TILE256(1) RK_TILE256(2) RK_TILE256(3) RK_TILE256(4) RK_TILE256(5) RK_TILE256(6)
+
+/* z (mr x ncols) = a @ b with ncols a multiple of 16: 16-column strips, up to 6 rows at a time. */
+RK_T256 static inline void rk_tile_avx2(int mr, int ncols, const float *a, long lda, const float *b, long ldb,
+                                        long k, float *z, long ldz, int accumulate) {
+    for (int c0 = 0; c0 < ncols; c0 += 16) {
+        for (int r0 = 0; r0 < mr; r0 += 6) {
+            const float *ar = a + (long)r0 * lda;
+            float *zr = z + (long)r0 * ldz + c0;
+            switch (mr - r0 < 6 ? mr - r0 : 6) {
+            case 1: rk_tile256_1(ar, lda, b + c0, ldb, k, zr, ldz, accumulate); break;
+            case 2: rk_tile256_2(ar, lda, b + c0, ldb, k, zr, ldz, accumulate); break;
+            case 3: rk_tile256_3(ar, lda, b + c0, ldb, k, zr, ldz, accumulate); break;
+            case 4: rk_tile256_4(ar, lda, b + c0, ldb, k, zr, ldz, accumulate); break;
+            case 5: rk_tile256_5(ar, lda, b + c0, ldb, k, zr, ldz, accumulate); break;
+            default: rk_tile256_6(ar, lda, b + c0, ldb, k, zr, ldz, accumulate); break;
+            }
+        }
+    }
 }
 #endif
 

@@ -54,13 +54,13 @@ public struct Fixture: Sendable {
         var float64: [Tensor<Double>]?
         if try root.kind(of: "reference_float64") == .group {
             let g = try root.group("reference_float64")
-            float64 = try ReferenceData.numbered("output_", in: g, names: try g.childNames(), file: path).map(\.1)
+            float64 = try ReferenceData.readNumbered("output_", in: g, names: try g.childNames(), file: path).map(\.1)
         }
         var override: (Double?, Double?, String?) = (nil, nil, nil)
         if try root.kind(of: "tolerances") == .group {
             let t = try root.group("tolerances")
-            if try t.hasAttribute("atol") { override.0 = try t.attribute("atol").doubleValue }
-            if try t.hasAttribute("rtol") { override.1 = try t.attribute("rtol").doubleValue }
+            override.0 = try storedTolerance(t, "atol", file: path)
+            override.1 = try storedTolerance(t, "rtol", file: path)
             if try t.hasAttribute("reason") { override.2 = try t.attribute("reason").stringValue }
         }
         var provenance: [String: String] = [:]
@@ -77,6 +77,26 @@ public struct Fixture: Sendable {
         }
         return Fixture(path: path, name: name, description: description, modelBytes: bytes, modelFilename: filename,
                        modelConfig: config, reference: reference, referenceFloat64: float64, toleranceOverride: override, provenance: provenance)
+    }
+
+    /// The largest tolerance a fixture may store (atol and rtol alike): a wrong gate, bias or
+    /// activation moves outputs by 1e-3 and more, so a looser tolerance could pass a wrong engine.
+    public static let toleranceCeiling = 1e-3
+
+    /// `/tolerances@<name>`, which must be a finite number in 0...`toleranceCeiling`: the file is
+    /// untrusted, and a stored tolerance of infinity would pass anything.
+    static func storedTolerance(_ group: Group, _ name: String, file: String) throws -> Double? {
+        guard try group.hasAttribute(name) else { return nil }
+        let object = "/tolerances@\(name)"
+        guard let value = try group.attribute(name).doubleValue else {
+            throw ConformanceError.unusable(file: file, object: object, reason: "is not a number; a stored tolerance is one number")
+        }
+        guard value.isFinite, value >= 0, value <= toleranceCeiling else {
+            throw ConformanceError.unusable(
+                file: file, object: object,
+                reason: "is \(value); a stored tolerance must be a finite number from 0 to \(toleranceCeiling) (a looser one could pass a wrong engine)")
+        }
+        return value
     }
 
     /// Loads the embedded model exactly as `rnncheck compare` loads a file from disk.

@@ -1,4 +1,6 @@
+import CSystem
 import Foundation
+import HDF5
 
 /// Runs each case in a child process, so that a file which crashes or hangs a C library
 /// (libhdf5 1.10 has memory-safety bugs on malformed files, found by our fuzzer) ends that
@@ -31,25 +33,30 @@ public struct IsolatedCaseRunner: Sendable {
     }
 
     /// Runs one case: `arguments` name it (`--fixture PATH`, or `--model/--reference/--config`).
+    ///
+    /// The worker writes its result to a pipe, not a file: a parent stopped by any signal, even
+    /// SIGKILL, leaves nothing behind.
     public func run(name: String, file: String?, arguments: [String]) -> CaseResult {
-        let output = FileManager.default.temporaryDirectory
-            .appendingPathComponent("rnncheck-case-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString).json")
-        defer { try? FileManager.default.removeItem(at: output) }
         let worker: Worker
         do {
-            worker = try Worker(executable: executable, arguments: ["_case"] + commonArguments + arguments + ["--result", output.path])
+            worker = try Worker(executable: executable, arguments: ["_case"] + commonArguments + arguments + ["--result", "-"],
+                                captureStandardOutput: true)
         } catch {
             return .failed(name: name, file: file, error: IsolationError.cannotStart(executable.path, "\(error)"))
         }
         if !worker.wait(seconds: timeout) {
             worker.stop()
-            return .failed(name: name, file: file, error: IsolationError.timedOut(file ?? name, timeout))
+            let (_, stderrText) = worker.finish()
+            return .failed(name: name, file: file,
+                           error: IsolationError.timedOut(Worker.fileBeingRead(stderrText) ?? file ?? name, timeout))
         }
         let (process, stderrText) = worker.finish()
         if process.terminationReason == .uncaughtSignal {
-            return .failed(name: name, file: file, error: IsolationError.crashed(file ?? name, process.terminationStatus, stderrText))
+            return .failed(name: name, file: file, error: IsolationError.crashed(
+                Worker.fileBeingRead(stderrText) ?? file ?? name, process.terminationStatus, stderrText))
         }
-        guard let data = FileManager.default.contents(atPath: output.path), !data.isEmpty else {
+        let data = worker.standardOutput
+        guard !data.isEmpty else {
             return .failed(name: name, file: file, error: IsolationError.noResult(file ?? name, process.terminationStatus, stderrText))
         }
         do {
@@ -68,25 +75,13 @@ extension IsolatedCaseRunner {
         var next = 0
         while next < files.count {
             let remaining = Array(files[next...])
-            let base = FileManager.default.temporaryDirectory
-                .appendingPathComponent("rnncheck-batch-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString)")
-            let listFile = base.appendingPathExtension("list"), resultFile = base.appendingPathExtension("jsonl")
-            defer {
-                try? FileManager.default.removeItem(at: listFile)
-                try? FileManager.default.removeItem(at: resultFile)
-            }
             func stem(_ path: String) -> String { URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent }
-            do {
-                try remaining.joined(separator: "\n").write(to: listFile, atomically: true, encoding: .utf8)
-                _ = FileManager.default.createFile(atPath: resultFile.path, contents: nil)
-            } catch {
-                for (k, f) in remaining.enumerated() { done(next + k, .failed(name: stem(f), file: f, error: error)) }
-                return
-            }
+            // The list goes in on stdin and the results come back on stdout: no temporary files.
             let worker: Worker
             do {
                 worker = try Worker(executable: executable,
-                                    arguments: ["_case"] + commonArguments + ["--fixture-list", listFile.path, "--result", resultFile.path])
+                                    arguments: ["_case"] + commonArguments + ["--fixture-list", "-", "--result", "-"],
+                                    standardInput: Data(remaining.joined(separator: "\n").utf8), captureStandardOutput: true)
             } catch {
                 for (k, f) in remaining.enumerated() {
                     done(next + k, .failed(name: stem(f), file: f, error: IsolationError.cannotStart(executable.path, "\(error)")))
@@ -97,8 +92,9 @@ extension IsolatedCaseRunner {
             var lastProgress = Date()
             var stalled = false
             func collect() {
-                guard let data = FileManager.default.contents(atPath: resultFile.path) else { return }
-                let lines = data.split(separator: UInt8(ascii: "\n"))
+                let data = worker.standardOutput
+                // Only complete lines: the last one may still be being written.
+                let lines = data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).dropLast()
                 while reported < lines.count {
                     let index = next + reported
                     if let result = try? JSONDecoder.nonFinite.decode(CaseResult.self, from: Data(lines[reported])) {
@@ -119,8 +115,9 @@ extension IsolatedCaseRunner {
                     break
                 }
             }
-            collect()
+            // Only after both pipes reached their end has every result line arrived.
             let (process, stderrText) = worker.finish()
+            collect()
             next += reported
             guard next < files.count else { break }
             // The child stopped before finishing the list: the case it was on is the culprit.
@@ -139,24 +136,88 @@ extension IsolatedCaseRunner {
     }
 }
 
-/// One running `_case` worker: started with stdin and stdout closed, its stderr drained as it
-/// comes (so that a chatty child never blocks on a full pipe).
-final class Worker {
+/// One running worker (`_case`, or an isolated `run` / `inspect`): started with stdin closed and
+/// stdout closed (or passed through), its stderr drained as it comes (so that a chatty child
+/// never blocks on a full pipe).
+///
+/// A worker dies with its parent: it asks the kernel for SIGKILL when the parent goes
+/// (`WorkerEnvironment.adopt`, PR_SET_PDEATHSIG) and checks on start that the parent that
+/// started it is still there; the parent also kills it when stopped by SIGINT or SIGTERM.
+public final class Worker {
     let process = Process()
     private let finished = DispatchSemaphore(value: 0)
-    private let errors: StderrCollector
+    private let errors: PipeCollector
 
-    init(executable: URL, arguments: [String]) throws {
+    private let output: PipeCollector?
+
+    /// Starts `executable` with `arguments`.
+    ///
+    /// - Parameters:
+    ///   - executable: the program to run (the rnncheck binary itself, for an isolated read).
+    ///   - arguments: its command-line arguments, without the program name.
+    ///   - standardInput: bytes for the worker's stdin (else it reads nothing).
+    ///   - captureStandardOutput: collect the worker's stdout (`standardOutput`).
+    ///   - passStandardOutput: let the worker write to this process's stdout.
+    public init(executable: URL, arguments: [String], standardInput: Data? = nil, captureStandardOutput: Bool = false,
+                passStandardOutput: Bool = false) throws {
         process.executableURL = executable
         process.arguments = arguments
-        process.standardInput = FileHandle.nullDevice
-        process.standardOutput = FileHandle.nullDevice
+        var inputPipe: Pipe?
+        if standardInput != nil {
+            inputPipe = Pipe()
+            process.standardInput = inputPipe
+        } else {
+            process.standardInput = FileHandle.nullDevice
+        }
+        var outputPipe: Pipe?
+        if captureStandardOutput {
+            outputPipe = Pipe()
+            process.standardOutput = outputPipe
+        } else {
+            process.standardOutput = passStandardOutput ? FileHandle.standardOutput : FileHandle.nullDevice
+        }
+        var environment = ProcessInfo.processInfo.environment
+        environment[WorkerEnvironment.parentVariable] = String(getpid())
+        // A crash is reported by the parent; the runtime's backtracer would only slow it down.
+        environment["SWIFT_BACKTRACE"] = "enable=no"
+        process.environment = environment
         let errorPipe = Pipe()
         process.standardError = errorPipe
         let finished = self.finished
         process.terminationHandler = { _ in finished.signal() }
         try process.run()
-        errors = StderrCollector(errorPipe.fileHandleForReading)
+        SignalCleanup.register(process: process.processIdentifier)
+        errors = PipeCollector(errorPipe.fileHandleForReading)
+        output = outputPipe.map { PipeCollector($0.fileHandleForReading) }
+        if let inputPipe, let standardInput {
+            let handle = inputPipe.fileHandleForWriting
+            Thread.detachNewThread {
+                try? handle.write(contentsOf: standardInput)
+                try? handle.close()
+            }
+        }
+    }
+
+    /// What the worker has written to stdout so far (with `captureStandardOutput`).
+    var standardOutput: Data { output?.snapshot ?? Data() }
+
+    /// The file a worker said it was reading last (`WorkerEnvironment.reading`), from its stderr.
+    public static func fileBeingRead(_ stderr: String) -> String? {
+        stderr.split(separator: "\n").last { $0.hasPrefix(WorkerEnvironment.readingMarker) }
+            .map { String($0.dropFirst(WorkerEnvironment.readingMarker.count)) }
+    }
+
+    /// What the worker wrote to stderr, without its progress markers.
+    public static func message(_ stderr: String) -> String {
+        stderr.split(separator: "\n", omittingEmptySubsequences: false)
+            .filter { !$0.hasPrefix(WorkerEnvironment.readingMarker) }.joined(separator: "\n")
+    }
+
+    /// Waits for the worker to end; its exit status, whether a signal ended it, and its stderr.
+    public func waitForExit() -> (status: Int32, signaled: Bool, stderr: String) {
+        finished.wait()
+        let (process, text) = finish()
+        return (process.terminationStatus, process.terminationReason == .uncaughtSignal, text)
     }
 
     /// Whether the worker ended within `seconds`.
@@ -173,11 +234,51 @@ final class Worker {
         }
     }
 
-    /// The ended process and what it wrote to stderr.
+    /// The ended process and what it wrote to stderr, once both of its output pipes are read to
+    /// the end (the process can end before the last bytes it wrote have been read).
     func finish() -> (Process, String) {
+        _ = output?.finish()
         let text = errors.finish()
         process.terminationHandler = nil  // the handler and the process refer to each other
+        SignalCleanup.unregister(process: process.processIdentifier)
         return (process, text)
+    }
+}
+
+/// A worker's side of `Worker`.
+public enum WorkerEnvironment {
+    static let parentVariable = "RNNCHECK_PARENT_PID"
+    /// Starts a line on a worker's stderr that names the file it reads next.
+    static let readingMarker = "rnncheck-worker-reading: "
+
+    /// Whether this process was started as a worker.
+    public static var isWorker: Bool { ProcessInfo.processInfo.environment[parentVariable] != nil }
+
+    /// In a worker: die with the parent (PR_SET_PDEATHSIG), and exit at once if the parent is
+    /// already gone (it died between starting this process and this call); bound the address
+    /// space to twice the read limit plus 2 GiB (saturating), since libhdf5 sizes some
+    /// allocations from the file; and tell the parent which file is read from now on.
+    public static func adopt() {
+        guard let text = ProcessInfo.processInfo.environment[parentVariable], let parent = Int32(text) else { return }
+        _ = csystem_set_parent_death_signal(SIGKILL)
+        if getppid() != parent { _exit(3) }
+        // (Not under AddressSanitizer, whose shadow memory alone is terabytes of address space.)
+        if dlsym(UnsafeMutableRawPointer(bitPattern: 0), "__asan_init") == nil {
+            let limit = UInt64(max(HDF5Library.maxReadBytes, 1 << 30))
+            let (doubled, overflow) = limit.multipliedReportingOverflow(by: 2)
+            let (bound, overflow2) = doubled.addingReportingOverflow(2 << 30)
+            if !overflow && !overflow2 {
+                var limits = rlimit(rlim_cur: rlim_t(bound), rlim_max: rlim_t(bound))
+                #if os(Linux)
+                _ = setrlimit(Int32(RLIMIT_AS.rawValue), &limits)
+                #else
+                _ = setrlimit(RLIMIT_AS, &limits)
+                #endif
+            }
+        }
+        Runner.reading = { path in
+            FileHandle.standardError.write(Data((readingMarker + path + "\n").utf8))
+        }
     }
 }
 
@@ -198,26 +299,36 @@ public enum IsolationError: Error, LocalizedError {
             let detail = stderr.split(separator: "\n").first(where: { $0.contains("Fatal error") }).map { " (\($0))" } ?? ""
             return "\(file): reading it crashed the reader (signal \(signal))\(detail); the file is malformed, nothing was compared."
         case .noResult(let file, let status, let detail):
-            return "\(file): the case worker exited with status \(status) and no result: \(detail.trimmingCharacters(in: .whitespacesAndNewlines))"
+            return "\(file): the case worker exited with status \(status) and no result: \(Worker.message(detail).trimmingCharacters(in: .whitespacesAndNewlines))"
         }
     }
 }
 
-/// Collects a pipe's bytes on a background thread.
-final class StderrCollector: @unchecked Sendable {
+/// Collects a pipe's bytes on a background thread as they come.
+final class PipeCollector: @unchecked Sendable {
+    private let lock = NSLock()
     private var data = Data()
     private let done = DispatchSemaphore(value: 0)
 
     init(_ handle: FileHandle) {
         Thread.detachNewThread { [self] in
-            data = handle.readDataToEndOfFile()
+            while true {
+                let chunk = handle.availableData
+                if chunk.isEmpty { break }
+                lock.withLock { data.append(chunk) }
+            }
             done.signal()
         }
     }
 
+    /// Everything read so far.
+    var snapshot: Data { lock.withLock { data } }
+
+    /// Waits for the end of the stream; the first 4096 bytes as text.
     func finish() -> String {
         done.wait()
-        return String(decoding: data.prefix(4096), as: UTF8.self)
+        done.signal()
+        return String(decoding: snapshot.prefix(4096), as: UTF8.self)
     }
 }
 

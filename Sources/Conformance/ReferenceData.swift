@@ -10,7 +10,13 @@ public struct ReferenceData: Sendable {
     public var outputs: [(name: String, tensor: Tensor<Double>)]
 
     /// Reads `input_*` and `output_*` from `group`; `outputsRequired` is false for `run`.
-    public static func read(from group: Group, file: String, outputsRequired: Bool = true) throws -> ReferenceData {
+    ///
+    /// A dataset with no elements (a batch of 0, or any axis of length 0) is refused: a comparison
+    /// of zero elements proves nothing. `inputBudget`, when given, sees the input shapes before
+    /// any data is read, so that a caller can refuse inputs that would make the run allocate
+    /// more than it allows.
+    public static func read(from group: Group, file: String, outputsRequired: Bool = true,
+                            inputBudget: (([[Int]]) throws -> Void)? = nil) throws -> ReferenceData {
         let names = try group.childNames()
         let inputs = try numbered("input_", in: group, names: names, file: file)
         guard !inputs.isEmpty else {
@@ -20,17 +26,23 @@ public struct ReferenceData: Sendable {
         if outputsRequired && outputs.isEmpty {
             throw ConformanceError.unusable(file: file, object: "/output_0", reason: "missing dataset (Keras's outputs are stored as output_0, output_1, ...)")
         }
+        try inputBudget?(inputs.map(\.dataset.shape))
         return ReferenceData(
-            inputs: inputs.map(\.1),
-            outputs: try outputs.map { name, tensor in
-                let ds = try group.dataset(name)
+            inputs: try inputs.map { try read($0.dataset, name: $0.name) },
+            outputs: try outputs.map { name, ds in
                 let label = try ds.hasAttribute("name") ? (try ds.attribute("name").stringValue ?? name) : name
-                return (label, tensor)
+                return (label, try read(ds, name: name))
             })
     }
 
     /// Reads `<prefix>0, <prefix>1, ...` as float64 tensors; a gap in the numbering is an error.
-    static func numbered(_ prefix: String, in group: Group, names: [String], file: String) throws -> [(String, Tensor<Double>)] {
+    static func readNumbered(_ prefix: String, in group: Group, names: [String], file: String) throws -> [(String, Tensor<Double>)] {
+        try numbered(prefix, in: group, names: names, file: file).map { ($0.name, try read($0.dataset, name: $0.name)) }
+    }
+
+    /// Opens `<prefix>0, <prefix>1, ...` and checks each is a non-empty numeric dataset, without
+    /// reading any data.
+    static func numbered(_ prefix: String, in group: Group, names: [String], file: String) throws -> [(name: String, dataset: Dataset)] {
         var indices: [Int] = []
         for name in names where name.hasPrefix(prefix) {
             guard let n = Int(name.dropFirst(prefix.count)), n >= 0, "\(prefix)\(n)" == name else {
@@ -42,24 +54,34 @@ public struct ReferenceData: Sendable {
         for (position, n) in indices.enumerated() where n != position {
             throw ConformanceError.unusable(file: file, object: "/\(prefix)\(position)", reason: "missing dataset (found \(prefix)\(n) but not \(prefix)\(position))")
         }
+        let objectPrefix = group.objectPath == "/" ? "/" : group.objectPath + "/"
         return try indices.map { n in
             let name = "\(prefix)\(n)"
             switch try group.kind(of: name) {
             case .dataset: break
             // An external or user-defined link: opening it gives the HDF5 layer's refusal.
             case .other: _ = try group.dataset(name)
-            default: throw ConformanceError.unusable(file: file, object: "/\(name)", reason: "is not a dataset")
+            default: throw ConformanceError.unusable(file: file, object: "\(objectPrefix)\(name)", reason: "is not a dataset")
             }
             let ds = try group.dataset(name)
             switch ds.elementType {
             case .float32, .float64, .int8, .int16, .int32, .int64, .uint8, .uint16, .uint32, .uint64, .bool: break
             default:
-                throw ConformanceError.unusable(file: file, object: "/\(name)", reason: "holds \(ds.elementType) values, expected numbers")
+                throw ConformanceError.unusable(file: file, object: "\(objectPrefix)\(name)", reason: "holds \(ds.elementType) values, expected numbers")
             }
-            if ds.elementType == .bool {
-                return (name, Tensor(shape: ds.shape, scalars: try ds.readBooleans().map { $0 ? 1 : 0 }))
+            guard ds.count > 0 else {
+                throw ConformanceError.unusable(
+                    file: file, object: "\(objectPrefix)\(name)",
+                    reason: "has no elements (shape \(shapeText(ds.shape))); a comparison of zero elements proves nothing, so rnncheck refuses it")
             }
-            return (name, Tensor(shape: ds.shape, scalars: try ds.read(as: Double.self)))
+            return (name, ds)
         }
+    }
+
+    static func read(_ ds: Dataset, name: String) throws -> Tensor<Double> {
+        if ds.elementType == .bool {
+            return Tensor(shape: ds.shape, scalars: try ds.readBooleans().map { $0 ? 1 : 0 })
+        }
+        return Tensor(shape: ds.shape, scalars: try ds.read(as: Double.self))
     }
 }

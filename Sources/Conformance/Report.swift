@@ -111,7 +111,7 @@ public struct Report: Sendable, Codable {
         lines.append("")
         lines.append("\(passed ? "PASSED" : "FAILED"): \(passedCount) of \(cases.count) case(s) within tolerance"
             + (known > 0 ? " (\(known) with known deviations)" : "") + ", \(failed) out of tolerance, \(errors) unusable.")
-        return lines.joined(separator: "\n") + "\n"
+        return Escape.terminal(lines.joined(separator: "\n")) + "\n"
     }
 
     /// `(batch 0, time 3, unit 2)` for a rank-3 index, `(batch 0, unit 2)` for rank 2.

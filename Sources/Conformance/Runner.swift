@@ -18,6 +18,10 @@ public struct DiffOptions: Sendable {
 
 /// Runs models against Keras's outputs.
 public enum Runner {
+    /// Told the path of each file just before it is read (a worker tells its parent, so that a
+    /// crash or a timeout names the file that caused it).
+    nonisolated(unsafe) public static var reading: (String) -> Void = { _ in }
+
     /// The fixture files under `paths` (files as given, folders searched for `*.h5`), sorted.
     public static func fixturePaths(_ paths: [String]) throws -> [String] {
         var found: [String] = []
@@ -88,13 +92,19 @@ public enum Runner {
         do {
             let fixture = try Fixture.read(path: path)
             let loaded = try fixture.loadModel()
+            try AllocationBudget.check(outputShapes: loaded.outputShapes, inputShapes: fixture.reference.inputs.map(\.shape), file: path)
             var applied = AppliedTolerance(
                 atol: tolerance?.atol ?? Tolerance.default.atol, rtol: tolerance?.rtol ?? Tolerance.default.rtol,
                 source: tolerance == nil ? "default" : "command line")
+            // A tolerance given on the command line wins: the fixture's own are then ignored.
             var reasons: [String] = []
-            if let atol = fixture.toleranceOverride.atol { applied.atol = atol; reasons.append("atol") }
-            if let rtol = fixture.toleranceOverride.rtol { applied.rtol = rtol; reasons.append("rtol") }
-            if !reasons.isEmpty {
+            if let atol = fixture.toleranceOverride.atol { applied.atol = atol; reasons.append("atol \(atol)") }
+            if let rtol = fixture.toleranceOverride.rtol { applied.rtol = rtol; reasons.append("rtol \(rtol)") }
+            if !reasons.isEmpty, tolerance != nil {
+                applied.atol = tolerance?.atol ?? Tolerance.default.atol
+                applied.rtol = tolerance?.rtol ?? Tolerance.default.rtol
+                applied.source = "command line (the fixture's \(reasons.joined(separator: ", ")) ignored)"
+            } else if !reasons.isEmpty {
                 applied.source = "fixture sets \(reasons.joined(separator: ", ")): \(fixture.toleranceOverride.reason ?? "no reason given")"
             }
             var effective = tolerance ?? .default
@@ -112,15 +122,31 @@ public enum Runner {
         }
     }
 
-    /// Compares a model file with a reference file of `input_*` / `output_*` datasets.
+    /// Compares a model file with a reference file of `input_*` / `output_*` datasets, as
+    /// `rnncheck compare` does: runs the model in float32 on the reference's inputs and diffs
+    /// every output with Keras's.
+    ///
+    /// - Parameters:
+    ///   - modelPath: the Keras model file (`.keras`, full-model `.h5`, or a weights file with `configPath`).
+    ///   - configPath: the model's JSON config, for a weights file.
+    ///   - referencePath: a reference file written by `rnncheck-ref` (or any fixture).
+    ///   - tolerance: nil for ``Tolerance/default`` (`atol 1e-6`, `rtol 1e-5`).
+    ///   - options: what to compute beyond pass / fail (the float64 error budget by default).
+    /// - Returns: a report with one case; an unreadable file makes the case an error
+    ///   (``Report/exitCode`` 2) rather than a thrown error. ``Report/text()`` renders it.
     public static func compare(
-        modelPath: String, configPath: String?, referencePath: String, tolerance: Tolerance?, options: DiffOptions = .init()
+        modelPath: String, configPath: String? = nil, referencePath: String, tolerance: Tolerance? = nil,
+        options: DiffOptions = .init()
     ) -> Report {
         let name = URL(fileURLWithPath: modelPath).lastPathComponent
         do {
+            reading(configPath.map { "\(modelPath) (with \($0))" } ?? modelPath)
             let loaded = try KerasModelLoader.load(path: modelPath, configPath: configPath)
+            reading(referencePath)
             let file = try HDF5.File.open(referencePath)
-            let reference = try ReferenceData.read(from: try file.root, file: referencePath)
+            let reference = try ReferenceData.read(from: try file.root, file: referencePath) {
+                try AllocationBudget.check(outputShapes: loaded.outputShapes, inputShapes: $0, file: referencePath)
+            }
             var result = try compare(model: loaded.model, reference: reference, tolerance: tolerance ?? .default,
                                      name: name, file: referencePath, options: options, kerasFloat64: nil)
             result.tolerance = AppliedTolerance(
@@ -178,38 +204,31 @@ public enum Runner {
     }
 
     /// `rnncheck run`: runs a model on `input_*` of `inputsPath` and writes `output_*` to
-    /// `outputPath` atomically (a temporary file in the same folder, then a rename).
+    /// `outputPath` through `SafeOutput`: built in memory, then written in one go to an unnamed
+    /// file renamed into place, so that a stopped run leaves nothing behind and the target is
+    /// never a link, a device or one of the inputs.
     public static func run(modelPath: String, configPath: String?, inputsPath: String, outputPath: String) throws {
-        let fm = FileManager.default
-        let outURL = URL(fileURLWithPath: outputPath).standardizedFileURL.resolvingSymlinksInPath()
-        for input in [modelPath, inputsPath] + (configPath.map { [$0] } ?? [])
-        where URL(fileURLWithPath: input).standardizedFileURL.resolvingSymlinksInPath() == outURL {
-            throw ConformanceError.unusable(file: outputPath, object: "", reason: "is also an input of this run; refusing to overwrite it")
-        }
+        let inputs = [modelPath, inputsPath] + (configPath.map { [$0] } ?? [])
+        try SafeOutput.checkTarget(outputPath, inputs: inputs)
+        reading(configPath.map { "\(modelPath) (with \($0))" } ?? modelPath)
         let loaded = try KerasModelLoader.load(path: modelPath, configPath: configPath)
-        let reference = try ReferenceData.read(from: try HDF5.File.open(inputsPath).root, file: inputsPath, outputsRequired: false)
-        let outputs = try predictFloat32(model: loaded.model, inputs: reference.inputs, file: inputsPath)
-        let directory = outURL.deletingLastPathComponent().path
-        let temp = (directory as NSString).appendingPathComponent(".\(outURL.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
-        do {
-            let file = try HDF5.File.create(temp)
-            let root = try file.root
-            for (n, tensor) in outputs.enumerated() {
-                let ds = try root.write("output_\(n)", tensor.scalars, shape: tensor.shape)
-                try ds.setAttribute("name", .string(loaded.model.outputs[n].name))
-            }
-            for (n, tensor) in reference.inputs.enumerated() {
-                _ = try root.write("input_\(n)", tensor.converted(to: Float.self).scalars, shape: tensor.shape)
-            }
-            try file.close()
-            // rename(2) replaces an existing file atomically (Foundation's replaceItemAt does not on Linux).
-            guard rename(temp, outURL.path) == 0 else {
-                throw ConformanceError.unusable(file: outputPath, object: "", reason: "cannot move the finished file into place (\(String(cString: strerror(errno))))")
-            }
-        } catch {
-            if fm.fileExists(atPath: temp) { try? fm.removeItem(atPath: temp) }
-            throw error
+        reading(inputsPath)
+        let reference = try ReferenceData.read(from: try HDF5.File.open(inputsPath).root, file: inputsPath, outputsRequired: false) {
+            try AllocationBudget.check(outputShapes: loaded.outputShapes, inputShapes: $0, file: inputsPath)
         }
+        let outputs = try predictFloat32(model: loaded.model, inputs: reference.inputs, file: inputsPath)
+        let file = try HDF5.File.createInMemory(name: outputPath)
+        let root = try file.root
+        for (n, tensor) in outputs.enumerated() {
+            let ds = try root.write("output_\(n)", tensor.scalars, shape: tensor.shape)
+            try ds.setAttribute("name", .string(loaded.model.outputs[n].name))
+        }
+        for (n, tensor) in reference.inputs.enumerated() {
+            _ = try root.write("input_\(n)", tensor.converted(to: Float.self).scalars, shape: tensor.shape)
+        }
+        let image = try file.image()
+        try file.close()
+        try SafeOutput.write(image, to: outputPath, inputs: inputs)
     }
 }
 

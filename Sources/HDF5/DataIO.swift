@@ -62,6 +62,12 @@ struct DataSource {
         return typeClass
     }
 
+    /// For a dataset, what its stored form would make libhdf5 allocate (`StoredData`).
+    private func checkStored(count: Int, declaredBytes: Int) throws {
+        guard kind == .dataset else { return }
+        try StoredData(id: id, file: file, object: object).check(shape: try shape(), count: count, declaredBytes: declaredBytes)
+    }
+
     // MARK: Numbers
 
     /// Every element converted by libhdf5 to `T`. Refuses non-numeric types and reads over the limit.
@@ -80,6 +86,7 @@ struct DataSource {
         guard storedSize > 0 else { throw fail("H5Tget_size") }
         // libhdf5 converts in place in the destination buffer, through buffers as large as the larger type.
         try checkReadSize(count: count, elementSize: max(layout.size, Int(storedSize)), file: file, object: object)
+        try checkStored(count: count, declaredBytes: count * max(layout.size, Int(storedSize)))
         if count == 0 { return [] }
         var thrown: HDF5Error?
         let values = [T](unsafeUninitializedCapacity: count) { buffer, initialized in
@@ -106,6 +113,7 @@ struct DataSource {
         defer { _ = H5Tclose(type) }
         guard H5Tget_size(type) == 1 else { throw fail("H5Tget_size") }
         try checkReadSize(count: count, elementSize: 1, file: file, object: object)
+        try checkStored(count: count, declaredBytes: count)
         if count == 0 { return [] }
         var bytes = [UInt8](repeating: 0, count: count)
         try bytes.withUnsafeMutableBytes { raw in
@@ -134,6 +142,7 @@ struct DataSource {
 
     private func readVariableStrings(storedType: hid_t, count: Int) throws -> [String] {
         try checkReadSize(count: count, elementSize: MemoryLayout<UnsafeMutablePointer<CChar>?>.size, file: file, object: object)
+        try checkStored(count: count, declaredBytes: count * MemoryLayout<UnsafeMutablePointer<CChar>?>.size)
         if count == 0 { return [] }
         let cset = H5Tget_cset(storedType)
         guard cset != H5T_CSET_ERROR else { throw fail("H5Tget_cset") }
@@ -180,6 +189,7 @@ struct DataSource {
         guard size > 0 else { throw fail("H5Tget_size") }
         let width = size
         try checkReadSize(count: count, elementSize: width, file: file, object: object)
+        try checkStored(count: count, declaredBytes: count * width)
         if count == 0 { return [] }
         let padding = H5Tget_strpad(storedType)
         guard padding != H5T_STR_ERROR else { throw fail("H5Tget_strpad") }

@@ -104,6 +104,37 @@ public final class File: @unchecked Sendable {
         }
     }
 
+    /// Creates a file in memory only (libhdf5's core driver without a backing store): nothing
+    /// touches the disk until `image()` hands the finished bytes to the caller. `name` is what
+    /// errors call it.
+    public static func createInMemory(name: String) throws -> File {
+        try withLibrary(file: name) {
+            let access = H5Pcreate(chdf5_p_file_access())
+            guard access >= 0 else { throw failure("H5Pcreate", name) }
+            defer { _ = H5Pclose(access) }
+            guard H5Pset_fapl_core(access, 1 << 20, false) >= 0 else { throw failure("H5Pset_fapl_core", name) }
+            let creation = try makeCreationPlist(chdf5_p_file_create(), file: name, object: "/")
+            defer { _ = H5Pclose(creation) }
+            let id = H5Fcreate(nextImageName(), chdf5_f_acc_trunc(), creation, access)
+            guard id >= 0 else { throw failure("H5Fcreate", name) }
+            return File(path: name, id: id)
+        }
+    }
+
+    /// The bytes of the file as it would be on disk (flushed first): for `createInMemory`.
+    public func image() throws -> [UInt8] {
+        try withLibrary(file: path) {
+            let id = try openID(for: "File.image")
+            guard H5Fflush(id, H5F_SCOPE_GLOBAL) >= 0 else { throw Self.failure("H5Fflush", path) }
+            let size = H5Fget_file_image(id, nil, 0)
+            guard size >= 0 else { throw Self.failure("H5Fget_file_image", path) }
+            var bytes = [UInt8](repeating: 0, count: size)
+            let copied = bytes.withUnsafeMutableBytes { raw in H5Fget_file_image(id, raw.baseAddress, raw.count) }
+            guard copied == size else { throw Self.failure("H5Fget_file_image", path) }
+            return bytes
+        }
+    }
+
     /// The root group, "/". Each access opens a new handle.
     public var root: Group {
         get throws {

@@ -9,6 +9,12 @@ public enum ObjectKind: Equatable, Sendable {
     case missing
 }
 
+/// An object's place in an open file (libhdf5's file number and object header address).
+public struct ObjectIdentity: Hashable, Sendable {
+    public let fileNumber: UInt64
+    public let address: UInt64
+}
+
 /// An open HDF5 group. Closes itself in `deinit`.
 ///
 /// Names passed to its methods may be relative paths ("a/b") or absolute ("/a/b"). Every link on
@@ -91,6 +97,18 @@ public final class Group: AttributeHolder, @unchecked Sendable {
                 return .missing
             case .external, .userDefined:
                 return .other
+            }
+        }
+    }
+
+    /// Where the group lives in its file: two handles with the same identity are the same group,
+    /// however they were reached (hard links can make a group its own descendant).
+    public var identity: ObjectIdentity {
+        get throws {
+            try withLibrary(file: file.path) {
+                var info = H5O_info_t()
+                guard H5Oget_info2(id, &info, UInt32(H5O_INFO_BASIC)) >= 0 else { throw fail("H5Oget_info2", objectPath) }
+                return ObjectIdentity(fileNumber: UInt64(info.fileno), address: UInt64(info.addr))
             }
         }
     }

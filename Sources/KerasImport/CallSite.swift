@@ -152,13 +152,15 @@ struct CallSite {
                 let call = try parts[1].int() - (skipFirstNode.contains(layer) ? 1 : 0)
                 tensors.append(.tensor(TensorSpec(layer: layer, node: call, tensor: try parts[2].int(), path: entry.path)))
             }
+            // tf.keras's functional.process_node keeps the kwargs of the last entry (each entry
+            // repeats them; an entry of three items has none).
             var own: [(String, CallValue)] = []
             if parts.count == 4 {
                 let k = parts[3]
                 guard case .object = k.storage else { throw k.fail("expected the call's keyword arguments, found \(k.typeName)") }
                 for key in k.keys { own.append((key, try keras2Value(try k[key], layerNames: layerNames))) }
             }
-            if kwargs == nil { kwargs = own }
+            kwargs = own
         }
         guard !tensors.isEmpty else { throw node.fail("a call with no input tensors") }
         return CallSite(args: [tensors.count == 1 ? tensors[0] : .list(tensors)], kwargs: kwargs ?? [], path: node.path)

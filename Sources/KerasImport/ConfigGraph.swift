@@ -40,9 +40,13 @@ struct GraphBuilder {
         return s.lowercased()
     }
 
+    /// Classes Keras exports under another name than their Python class, whose name the weight
+    /// keys come from.
+    static let pythonClassNames = ["GroupQueryAttention": "GroupedQueryAttention"]
+
     /// The weight key of the next layer of class `className`.
     mutating func nextKey(_ className: String) -> String {
-        let base = Self.snakeCase(className)
+        let base = Self.snakeCase(Self.pythonClassNames[className] ?? className)
         let n = keyCounts[base, default: 0]
         keyCounts[base] = n + 1
         return n == 0 ? base : "\(base)_\(n)"
@@ -380,24 +384,37 @@ struct GraphBuilder {
             return nodes.count - 1
         }
 
-        let layer: any Layer<Double>
+        var layer: any Layer<Double>
+        var build = LayerBuild(
+            reader: LayerConfigReader(file: file, kerasMajor: kerasMajor, layer: layerName, config: layerConfig),
+            className: className, inputShapes: inputShapes, call: bound,
+            weights: isOp ? NoWeights() : store.layer(key: key, name: layerName))
+        build.inputParameters = owners
+        build.customLayers = customLayers
         if let earlier = cache[entryIndex], entryIndex >= 0 {
             layer = earlier
         } else {
-            var build = LayerBuild(
-                reader: LayerConfigReader(file: file, kerasMajor: kerasMajor, layer: layerName, config: layerConfig),
-                className: className, inputShapes: inputShapes, call: bound,
-                weights: isOp ? NoWeights() : store.layer(key: key, name: layerName))
-            build.inputParameters = owners
-            build.customLayers = customLayers
             do {
                 layer = try registered.build(&build)
-            } catch let error as ImportError where lenient {
+            } catch var error as ImportError {
+                // A malformed option is reported at its JSON path (`config.layers[7].config.axis`);
+                // say which layer that is, by name.
+                if case .config(let file, let path, let message) = error, !message.hasPrefix("layer '") {
+                    error = .config(file: file, path: path, message: "layer '\(layerName)' (\(className)): \(message)")
+                }
+                guard lenient else { throw error }
                 return try placeholder(name: name, className: className, site: site, resolve: resolve, error: error)
             }
             for note in build.notes where !notes.contains(note) { notes.append(note) }
             if !build.weightPaths.isEmpty { weightSources[name] = build.weightPaths }
             if entryIndex >= 0 { cache[entryIndex] = layer }
+        }
+        if let specialize = registered.specialize {
+            do {
+                layer = try specialize(layer, build)
+            } catch let error as ImportError where lenient {
+                return try placeholder(name: name, className: className, site: site, resolve: resolve, error: error)
+            }
         }
         let outputShapes: [SymbolicShape]
         do {
@@ -497,8 +514,8 @@ struct GraphBuilder {
                 maskArgument = carried(tensorArguments[0])
             }
             if let maskArgument { callMasks.merge(maskArgument) { a, _ in a } }
-            for parameter in signature.parameters where parameter.hasSuffix("_mask") && parameter != "mask" {
-                let owner = String(parameter.dropLast("_mask".count))
+            for owner in signature.inputs where signature.parameters.contains(owner + "_mask") {
+                let parameter = owner + "_mask"
                 if let given = call.values[parameter] {
                     callMasks.merge(try explicit(given, onto: owner)) { a, _ in a }
                 } else if tensorArguments.count > 1, tensorArguments.contains(owner) {

@@ -123,6 +123,9 @@ struct Keras2LayerWeights: LayerWeights {
     /// A wrapper's group lists its inner layer's weights as its own.
     func wrapped() -> LayerWeights { self }
 
+    /// Keras 2 lists a layer's sub-layers' weights as its own, in order.
+    func child(_ name: String) -> LayerWeights { self }
+
     func layer(key: String, name: String) -> LayerWeights {
         Keras2LayerWeights(store: store, layerName: layerName, prefix: name + "/")
     }

@@ -34,8 +34,13 @@ public enum KerasFileFormat: String, Sendable {
 }
 
 /// Reads Keras model files into engine models.
+///
+/// For a model ready to run in float32 in one call, use `Model<Float>(kerasFile:)`
+/// (``RNNEngine/Model/init(kerasFile:configPath:customLayers:)``); the loader also returns what
+/// the file recorded beside the model.
 public enum KerasModelLoader {
-    /// Loads a model file from disk.
+    /// Loads a model file from disk, with its weights in float64 (exact for Keras's float32
+    /// weights): `loaded.model.converted(to: Float.self)` computes in float32 as Keras does.
     ///
     /// - Parameters:
     ///   - path: a `.keras` archive, or a `.weights.h5` file (then `configPath` is required).
@@ -115,18 +120,43 @@ public enum KerasModelLoader {
         throw ImportError.unreadable(file: name, reason: "not a Keras model file (neither a .keras zip archive nor an HDF5 file)")
     }
 
+    /// The bytes of a regular file, refused before reading when it is anything else (a FIFO would
+    /// block for ever, a device could be endless) or larger than `HDF5Library.maxReadBytes`.
     static func readFile(_ path: String) throws -> [UInt8] {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw ImportError.unreadable(file: path, reason: "no such file")
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            let code = errno
+            if code == ENOENT || code == ENOTDIR { throw ImportError.unreadable(file: path, reason: "no such file") }
+            throw ImportError.unreadable(file: path, reason: "cannot be read (\(String(cString: strerror(code))))")
         }
-        guard !isDirectory.boolValue else {
-            throw ImportError.unreadable(file: path, reason: "is a directory, not a model file")
+        switch info.st_mode & S_IFMT {
+        case S_IFREG: break
+        case S_IFDIR: throw ImportError.unreadable(file: path, reason: "is a directory, not a model file")
+        case S_IFIFO: throw ImportError.unreadable(file: path, reason: "is a FIFO (named pipe), not a regular file; rnncheck reads model files only")
+        case S_IFCHR, S_IFBLK: throw ImportError.unreadable(file: path, reason: "is a device, not a regular file; rnncheck reads model files only")
+        default: throw ImportError.unreadable(file: path, reason: "is not a regular file")
         }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw ImportError.unreadable(file: path, reason: "cannot be read (permission denied?)")
+        let limit = HDF5Library.maxReadBytes
+        guard Int(info.st_size) <= limit else {
+            throw ImportError.unreadable(file: path, reason: "is \(info.st_size) bytes, over the \(limit)-byte read limit (--max-read-bytes)")
         }
-        return [UInt8](data)
+        let descriptor = open(path, O_RDONLY | O_NONBLOCK)
+        guard descriptor >= 0 else {
+            throw ImportError.unreadable(file: path, reason: "cannot be read (\(String(cString: strerror(errno))))")
+        }
+        defer { close(descriptor) }
+        var bytes = [UInt8](repeating: 0, count: Int(info.st_size))
+        var done = 0
+        while done < bytes.count {
+            let n = bytes.withUnsafeMutableBytes { raw in read(descriptor, raw.baseAddress! + done, raw.count - done) }
+            if n < 0 && errno == EINTR { continue }
+            guard n >= 0 else {
+                throw ImportError.unreadable(file: path, reason: "cannot be read (\(String(cString: strerror(errno))))")
+            }
+            guard n > 0 else { throw ImportError.unreadable(file: path, reason: "became shorter while it was read") }
+            done += n
+        }
+        return bytes
     }
 
     static func loadArchive(bytes: [UInt8], name: String, lenient: Bool = false, customLayers: [String: CustomLayer] = [:]) throws -> LoadedModel {
@@ -137,22 +167,31 @@ public enum KerasModelLoader {
         } catch {
             throw ImportError.unreadable(file: name, reason: "not a readable zip archive (\(error))")
         }
-        func member(_ memberName: String) throws -> Data? {
+        /// A member's bytes. JSON members are bounded by the config size limit, and a member that
+        /// must be HDF5 is refused as soon as its first bytes show it is not, before the rest is
+        /// inflated; every member is bounded by `HDF5Library.maxReadBytes` as it inflates.
+        func member(_ memberName: String, json: Bool = false) throws -> Data? {
             guard let entry = archive[memberName] else { return nil }
             guard entry.type == .file else {
                 throw ImportError.unreadable(file: name, reason: "archive member \(memberName) is not a file")
             }
-            let limit = HDF5Library.maxReadBytes
+            let limit = json ? min(HDF5Library.maxReadBytes, StrictJSONParser.maxBytes) : HDF5Library.maxReadBytes
             guard entry.uncompressedSize <= UInt64(limit) else {
-                throw ImportError.unreadable(file: name, reason: "archive member \(memberName) claims \(entry.uncompressedSize) bytes, over the \(limit)-byte read limit")
+                throw ImportError.unreadable(file: name, reason: "archive member \(memberName) claims \(entry.uncompressedSize) bytes, over the \(limit)-byte read limit\(json ? " for a JSON document" : "")")
             }
-            var data = Data()
+            let signature: [UInt8] = [0x89, 0x48, 0x44, 0x46, 0x0D, 0x0A, 0x1A, 0x0A]
+            let mustBeHDF5 = memberName.hasSuffix(".h5")
+            var data = Data(capacity: Int(entry.uncompressedSize))
             let checksum: CRC32
             do {
                 checksum = try archive.extract(entry, skipCRC32: false) { chunk in
                     data.append(chunk)
                     if data.count > Int(entry.uncompressedSize) {
                         throw ImportError.unreadable(file: name, reason: "archive member \(memberName) holds more data than its header says")
+                    }
+                    if mustBeHDF5, data.count >= signature.count, data.count - chunk.count < signature.count,
+                       !data.prefix(signature.count).elementsEqual(signature) {
+                        throw ImportError.unreadable(file: name, reason: "archive member \(memberName) is not an HDF5 file (no HDF5 signature at its start, where Keras writes one)")
                     }
                 }
             } catch let error as ImportError {
@@ -166,28 +205,62 @@ public enum KerasModelLoader {
             }
             return data
         }
-        guard let configData = try member("config.json") else {
+        guard let configData = try member("config.json", json: true) else {
             throw ImportError.unreadable(file: name, reason: "the archive has no config.json member")
         }
+        let json = try JSONValue(parsing: configData, file: "\(name)!config.json", rootName: "config")
+        var metadata: JSONValue?
+        if let bytes = try member("metadata.json", json: true) {
+            metadata = try JSONValue(parsing: bytes, file: "\(name)!metadata.json", rootName: "metadata")
+        }
+        let kerasVersion = try kerasVersion(metadata: metadata, config: json)
         guard let weightsData = try member("model.weights.h5") else {
             throw ImportError.unreadable(file: name, reason: "the archive has no model.weights.h5 member")
         }
-        var kerasVersion: String?
-        if let metadata = try member("metadata.json") {
-            let json = try JSONValue(parsing: metadata, file: "\(name)!metadata.json", rootName: "metadata")
-            kerasVersion = try json.optional("keras_version")?.string()
-        }
         let weightsName = "\(name)!model.weights.h5"
         let file = try HDF5.File.open(image: [UInt8](weightsData), name: weightsName)
-        let json = try JSONValue(parsing: configData, file: "\(name)!config.json", rootName: "config")
         let root = try file.root
         return try build(configJSON: json, store: Keras3WeightStore(file: weightsName, root: root), weightsRoot: root,
                          weightsName: weightsName, format: .kerasArchive, kerasVersion: kerasVersion, lenient: lenient, customLayers: customLayers)
     }
 
+    /// The Keras version that wrote an archive: `metadata.json`'s `keras_version`. A config that
+    /// records a version of its own (as `model.to_json()` does) must agree with it.
+    static func kerasVersion(metadata: JSONValue?, config: JSONValue) throws -> String? {
+        let recorded = try metadata?.optional("keras_version")?.string()
+        for holder in [config, try config.optional("config")].compactMap({ $0 }) {
+            guard let own = try holder.optional("keras_version") else { continue }
+            let version = try own.string()
+            if let recorded, recorded != version {
+                throw own.fail("keras_version '\(version)' contradicts metadata.json's keras_version '\(recorded)'; the two version records must agree, because the version chooses Keras 2 or Keras 3 semantics")
+            }
+            if recorded == nil { return version }
+        }
+        return recorded
+    }
+
+    /// `@keras_version` of an HDF5 group. On a full-model file's root, the version recorded in
+    /// `@model_config` and on `/model_weights` must agree with it.
     static func kerasVersion(of holder: AttributeHolder) throws -> String? {
         guard try holder.hasAttribute("keras_version") else { return nil }
-        return try holder.attribute("keras_version").stringValue
+        guard let version = try holder.attribute("keras_version").stringValue else {
+            throw ImportError.unreadable(file: holder.file.path, reason: "\(holder.objectPath == "/" ? "" : holder.objectPath)@keras_version is not a string")
+        }
+        if let group = holder as? Group, group.objectPath == "/" {
+            if try group.kind(of: "model_weights") == .group {
+                let weights = try group.group("model_weights")
+                if try weights.hasAttribute("keras_version"), let other = try weights.attribute("keras_version").stringValue, other != version {
+                    throw ImportError.unreadable(file: holder.file.path, reason: "/model_weights@keras_version '\(other)' contradicts @keras_version '\(version)'; the version records must agree, because the version chooses Keras 2 or Keras 3 semantics")
+                }
+            }
+            if try group.hasAttribute("model_config"), let text = try group.attribute("model_config").stringValue {
+                let config = try JSONValue(parsing: Data(text.utf8), file: "\(holder.file.path)@model_config", rootName: "model_config")
+                if let own = try config.optional("keras_version"), try own.string() != version {
+                    throw own.fail("keras_version '\(try own.string())' contradicts @keras_version '\(version)'; the version records must agree, because the version chooses Keras 2 or Keras 3 semantics")
+                }
+            }
+        }
+        return version
     }
 
     static func build(

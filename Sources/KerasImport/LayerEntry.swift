@@ -8,10 +8,16 @@ struct LayerEntry: Sendable {
     var signature: CallSignature
     /// Decodes the config (refusing unknown keys by name), reads the weights, builds the layer.
     let build: @Sendable (inout LayerBuild) throws -> any Layer<Double>
+    /// Adapts the built layer to one call's options (`return_attention_scores=True`); a shared
+    /// layer is built once and adapted for each of its calls.
+    let specialize: (@Sendable (any Layer<Double>, LayerBuild) throws -> any Layer<Double>)?
 
-    init(_ signature: CallSignature = .plain, build: @escaping @Sendable (inout LayerBuild) throws -> any Layer<Double>) {
+    init(_ signature: CallSignature = .plain,
+         specialize: (@Sendable (any Layer<Double>, LayerBuild) throws -> any Layer<Double>)? = nil,
+         build: @escaping @Sendable (inout LayerBuild) throws -> any Layer<Double>) {
         self.signature = signature
         self.build = build
+        self.specialize = specialize
     }
 }
 
@@ -19,7 +25,9 @@ struct LayerEntry: Sendable {
 enum LayerRegistry {
     /// Layers (and models used as layers), by `class_name`.
     static let layers: [String: LayerEntry] = join([
-        RecurrentImport.entries, CoreImport.entries, MergeImport.entries, ShapeImport.entries, PoolingImport.entries, NormalizationImport.entries, WrappersImport.entries,
+        RecurrentImport.entries, CoreImport.entries, MergeImport.entries, ShapeImport.entries, PoolingImport.entries,
+        NormalizationImport.entries, ActivationsImport.entries, WrappersImport.entries, ConvolutionImport.entries,
+        AttentionImport.entries, ConvLSTMImport.entries, SpatialImport.entries,
     ])
 
     /// Keras 3 op nodes (`module` `keras.src.ops.*`), by `class_name`.

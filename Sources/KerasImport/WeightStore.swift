@@ -34,6 +34,9 @@ protocol LayerWeights: WeightSource {
     func arrays(_ part: WeightPart) throws -> [WeightArray]
     /// The weights of the layer a wrapper holds (`TimeDistributed(layer)`).
     func wrapped() -> LayerWeights
+    /// The weights of a sub-layer the layer keeps by attribute name (Keras 3 `<key>/<name>/vars`;
+    /// Keras 2 lists them all as the layer's own).
+    func child(_ name: String) -> LayerWeights
 }
 
 /// Where a model's weights come from: hands out each layer's weights and, at the end, checks
@@ -100,14 +103,27 @@ final class Keras3WeightStore: WeightStore {
         guard try root.kind(of: "layers") == .group else {
             throw ImportError.unreadable(file: file, reason: "no 'layers' group: not a Keras 3 weights file")
         }
-        try walk(try root.group("layers"), path: "/layers")
+        var visited: Set<ObjectIdentity> = []
+        try walk(try root.group("layers"), path: "/layers", depth: 1, visited: &visited)
     }
 
-    private func walk(_ group: Group, path: String) throws {
+    /// Groups below `/layers` deeper than this are refused (Keras nests about 8 deep).
+    static let maxDepth = 64
+
+    /// Visits every group once: a group reached again (a hard or soft link to an ancestor or a
+    /// sibling) is refused, as is nesting deeper than `maxDepth`, so that walking a hostile
+    /// file is bounded.
+    private func walk(_ group: Group, path: String, depth: Int, visited: inout Set<ObjectIdentity>) throws {
+        guard visited.insert(try group.identity).inserted else {
+            throw ImportError.unreadable(file: file, reason: "\(path) is a group already reached by another path (a hard or soft link back to it); Keras weight files hold no such links")
+        }
+        guard depth <= Self.maxDepth else {
+            throw ImportError.unreadable(file: file, reason: "\(path) is nested more than \(Self.maxDepth) groups deep below /layers; Keras weight files are about 8 deep")
+        }
         for child in try group.childNames() {
             let childPath = path + "/" + child
             switch try group.kind(of: child) {
-            case .group: try walk(try group.group(child), path: childPath)
+            case .group: try walk(try group.group(child), path: childPath, depth: depth + 1, visited: &visited)
             case .dataset where !consumed.contains(childPath):
                 throw ImportError.extraWeight(file: file, path: childPath)
             case .other: _ = try group.dataset(child)
@@ -138,6 +154,8 @@ struct Keras3LayerWeights: LayerWeights {
 
     func wrapped() -> LayerWeights { Keras3LayerWeights(store: store, base: "\(base)/layer", layerName: layerName) }
 
+    func child(_ name: String) -> LayerWeights { Keras3LayerWeights(store: store, base: "\(base)/\(name)", layerName: layerName) }
+
     func layer(key: String, name: String) -> LayerWeights {
         Keras3LayerWeights(store: store, base: "\(base)/layers/\(key)", layerName: name)
     }
@@ -147,6 +165,7 @@ struct Keras3LayerWeights: LayerWeights {
 struct NoWeights: LayerWeights {
     func arrays(_ part: WeightPart) throws -> [WeightArray] { [] }
     func wrapped() -> LayerWeights { self }
+    func child(_ name: String) -> LayerWeights { self }
     func layer(key: String, name: String) -> LayerWeights { self }
 }
 

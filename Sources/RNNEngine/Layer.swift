@@ -96,12 +96,16 @@ public protocol Layer<Scalar>: Sendable {
     var summary: String { get }
     /// What output `index` is called in reports (`output`, `state_h`, `forward_c`, ...).
     func outputName(_ index: Int) -> String
+    /// Whether calling the layer erases the masks its input tensors carry for every later reader
+    /// (Keras 3's `MultiHeadAttention` does `set_keras_mask(query, None)`).
+    var clearsInputMasks: Bool { get }
 }
 
 extension Layer {
     public var parameterCount: Int { 0 }
     public var outputCount: Int { 1 }
     public func outputName(_ index: Int) -> String { index == 0 ? "output" : "output_\(index)" }
+    public var clearsInputMasks: Bool { false }
 }
 
 extension Array where Element: BinaryFloatingPoint {

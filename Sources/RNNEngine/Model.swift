@@ -174,6 +174,9 @@ public struct Model<Scalar: EngineScalar>: Sendable {
                 continue
             }
             values[index] = try evaluate(node, index: index, values: values, state: &state)
+            if node.layer.clearsInputMasks {
+                for r in node.inputs where !values[r.node].isEmpty { values[r.node][r.output].mask = nil }
+            }
             if !keepAll {
                 for r in node.references {
                     readers[r.node] -= 1

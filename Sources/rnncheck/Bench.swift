@@ -114,9 +114,7 @@ extension RNNCheck {
             do {
                 (model, x, name) = try Self.load(model: self.model, config: config, inputs: inputs)
             } catch {
-                let message = (error as? LocalizedError)?.errorDescription ?? "\(error)"
-                FileHandle.standardError.write(Data("rnncheck: \(message)\n".utf8))
-                throw ExitCode(2)
+                throw RNNCheck.fail(error)
             }
             if let threads { ComputeThreads.count = threads }
             // Resident memory before the first call, then the peak while calling (Linux: the

@@ -2,6 +2,7 @@ import ArgumentParser
 import Conformance
 import Foundation
 import HDF5
+import RNNEngine
 
 extension RNNCheck {
     /// The worker behind `verify` and `compare`: runs one case and writes its result as JSON.
@@ -23,22 +24,20 @@ extension RNNCheck {
         @Flag var noErrorBudget = false
         @Flag var detail = false
         @Option var maxReadBytes: Int?
+        /// Where the result goes: a path, or "-" for standard output (the pipe to the parent).
         @Option var result: String
 
         func run() throws {
-            if let maxReadBytes { HDF5Library.maxReadBytes = maxReadBytes }
-            // libhdf5 sizes some allocations from the file itself; a bound on the worker's
-            // address space turns a hostile multi-gigabyte request into a failed allocation
-            // (an error for this case) instead of a machine out of memory.
-            // (Not under AddressSanitizer, whose shadow memory alone is terabytes of address space.)
-            if dlsym(UnsafeMutableRawPointer(bitPattern: 0), "__asan_init") == nil {
-                let bound = rlim_t(max(HDF5Library.maxReadBytes, 1 << 30)) * 2 + (rlim_t(2) << 30)
-                var limit = rlimit(rlim_cur: bound, rlim_max: bound)
-                #if os(Linux)
-                _ = setrlimit(Int32(RLIMIT_AS.rawValue), &limit)
-                #else
-                _ = setrlimit(RLIMIT_AS, &limit)
-                #endif
+            if let maxReadBytes {
+                HDF5Library.maxReadBytes = maxReadBytes
+                EngineLimits.maxTensorBytes = maxReadBytes
+            }
+            // Die with the parent, bound the address space, name each file before reading it.
+            WorkerEnvironment.adopt()
+            let tell = Runner.reading
+            Runner.reading = { path in
+                tell(path)
+                Self.testHooks(path)
             }
             var tolerance: Tolerance?
             if atol != nil || rtol != nil || maxUlp != nil || nanEqual {
@@ -49,8 +48,9 @@ extension RNNCheck {
             if let fixtureList {
                 // One JSON line per fixture, flushed as each finishes, so that the parent knows
                 // which case was running if this process dies.
-                guard let text = FileManager.default.contents(atPath: fixtureList).map({ String(decoding: $0, as: UTF8.self) }),
-                      let handle = FileHandle(forWritingAtPath: result) else { throw ExitCode(2) }
+                let list = fixtureList == "-" ? FileHandle.standardInput.readDataToEndOfFile() : FileManager.default.contents(atPath: fixtureList)
+                guard let text = list.map({ String(decoding: $0, as: UTF8.self) }),
+                      let handle = result == "-" ? FileHandle.standardOutput : FileHandle(forWritingAtPath: result) else { throw ExitCode(2) }
                 for path in text.split(separator: "\n").map(String.init) where !path.isEmpty {
                     Self.testHooks(path)
                     let outcome = Runner.verify(fixtureAt: path, tolerance: tolerance, options: options)
@@ -60,8 +60,8 @@ extension RNNCheck {
                 return
             }
             let outcome: CaseResult
-            Self.testHooks(fixture ?? model ?? "")
             if let fixture {
+                Self.testHooks(fixture)
                 outcome = Runner.verify(fixtureAt: fixture, tolerance: tolerance, options: options)
             } else if let model, let reference {
                 let report = Runner.compare(modelPath: model, configPath: config, referencePath: reference,
@@ -71,7 +71,11 @@ extension RNNCheck {
             } else {
                 throw ValidationError("_case needs --fixture, or --model and --reference.")
             }
-            try outcome.json().write(to: URL(fileURLWithPath: result))
+            if result == "-" {
+                FileHandle.standardOutput.write(try outcome.json())
+            } else {
+                try outcome.json().write(to: URL(fileURLWithPath: result))
+            }
         }
 
         /// For the isolation tests only: crash or hang on a chosen file, as a file that breaks

@@ -24,14 +24,16 @@ extension RNNCheck {
         @OptionGroup var report: ReportOptions
 
         func run() throws {
+            let inputs = [model, reference] + (config.map { [$0] } ?? [])
+            try report.checkOutputs(against: inputs)
             if let isolation = report.isolation {
                 var args = ["--model", model, "--reference", reference]
                 if let config { args += ["--config", config] }
                 let name = URL(fileURLWithPath: model).lastPathComponent
-                try report.emit(Report(cases: [isolation.run(name: name, file: reference, arguments: args)]))
+                try report.emit(Report(cases: [isolation.run(name: name, file: reference, arguments: args)]), inputs: inputs)
             }
             try report.emit(Runner.compare(modelPath: model, configPath: config, referencePath: reference,
-                                           tolerance: report.tolerance, options: report.diffOptions))
+                                           tolerance: report.tolerance, options: report.diffOptions), inputs: inputs)
         }
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Conformance
 import Foundation
 import KerasImport
 
@@ -13,21 +14,23 @@ extension RNNCheck {
         @Option(help: "The model config (config.json / model.to_json()) for a weights-only MODEL.")
         var config: String?
 
+        @OptionGroup var isolation: IsolationOption
+
         func run() throws {
+            try isolation.runInWorker(file: model)
             do {
+                Runner.reading(config.map { "\(model) (with \($0))" } ?? model)
                 // Lenient: every unsupported layer is listed at once, with the rest of the model.
                 let loaded = try KerasModelLoader.load(path: model, configPath: config, lenient: true)
-                print(loaded.summary(), terminator: "")
+                print(Escape.terminal(loaded.summary()), terminator: "")
                 if !loaded.problems.isEmpty {
-                    FileHandle.standardError.write(Data("rnncheck: \(model): \(loaded.problems.count) part(s) of the model are not supported (listed above); it cannot be run or compared.\n".utf8))
+                    FileHandle.standardError.write(Data("rnncheck: \(Escape.terminal(model)): \(loaded.problems.count) part(s) of the model are not supported (listed above); it cannot be run or compared.\n".utf8))
                     throw ExitCode(2)
                 }
             } catch let exit as ExitCode {
                 throw exit
             } catch {
-                let message = (error as? LocalizedError)?.errorDescription ?? "\(error)"
-                FileHandle.standardError.write(Data("rnncheck: \(message)\n".utf8))
-                throw ExitCode(2)
+                throw RNNCheck.fail(error)
             }
         }
     }

@@ -1,19 +1,20 @@
 import ArgumentParser
 import Conformance
 import HDF5
+import RNNEngine
 import Foundation
 
 extension ReportFormat: ExpressibleByArgument {}
 
 /// Tolerance and report options shared by `verify` and `compare`.
 struct ReportOptions: ParsableArguments {
-    @Option(help: "Absolute tolerance (default \(Tolerance.default.atol), measured from Keras float32 error; see README).")
+    @Option(parsing: .unconditional, help: "Absolute tolerance (default \(Tolerance.default.atol), measured from Keras float32 error; see README).")
     var atol: Double?
 
-    @Option(help: "Relative tolerance (default \(Tolerance.default.rtol)).")
+    @Option(parsing: .unconditional, help: "Relative tolerance (default \(Tolerance.default.rtol)).")
     var rtol: Double?
 
-    @Option(help: "Also require every element within this many float32 ulps.")
+    @Option(parsing: .unconditional, help: "Also require every element within this many float32 ulps.")
     var maxUlp: Int64?
 
     @Flag(help: "Let NaN match NaN (off: NaN never matches).")
@@ -35,10 +36,26 @@ struct ReportOptions: ParsableArguments {
         if let maxReadBytes {
             guard maxReadBytes > 0 else { throw ValidationError("--max-read-bytes must be positive, got \(maxReadBytes).") }
             HDF5Library.maxReadBytes = maxReadBytes
+            EngineLimits.maxTensorBytes = maxReadBytes
+        }
+        guard caseTimeout > 0 && caseTimeout.isFinite else {
+            throw ValidationError("--case-timeout must be a positive number of seconds, got \(caseTimeout).")
         }
     }
 
-    @Option(help: "Refuse any dataset, attribute or archive member larger than this many bytes (default 1 GiB), before allocating it.")
+    /// Refuses, before anything runs, a report path that is one of the run's inputs or not a
+    /// regular file or new name (a report must never overwrite the model it reports on).
+    func checkOutputs(against inputs: [String]) throws {
+        for path in output {
+            do {
+                try SafeOutput.checkTarget(path, inputs: inputs)
+            } catch {
+                throw RNNCheck.fail(error)
+            }
+        }
+    }
+
+    @Option(parsing: .unconditional, help: "Refuse any dataset, attribute or archive member larger than this many bytes (default 1 GiB), before allocating it.")
     var maxReadBytes: Int?
 
     @Flag(inversion: .prefixedNo, help: "Also run in float64 and report the error budget (Keras's and rnncheck's float32 error against float64).")
@@ -47,7 +64,7 @@ struct ReportOptions: ParsableArguments {
     @Flag(inversion: .prefixedNo, help: "Read each file in a child process, so that a file that crashes or hangs the HDF5 library fails its own case only.")
     var isolate = true
 
-    @Option(help: "With isolation, stop a case that makes no progress for this many seconds (default 300).")
+    @Option(parsing: .unconditional, help: "With isolation, stop a case that makes no progress for this many seconds (default 300).")
     var caseTimeout: Double = 300
 
     /// The HTML report draws heatmaps and curves, which need the per-element detail.
@@ -75,16 +92,18 @@ struct ReportOptions: ParsableArguments {
     }
 
     /// Prints or writes the reports, tells stderr about unusable inputs, and exits with the report's code.
-    func emit(_ report: Report) throws -> Never {
+    /// Report files are written through `SafeOutput` and are never one of `inputs`.
+    func emit(_ report: Report, inputs: [String]) throws -> Never {
         let formats = format.isEmpty ? [ReportFormat.text] : format
         if output.isEmpty {
             print(try report.rendered(formats[0]), terminator: "")
         } else {
             for (f, path) in zip(formats, output) {
                 do {
-                    try report.rendered(f).write(toFile: path, atomically: true, encoding: .utf8)
+                    try SafeOutput.write(Array(try report.rendered(f).utf8), to: path, inputs: inputs)
                 } catch {
-                    FileHandle.standardError.write(Data("rnncheck: \(path): cannot write the \(f.rawValue) report (\(error.localizedDescription)).\n".utf8))
+                    let why = (error as? LocalizedError)?.errorDescription ?? "\(error)"
+                    FileHandle.standardError.write(Data("rnncheck: cannot write the \(f.rawValue) report: \(Escape.terminal(why))\n".utf8))
                     throw ExitCode(2)
                 }
             }
@@ -93,7 +112,7 @@ struct ReportOptions: ParsableArguments {
         }
         for c in report.cases {
             if let error = c.error {
-                FileHandle.standardError.write(Data("rnncheck: \(error)\n".utf8))
+                FileHandle.standardError.write(Data("rnncheck: \(Escape.terminal(error))\n".utf8))
             }
         }
         throw ExitCode(report.exitCode)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Conformance
 import Foundation
 
 /// `rnncheck`: runs Keras recurrent models outside Keras and checks them against Keras's outputs.
@@ -17,6 +18,8 @@ struct RNNCheck: ParsableCommand {
 
     /// Maps argument-parser's exit codes onto rnncheck's: usage errors are 2, like unusable input.
     static func main() {
+        // SIGINT / SIGTERM / SIGHUP: remove temporary files and stop workers, then die of the signal.
+        SignalCleanup.install()
         do {
             var command = try parseAsRoot()
             try command.run()
@@ -30,8 +33,15 @@ struct RNNCheck: ParsableCommand {
             }
             var message = fullMessage(for: error)
             if !message.hasSuffix("\n") { message += "\n" }
-            FileHandle.standardError.write(Data(("rnncheck: " + message).utf8))
+            FileHandle.standardError.write(Data(("rnncheck: " + Escape.terminal(message)).utf8))
             Foundation.exit(2)
         }
+    }
+
+    /// Prints "rnncheck: <message>" on stderr (control characters made visible) and exits 2.
+    static func fail(_ error: Error) -> ExitCode {
+        let message = (error as? LocalizedError)?.errorDescription ?? "\(error)"
+        FileHandle.standardError.write(Data("rnncheck: \(Escape.terminal(message))\n".utf8))
+        return ExitCode(2)
     }
 }

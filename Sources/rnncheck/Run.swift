@@ -13,21 +13,22 @@ extension RNNCheck {
         @Argument(help: "An HDF5 file with root datasets input_0, input_1, ...")
         var inputs: String
 
-        @Option(name: .shortAndLong, help: "The HDF5 file to write (written atomically; never one of the inputs).")
+        @Option(name: .shortAndLong, help: "The HDF5 file to write: a new name or a regular file, never one of the inputs; replaced only when complete.")
         var output: String
 
         @Option(help: "The model config (config.json) for a .weights.h5 MODEL.")
         var config: String?
 
+        @OptionGroup var isolation: IsolationOption
+
         func run() throws {
+            try isolation.runInWorker(file: model)
             do {
                 try Runner.run(modelPath: model, configPath: config, inputsPath: inputs, outputPath: output)
             } catch {
-                let message = (error as? LocalizedError)?.errorDescription ?? "\(error)"
-                FileHandle.standardError.write(Data("rnncheck: \(message)\n".utf8))
-                throw ExitCode(2)
+                throw RNNCheck.fail(error)
             }
-            print("wrote \(output)")
+            print("wrote \(Escape.terminal(output))")
         }
     }
 }

@@ -26,7 +26,7 @@ extension RNNCheck {
         @Option(help: "Known deviations: lines of '<fixture> <output or *> <reason>'.")
         var expectedFailures: String?
 
-        @Option(help: "Threads to run fixtures on (default: every core).")
+        @Option(parsing: .unconditional, help: "Threads to run fixtures on (default: every core).")
         var jobs: Int?
 
         func validate() throws {
@@ -42,10 +42,13 @@ extension RNNCheck {
                 do {
                     expected = try ExpectedFailures.read(path: expectedFailures)
                 } catch {
-                    FileHandle.standardError.write(Data("rnncheck: \((error as? LocalizedError)?.errorDescription ?? "\(error)")\n".utf8))
-                    throw ExitCode(2)
+                    throw RNNCheck.fail(error)
                 }
             }
+            // Every fixture found (and the expected-failures list) is an input no report may replace.
+            var inputs = paths + (expectedFailures.map { [$0] } ?? [])
+            inputs += (try? Runner.fixturePaths(paths)) ?? []
+            try report.checkOutputs(against: inputs)
             let selection = SuiteSelection(shard: shard.flatMap(SuiteSelection.parseShard), filters: filter)
             let progress: Progress? = isatty(STDERR_FILENO) != 0 ? Progress() : nil
             var callback: (@Sendable (Int, Int, String) -> Void)?
@@ -60,7 +63,7 @@ extension RNNCheck {
                 FileHandle.standardError.write(Data("rnncheck: no fixture matches the --filter/--shard selection.\n".utf8))
                 throw ExitCode(2)
             }
-            try report.emit(result)
+            try report.emit(result, inputs: inputs)
         }
     }
 }

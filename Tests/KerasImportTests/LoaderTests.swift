@@ -126,8 +126,8 @@ final class LoaderTests: XCTestCase {
     }
 
     func testUnknownLayerClassIsRefused() {
-        assertImportError(try load(config: Self.config(className: "ConvLSTM1D")),
-                          contains: ["layer 'lstm'", "layer class 'ConvLSTM1D'", "not supported"])
+        assertImportError(try load(config: Self.config(className: "CuDNNLSTM")),
+                          contains: ["layer 'lstm'", "layer class 'CuDNNLSTM'", "not supported"])
     }
 
     func testUnknownActivationIsRefused() {

@@ -20,8 +20,12 @@ final class CLITests: XCTestCase {
     }
 
     func rnncheck(_ arguments: [String], in directory: URL = TestPaths.repositoryRoot) throws -> Result {
+        try Self.run(arguments, in: directory)
+    }
+
+    static func run(_ arguments: [String], in directory: URL = TestPaths.repositoryRoot) throws -> Result {
         let process = Process()
-        process.executableURL = Self.binary
+        process.executableURL = binary
         process.arguments = arguments
         process.currentDirectoryURL = directory
         let out = Pipe(), err = Pipe()
@@ -292,5 +296,79 @@ final class InspectTests: XCTestCase {
         XCTAssertTrue(text.contains("weight: /model_weights/rnn/"), text)
         XCTAssertTrue(text.contains("output shapes: (batch, 5, 4), (batch, 4), (batch, 4)") || text.contains("output shapes:"), text)
         XCTAssertTrue(text.contains("parameters: "), text)
+    }
+}
+
+/// Lambda layers and unregistered custom layers, in files saved by real Keras 3 and tf.keras
+/// (Tests/RNNCheckCLITests/Resources, written by tools/make_test_models.py): `compare` and
+/// `inspect` refuse each with exit 2 and a sentence that says why and what to do.
+final class RefusedLayerTests: XCTestCase {
+    static let resources = TestPaths.repositoryRoot.appendingPathComponent("Tests/RNNCheckCLITests/Resources")
+
+    static let lambdaSentence = """
+        layer 'double': it is a Lambda layer, whose config holds Python bytecode that runs only inside Python; \
+        rnncheck never runs or decodes it. Write the function with keras.ops calls or built-in layers (Keras saves \
+        those as nodes rnncheck reads), save the model again and compare that one.
+        """
+    static let customSentence = """
+        layer 'scale': it is the custom layer class 'demo>Scale' (registered with register_keras_serializable), whose \
+        computation is Python code the file does not hold. Rewrite it with built-in layers and keras.ops, or, from \
+        Swift, pass an implementation for 'demo>Scale' in KerasModelLoader.load(customLayers:).
+        """
+
+    func run(_ arguments: [String]) throws -> CLITests.Result { try CLITests.run(arguments) }
+
+    /// `model` (in Resources) is refused on compare and inspect with `sentence`, which follows
+    /// the file and the config's place in it (`!config.json` in an archive, `@model_config` in
+    /// a tf.keras .h5).
+    func assertRefused(_ model: String, reference: String, where place: String, sentence: String,
+                       file: StaticString = #filePath, line: UInt = #line) throws {
+        let path = Self.resources.appendingPathComponent(model).path
+        let ref = Self.resources.appendingPathComponent(reference).path
+        let compare = try run(["compare", path, ref])
+        XCTAssertEqual(compare.status, 2, compare.stdout + compare.stderr, file: file, line: line)
+        XCTAssertEqual(compare.stderr, "rnncheck: \(path)\(place): \(sentence)\n", file: file, line: line)
+
+        let inspect = try run(["inspect", path])
+        XCTAssertEqual(inspect.status, 2, inspect.stdout + inspect.stderr, file: file, line: line)
+        XCTAssertTrue(inspect.stdout.contains("not supported ("), inspect.stdout, file: file, line: line)
+        XCTAssertTrue(inspect.stdout.contains("  - \(path)\(place): \(sentence)\n"), inspect.stdout, file: file, line: line)
+        XCTAssertTrue(inspect.stderr.hasPrefix("rnncheck: \(path): "), inspect.stderr, file: file, line: line)
+        XCTAssertTrue(inspect.stderr.hasSuffix("part(s) of the model are not supported (listed above); it cannot be run or compared.\n"),
+                      inspect.stderr, file: file, line: line)
+    }
+
+    func testKeras3LambdaIsRefused() throws {
+        try assertRefused("lambda.keras", reference: "lambda_ref.h5", where: "!config.json", sentence: Self.lambdaSentence)
+    }
+
+    func testTFKerasLambdaIsRefused() throws {
+        try assertRefused("lambda.h5", reference: "lambda_ref.h5", where: "@model_config", sentence: Self.lambdaSentence)
+    }
+
+    func testKeras3CustomLayerIsRefusedByItsRegisteredName() throws {
+        try assertRefused("custom.keras", reference: "custom_ref.h5", where: "!config.json", sentence: Self.customSentence)
+    }
+
+    func testTFKerasCustomLayerIsRefusedByItsRegisteredName() throws {
+        try assertRefused("custom.h5", reference: "custom_ref.h5", where: "@model_config", sentence: Self.customSentence)
+    }
+}
+
+/// The everyday use of ops: an LSTM's mean over time next to its last step, as Keras 3 op nodes
+/// (`ops_mean_last`) and as tf.keras TFOpLambda / SlicingOpLambda layers (`k2_ops_mean_last`),
+/// checked the way a user checks a model: `compare MODEL REF`.
+final class OpsCompareTests: XCTestCase {
+    func testMeanOverTimeNextToTheLastStepPassesCompare() throws {
+        for (fixture, filename) in [("ops_mean_last", "model.keras"), ("k2_ops_mean_last", "model.h5")] {
+            let dir = try TemporaryDirectory()
+            let raw = try RawFixture(path: TestPaths.fixture(fixture).path)
+            try raw.writeModel(to: dir.path(filename))
+            try raw.write(to: dir.path("ref.h5"), asFixture: false)
+            let r = try CLITests.run(["compare", dir.path(filename), dir.path("ref.h5"), "--atol", "1e-5", "--rtol", "1e-5"])
+            XCTAssertEqual(r.status, 0, fixture + ": " + r.stdout + r.stderr)
+            XCTAssertTrue(r.stdout.hasPrefix("PASS  \(filename)"), r.stdout)
+            XCTAssertEqual(r.stderr, "")
+        }
     }
 }

@@ -11,7 +11,7 @@ import random
 
 import numpy as np
 
-from .case import Built
+from .case import Built, Case
 
 # Default dimensions: batch, timesteps, input_dim, units (input_dim != units on purpose).
 B, T, D, U = 2, 5, 3, 4
@@ -22,6 +22,8 @@ RB = ("default kernel and recurrent initializers, biases RandomUniform(-0.5, 0.5
 RB_FORGET = RB + " (forget slice 1.0 from unit_forget_bias)"
 K2W = ("all weights drawn with numpy after building (tf_keras initializers repeat their "
        "draws): kernels Glorot-uniform, biases U(-0.5, 0.5)")
+NPW = ("all weights drawn with numpy after building (np_weights): kernels Glorot-uniform over "
+       "(first + last extent), biases U(-0.5, 0.5), scalars U(0.5, 1.5)")
 
 
 def tf(v):
@@ -56,13 +58,16 @@ def bias_kw(K):
 
 
 def np_weights(model, rng):
-    """Replace every weight of a (tf_keras) model with numpy draws: biases U(-0.5, 0.5),
-    embeddings U(-1, 1), other matrices Glorot-uniform. Deterministic in rng alone."""
+    """Replace every weight of a model with numpy draws: biases U(-0.5, 0.5), embeddings
+    U(-1, 1), scalars (Attention's scale) U(0.5, 1.5), other arrays Glorot-uniform over their
+    first and last extents. Deterministic in rng alone."""
     new = []
     for w in model.weights:
         shape = tuple(int(s) for s in w.shape)
         name = w.name
-        if "bias" in name:
+        if not shape:
+            a = rng.uniform(0.5, 1.5, shape)
+        elif "bias" in name:
             a = rng.uniform(-0.5, 0.5, shape)
         elif "embeddings" in name:
             a = rng.uniform(-1.0, 1.0, shape)
@@ -217,3 +222,75 @@ def bidi_builder(kind, *, inner="inner", merge_mode="concat", return_sequences=T
         finish(K, model, rng)
         return Built(model, [randn(rng, batch, steps, dim)], names)
     return build
+
+
+# --------------------------------------------------------------------------------------------
+# Models around non-recurrent layers (shape, pooling)
+# --------------------------------------------------------------------------------------------
+
+def lstm(K, units, name, **kw):
+    """LSTM(units) 'name' with the format's bias set-up (bias_kw)."""
+    return K.layers.LSTM(units, name=name, **bias_kw(K), **kw)
+
+
+def dense(K, units, name, **kw):
+    """Dense(units) 'name' with the format's bias set-up (bias_kw)."""
+    return K.layers.Dense(units, name=name, **bias_kw(K), **kw)
+
+
+def functional(K, rng, inputs, data, outputs, checks=()):
+    """Built for K.Model(inputs, [tensors], name="model"), outputs a list of (layer, tensor):
+    output names are "<layer name>/output". data: the input arrays, drawn by the caller before
+    this call (so that tf_keras weights come after them from rng)."""
+    model = K.Model(inputs, [t for _, t in outputs], name="model")
+    finish(K, model, rng)
+    return Built(model, data, [f"{layer.name}/output" for layer, _ in outputs],
+                 checks=list(checks))
+
+
+def apply(layer, x, **kw):
+    """(layer, layer(x)): a functional() output entry."""
+    return layer, layer(x, **kw)
+
+
+def check_masked_steps_run(label, idx, mask):
+    """A Built.checks entry: a layer that did NOT get the mask ran the masked steps, i.e. at
+    some masked step t > 0 outs[idx][b, t] differs from outs[idx][b, t-1] (a masked recurrent
+    layer would repeat its previous output there)."""
+    def fn(outs):
+        o = outs[idx]
+        steps = [(b, t) for b in range(mask.shape[0]) for t in range(1, mask.shape[1])
+                 if not mask[b, t]]
+        moved = max(float(np.max(np.abs(o[b, t] - o[b, t - 1]))) for b, t in steps)
+        return moved > 1e-3, f"max|out[t] - out[t-1]| over masked steps = {moved:.3g}"
+    return (label, fn)
+
+
+# Descriptions of the non-default model-file formats (fixturegen.formats), for format_cases.
+FORMAT_TEXT = {
+    "keras3-weights": "Keras 3 save_weights + model.to_json() (keras3-weights)",
+    "keras3-legacy-h5": "Keras 3 model.save('model.h5') (keras3-legacy-h5)",
+    "keras2-weights": "tf_keras save_weights('model_weights.h5') + model.to_json() (keras2-weights)",
+    "keras2-weights-v3": ("tf_keras save_weights('model.weights.h5') + model.to_json() "
+                          "(keras2-weights-v3)"),
+}
+
+
+def spec_cases(specs, k2=(), k2_what=None):
+    """Cases from (name, build, what) specs: each in Keras 3 ("<what>; RB (Dense too)."), then
+    for the names in k2 the tf_keras version k2_<name> ("tf_keras: <what>; K2W.", keras2-h5),
+    described by k2_what[name] instead where given."""
+    for name, build, what in specs:
+        yield Case(name, f"{what}; {RB} (Dense too).", build)
+    for name, build, what in specs:
+        if name in k2:
+            what = (k2_what or {}).get(name, what)
+            yield Case(f"k2_{name}", f"tf_keras: {what}; {K2W}.", build, fmt="keras2-h5")
+
+
+def format_cases(names, chain, build):
+    """One Case per {format: case name}: the model `chain` (its description) saved in that
+    format (FORMAT_TEXT)."""
+    for fmt, name in names.items():
+        weights = K2W if fmt.startswith("keras2") else f"{RB} (Dense too)"
+        yield Case(name, f"{FORMAT_TEXT[fmt]}: {chain}; {weights}.", build, fmt=fmt)

@@ -9,6 +9,9 @@ import os
 from dataclasses import dataclass
 from typing import Callable, Optional, Tuple
 
+from rnncheck_ref.model_file import keras_module as _keras_package
+from rnncheck_ref.model_file import load_model
+
 
 @dataclass(frozen=True)
 class Format:
@@ -49,50 +52,29 @@ def _weights_saver(filename):
     return save
 
 
-def _load_model_file(K, path, config):
-    return K.models.load_model(path, compile=False)
-
-
-def _load_json_and_weights(K, path, config):
-    model = K.models.model_from_json(config)
-    model.load_weights(path)
-    return model
-
-
 FORMATS = {
     # Keras 3 model.save("model.keras"): zip of config.json, metadata.json, model.weights.h5.
-    "keras3": Format("keras", "model.keras", _save_keras3, _load_model_file),
+    "keras3": Format("keras", "model.keras", _save_keras3, load_model),
     # Keras 3 model.save_weights("model.weights.h5") (the same HDF5 layout as the archive's
     # model.weights.h5) plus model.to_json() in /model/config.
     "keras3-weights": Format("keras", "model.weights.h5", _weights_saver("model.weights.h5"),
-                             _load_json_and_weights),
+                             load_model),
     # Keras 3 model.save("model.h5"): the legacy full-model HDF5 writer.
-    "keras3-legacy-h5": Format("keras", "model.h5", _save_keras3_legacy_h5, _load_model_file),
+    "keras3-legacy-h5": Format("keras", "model.h5", _save_keras3_legacy_h5, load_model),
     # tf_keras 2.x model.save("model.h5", save_format="h5"): Keras 2 full-model HDF5.
-    "keras2-h5": Format("tf_keras", "model.h5", _save_keras2_h5, _load_model_file),
+    "keras2-h5": Format("tf_keras", "model.h5", _save_keras2_h5, load_model),
     # tf_keras 2.x model.save_weights("model_weights.h5"): the legacy Keras 2 weights-only
     # HDF5 layout, plus model.to_json() in /model/config.
     "keras2-weights": Format("tf_keras", "model_weights.h5", _weights_saver("model_weights.h5"),
-                             _load_json_and_weights),
+                             load_model),
     # tf_keras 2.x model.save_weights("model.weights.h5"): because of the ".weights.h5"
     # suffix tf_keras writes its Keras-3-style layout (layers/<key>/cell/vars/0, no @name
     # attributes), plus the Keras 2 model.to_json() in /model/config.
     "keras2-weights-v3": Format("tf_keras", "model.weights.h5",
-                                _weights_saver("model.weights.h5"), _load_json_and_weights),
+                                _weights_saver("model.weights.h5"), load_model),
 }
-
-
-_MODULES = {}
 
 
 def keras_module(fmt):
     """The Keras package (imported on first use) that builds and saves models of format fmt."""
-    kind = FORMATS[fmt].module
-    if kind not in _MODULES:
-        if kind == "keras":
-            import keras
-            _MODULES[kind] = keras
-        else:
-            import tf_keras
-            _MODULES[kind] = tf_keras
-    return _MODULES[kind]
+    return _keras_package(FORMATS[fmt].module)

@@ -1,48 +1,43 @@
 """One case -> one fixture file (format version 1, fixtures/README.md)."""
 
-import datetime
 import hashlib
 import os
-import platform
 import tempfile
 from typing import List
 
 import numpy as np
+from rnncheck_ref import fixture_file, graph, runtime
+from rnncheck_ref.keras_run import run_float64, run_model
 
 from .formats import FORMATS, keras_module
-from .keras_run import run_float64, run_model
-
-FORMAT_VERSION = 1
 
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+_REPO_DIR = os.path.dirname(os.path.dirname(_PACKAGE_DIR))
+# The generator's source: its own package and the reference writer's, which it runs models with.
+_SOURCE_DIRS = ("tools/fixturegen", "python/rnncheck_ref")
 
 
 def source_files() -> List[str]:
     """The generator's source, in @generator_sha256 order: every .py file under
-    tools/fixturegen/ outside tests/ folders, as '/'-separated paths relative to tools/
-    (e.g. "fixturegen/cases/gru.py"), sorted by code point (as `LC_ALL=C sort` does)."""
-    tools_dir = os.path.dirname(_PACKAGE_DIR)
+    tools/fixturegen/ and python/rnncheck_ref/ outside tests/ folders, as '/'-separated paths
+    relative to the repository (e.g. "tools/fixturegen/cases/gru.py"), sorted by code point
+    (as `LC_ALL=C sort` does)."""
     found = []
-    for folder, subdirs, files in os.walk(_PACKAGE_DIR):
-        subdirs[:] = [d for d in subdirs if d != "tests"]
-        rel = os.path.relpath(folder, tools_dir).replace(os.sep, "/")
-        found += [f"{rel}/{name}" for name in files if name.endswith(".py")]
+    for top in _SOURCE_DIRS:
+        for folder, subdirs, files in os.walk(os.path.join(_REPO_DIR, top)):
+            subdirs[:] = [d for d in subdirs if d not in ("tests", "__pycache__")]
+            rel = os.path.relpath(folder, _REPO_DIR).replace(os.sep, "/")
+            found += [f"{rel}/{name}" for name in files if name.endswith(".py")]
     return sorted(found)
 
 
 def generator_sha256() -> str:
     """sha256 of the bytes of source_files(), concatenated in that order."""
     h = hashlib.sha256()
-    tools_dir = os.path.dirname(_PACKAGE_DIR)
     for rel in source_files():
-        with open(os.path.join(tools_dir, rel), "rb") as f:
+        with open(os.path.join(_REPO_DIR, rel), "rb") as f:
             h.update(f.read())
     return h.hexdigest()
-
-
-def _str_attr(obj, key, value):
-    import h5py
-    obj.attrs.create(key, data=value, dtype=h5py.string_dtype("utf-8"))
 
 
 def _expected_problems(case, built, outs):
@@ -91,38 +86,15 @@ def _save_and_reload(case, K, model, inputs, outs):
     return model_bytes, config_text, problems
 
 
-def _write_provenance(f, case, K, seed, base_seed, command, generator_sha):
-    import h5py
-    import keras as keras3
-    import tensorflow as tf
-
-    p = f.create_group("provenance")
-    _str_attr(p, "keras_version", K.__version__ if FORMATS[case.fmt].module != "keras"
-              else keras3.__version__)
-    _str_attr(p, "tensorflow_version", tf.__version__)
-    _str_attr(p, "backend", "tensorflow")
-    _str_attr(p, "python_version", platform.python_version())
-    _str_attr(p, "numpy_version", np.__version__)
-    _str_attr(p, "h5py_version", h5py.__version__)
-    p.attrs.create("seed", np.int64(seed))
-    p.attrs.create("base_seed", np.int64(base_seed))
-    _str_attr(p, "command", command)
-    _str_attr(p, "generator_sha256", generator_sha)
-    _str_attr(p, "created", datetime.datetime.now(datetime.timezone.utc)
-              .replace(microsecond=0).isoformat().replace("+00:00", "Z"))
-    _str_attr(p, "onednn", "off")
-
-
 def make_fixture(case, out_dir, base_seed, command, generator_sha) -> List[str]:
     """Build the case with its seed, run it, check it, save and reload the model, run the
     float64 clone, and write out_dir/<case.name>.h5 (through a .tmp file, so that an interrupted
     write never leaves a partial .h5). Prints the checks and a per-output summary.
 
-    Returns the problems found (failed checks, a reload that changes the outputs); the file
+    Returns the problems found (failed checks, a reload that changes the outputs, output names
+    that differ from the ones rnncheck-ref gives); the file
     is written even then. Raises RuntimeError when the builder's outputs contradict its
     output names or are not float32."""
-    import h5py
-
     K = keras_module(case.fmt)
     seed = case.seed(base_seed)
 
@@ -146,43 +118,29 @@ def make_fixture(case, out_dir, base_seed, command, generator_sha) -> List[str]:
     model_bytes, config_text, reload_problems = _save_and_reload(case, K, model, inputs, outs)
     problems += reload_problems
 
-    ref64, why = (None, "case disables float64") if not case.float64 else \
-        run_float64(K, model, inputs)
+    named = graph.output_names(model)
+    if named != list(built.output_names):
+        problems.append(f"{case.name}: rnncheck-ref names the outputs {named}, the case "
+                        f"{list(built.output_names)}")
+
+    ref64, why = None, "case disables float64"
+    if case.float64:
+        clone = run_float64(K, model, inputs)
+        ref64, why = clone.outputs, clone.why
     if ref64 is None:
         print(f"    no /reference_float64: {why}")
 
-    tmp_path = os.path.join(out_dir, case.name + ".h5.tmp")
-    with h5py.File(tmp_path, "w", libver="earliest") as f:
-        f.attrs.create("rnncheck_fixture", np.int64(FORMAT_VERSION))
-        _str_attr(f, "name", case.name)
-        _str_attr(f, "description", case.description)
-        for i, x in enumerate(inputs):
-            d = f.create_dataset(f"input_{i}", data=x)
-            if hasattr(model, "inputs") and model.inputs and i < len(model.inputs):
-                nm = getattr(model.inputs[i], "name", None)
-                if nm:
-                    _str_attr(d, "name", nm.split(":")[0])
-        for i, (o, nm) in enumerate(zip(outs, built.output_names)):
-            d = f.create_dataset(f"output_{i}", data=o.astype(np.float32))
-            _str_attr(d, "name", nm)
-        g = f.create_group("model")
-        _str_attr(g, "format", case.fmt)
-        _str_attr(g, "filename", FORMATS[case.fmt].filename)
-        g.create_dataset("file", data=np.frombuffer(model_bytes, dtype=np.uint8))
-        if config_text is not None:
-            g.create_dataset("config", data=config_text, dtype=h5py.string_dtype("utf-8"))
-        if ref64 is not None:
-            r = f.create_group("reference_float64")
-            for i, (o, nm) in enumerate(zip(ref64, built.output_names)):
-                d = r.create_dataset(f"output_{i}", data=o.astype(np.float64))
-                _str_attr(d, "name", nm)
-        if case.tolerances:
-            t = f.create_group("tolerances")
-            t.attrs.create("atol", np.float64(case.tolerances["atol"]))
-            t.attrs.create("rtol", np.float64(case.tolerances["rtol"]))
-            _str_attr(t, "reason", case.tolerances["reason"])
-        _write_provenance(f, case, K, seed, base_seed, command, generator_sha)
-    os.replace(tmp_path, os.path.join(out_dir, case.name + ".h5"))
+    provenance = runtime.provenance(K)
+    provenance.update(seed=seed, base_seed=base_seed, command=command,
+                      generator_sha256=generator_sha)
+    fmt = FORMATS[case.fmt]
+    fixture_file.write(
+        os.path.join(out_dir, case.name + ".h5"), name=case.name,
+        description=case.description, inputs=inputs,
+        input_names=[getattr(t, "name", "").split(":")[0] for t in graph.model_inputs(model)],
+        outputs=outs, output_names=built.output_names, model_bytes=model_bytes,
+        model_format=case.fmt, model_filename=fmt.filename, model_config=config_text,
+        float64=ref64, tolerances=case.tolerances, provenance=provenance)
 
     for i, nm in enumerate(built.output_names):
         s = f"    output_{i} {nm:28s} {str(outs[i].shape):14s}"

@@ -45,11 +45,16 @@ def snake(name):
     return re.sub(r"([a-z])([A-Z])", r"\1_\2", s).lower()
 
 
+# Classes Keras exports under another name than their Python class, whose name the weight keys
+# come from (keras.layers.GroupQueryAttention is GroupedQueryAttention).
+PYTHON_CLASS = {"GroupQueryAttention": "GroupedQueryAttention"}
+
+
 def _keyed(class_names):
-    """Keras 3 saving keys: snake_case(class name), then _1, _2, ... in order."""
+    """Keras 3 saving keys: snake_case(Python class name), then _1, _2, ... in order."""
     keys, counts = [], {}
     for cls in class_names:
-        s = snake(cls)
+        s = snake(PYTHON_CLASS.get(cls, cls))
         n = counts.get(s, 0)
         counts[s] = n + 1
         keys.append(s if n == 0 else f"{s}_{n}")
@@ -70,10 +75,44 @@ def _k3_cell_vars(cellg, cell_cfg):
     return _read_vars(cellg["vars"])
 
 
+# MultiHeadAttention and GroupQueryAttention keep each projection in a sub-layer; their oracle
+# entry takes the weights in this order, each (kernel, bias) or (kernel,) without use_bias.
+ATTENTION_CLASSES = ("MultiHeadAttention", "GroupQueryAttention", "GroupedQueryAttention")
+ATTENTION_PARTS = ("query", "key", "value", "attention_output", "gate")
+# The Keras 3 group of each part: MultiHeadAttention's `query_dense`, ... but `_gate_dense`;
+# GroupQueryAttention's `_query_dense`, ...
+_K3_ATTENTION_GROUPS = {"query": "query_dense", "key": "key_dense", "value": "value_dense",
+                        "attention_output": "output_dense", "gate": "gate_dense"}
+
+
+def _k3_attention_vars(g):
+    res = []
+    for part in ATTENTION_PARTS:
+        group = _K3_ATTENTION_GROUPS[part]
+        for key in (group, "_" + group):
+            if key in g:
+                res += _read_vars(g[key]["vars"])
+                break
+    return res
+
+
+def _attention_order(names, arrays):
+    """Legacy HDF5 weights of an attention layer (names like 'mha/query/kernel:0') in the
+    ATTENTION_PARTS order."""
+    def part(name):
+        pieces = _text(name).split(":")[0].split("/")
+        return ATTENTION_PARTS.index(pieces[-2])
+    order = sorted(range(len(arrays)), key=lambda i: (part(names[i]), i))
+    return [arrays[i] for i in order]
+
+
 def _k3_layer_weights(g, L):
     """The layer's weights, in get_weights() order, from its Keras-3-layout group: vars/
-    for most layers; cell/ for recurrent layers; the wrapped layers' groups for wrappers."""
+    for most layers; cell/ for recurrent layers; the wrapped layers' groups for wrappers;
+    the projections' groups of attention layers (ATTENTION_PARTS order)."""
     cls, cfg = L["class_name"], L["config"]
+    if cls in ATTENTION_CLASSES:
+        return _k3_attention_vars(g)
     if cls == "RNN":
         return _k3_cell_vars(g["cell"], cfg["cell"])
     if cls in ("LSTM", "GRU", "SimpleRNN"):
@@ -106,16 +145,22 @@ def _text(v):
 
 def _legacy_weights(root, config):
     """{layer name: [arrays]} from a legacy HDF5 weights group (@layer_names, @weight_names);
-    the group of a model used as a layer becomes that model's {layer name: ...} dict."""
+    attention layers' weights in the ATTENTION_PARTS order; the group of a model used as a
+    layer becomes that model's {layer name: ...} dict."""
     res = {}
     for name in root.attrs["layer_names"]:
         g = root[_text(name)]
         wn = g.attrs["weight_names"]
-        res[_text(name)] = ([g[_text(n)][()].astype(np.float64) for n in wn]
-                            if wn.dtype.kind in "OSU" else [])
+        names = [_text(n) for n in wn] if wn.dtype.kind in "OSU" else []
+        arrays = [g[n][()].astype(np.float64) for n in names]
+        res[_text(name)] = (arrays, names)
     for L in config["config"]["layers"]:
         if layer_name(L) in res:
-            res[layer_name(L)] = _shape_legacy(res[layer_name(L)], L)
+            arrays, names = res[layer_name(L)]
+            res[layer_name(L)] = _shape_legacy(arrays, names, L)
+    for key, value in res.items():
+        if isinstance(value, tuple):        # a group the config does not name
+            res[key] = value[0]
     return res
 
 
@@ -123,53 +168,96 @@ def _legacy_weights(root, config):
 _WEIGHTLESS = {
     "InputLayer", "Masking", "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum",
     "Concatenate", "Dot", "Activation", "Dropout", "SpatialDropout1D", "GaussianNoise",
-    "GaussianDropout", "AlphaDropout", "GlobalMaxPooling1D", "GlobalAveragePooling1D",
+    "GaussianDropout", "AlphaDropout", "ActivityRegularization",
+    "MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "AveragePooling1D", "AveragePooling2D",
+    "AveragePooling3D", "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalMaxPooling3D",
+    "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D",
+    "Flatten", "Reshape", "Permute", "RepeatVector", "ZeroPadding1D", "Cropping1D",
+    "UpSampling1D", "UnitNormalization", "ReLU", "LeakyReLU", "ThresholdedReLU", "ELU",
+    "Softmax", "TFOpLambda", "SlicingOpLambda",
 }
 
 
 def legacy_weight_count(L):
-    """How many arrays layer config L lists in a Keras 2 weights group (its `weights`:
-    kernel, recurrent kernel, bias per cell; a wrapper's inner layers'; a model's layers' in
-    turn)."""
+    """(trainable, non-trainable): how many arrays layer config L holds in each of the two
+    lists a legacy HDF5 weights group concatenates (`trainable_weights +
+    non_trainable_weights`; for a model, each list runs over its layers in turn). Its own
+    get_weights() order is its trainable arrays, then its non-trainable ones (kernel,
+    recurrent kernel, bias per cell; gamma, beta, moving mean, moving variance; ...).
+    NotImplementedError names a class this table does not know."""
     cls, cfg = L["class_name"], L["config"]
     bias = 1 if cfg.get("use_bias", True) else 0
-    if cls in ("LSTM", "GRU", "SimpleRNN"):
-        return 2 + bias
-    if cls == "RNN":
+    if cls in MODEL_CLASSES:
+        counts = [legacy_weight_count(inner) for inner in cfg["layers"]]
+        total = (sum(c[0] for c in counts), sum(c[1] for c in counts))
+    elif cls in ("LSTM", "GRU", "SimpleRNN"):
+        total = (2 + bias, 0)
+    elif cls == "RNN":
         cell = cfg["cell"]
         cells = cell["config"]["cells"] if cell["class_name"] == "StackedRNNCells" else [cell]
-        return sum(2 + (1 if c["config"].get("use_bias", True) else 0) for c in cells)
-    if cls == "Bidirectional":
-        return legacy_weight_count(cfg["layer"]) + legacy_weight_count(cfg.get("backward_layer") or cfg["layer"])
-    if cls == "Dense":
-        return 1 + bias
-    if cls == "Embedding":
-        return 1
-    if cls == "TimeDistributed":
-        return legacy_weight_count(cfg["layer"])
-    if cls in MODEL_CLASSES:
-        return sum(legacy_weight_count(inner) for inner in cfg["layers"])
-    if cls in _WEIGHTLESS:
-        return 0
-    raise NotImplementedError(f"weight count of a {cls} inside a model used as a layer")
+        total = (sum(2 + (1 if c["config"].get("use_bias", True) else 0) for c in cells), 0)
+    elif cls == "Bidirectional":
+        fwd = legacy_weight_count(cfg["layer"])
+        bwd = legacy_weight_count(cfg.get("backward_layer") or cfg["layer"])
+        total = (fwd[0] + bwd[0], fwd[1] + bwd[1])
+    elif cls == "TimeDistributed":
+        total = legacy_weight_count(cfg["layer"])
+    elif cls in ("Dense", "Conv1D", "Conv2D", "Conv3D", "Conv1DTranspose", "Conv2DTranspose",
+                 "Conv3DTranspose", "DepthwiseConv1D", "DepthwiseConv2D"):
+        total = (1 + bias, 0)
+    elif cls in ("SeparableConv1D", "SeparableConv2D"):
+        total = (2 + bias, 0)
+    elif cls in ("Embedding", "PReLU"):
+        total = (1, 0)
+    elif cls == "LayerNormalization":
+        total = (int(cfg.get("scale", True)) + int(cfg.get("center", True)), 0)
+    elif cls == "BatchNormalization":
+        total = (int(cfg.get("scale", True)) + int(cfg.get("center", True)), 2)
+    elif cls == "Normalization":
+        total = (0, 0 if cfg.get("mean") is not None else 3)    # mean, variance, count
+    elif cls == "Attention":
+        total = (int(cfg.get("use_scale", False))
+                 + int(cfg.get("score_mode", "dot") == "concat"), 0)
+    elif cls == "AdditiveAttention":
+        total = (int(cfg.get("use_scale", True)), 0)
+    elif cls == "MultiHeadAttention":
+        total = ((4 + int(cfg.get("use_gate", False))) * (1 + bias), 0)
+    elif cls in ("GroupQueryAttention", "GroupedQueryAttention"):
+        total = (4 * (1 + bias), 0)
+    elif cls in _WEIGHTLESS:
+        total = (0, 0)
+    else:
+        raise NotImplementedError(f"weight count of a {cls} inside a model used as a layer "
+                                  f"(layer '{layer_name(L)}'): tools/oracle/model_files.py "
+                                  f"legacy_weight_count does not know the class")
+    if not cfg.get("trainable", True):
+        return (0, total[0] + total[1])
+    return total
 
 
-def _shape_legacy(arrays, L):
-    """A Keras 2 group's arrays for layer L: a list, or for a model (or TimeDistributed around
-    one) a {layer name: ...} dict, split in order (tf.keras saves and loads a model's weights
-    by position: its layers' weights in turn)."""
+def _shape_legacy(arrays, names, L):
+    """A legacy group's arrays (and their weight names) for layer L: a list in the order its
+    entry takes, or for a model (or TimeDistributed around one) a {layer name: ...} dict. A
+    model's group holds all its layers' trainable arrays in turn, then all their
+    non-trainable ones; each layer gets its share of both."""
     cls = L["class_name"]
     if cls == "TimeDistributed":
-        return _shape_legacy(arrays, L["config"]["layer"])
+        return _shape_legacy(arrays, names, L["config"]["layer"])
+    if cls in ATTENTION_CLASSES:
+        return _attention_order(names, arrays)
     if cls not in MODEL_CLASSES:
         return arrays
-    res, k = {}, 0
+    n_trainable, n_frozen = legacy_weight_count(L)
+    if n_trainable + n_frozen != len(arrays):
+        raise ValueError(f"model '{layer_name(L)}': {len(arrays)} weight arrays in its group, "
+                         f"its layers take {n_trainable + n_frozen}")
+    res, t, f = {}, 0, n_trainable
     for inner in L["config"]["layers"]:
-        n = legacy_weight_count(inner)
-        res[layer_name(inner)] = _shape_legacy(arrays[k:k + n], inner)
-        k += n
-    if k != len(arrays):
-        raise ValueError(f"model '{layer_name(L)}': {len(arrays)} weight arrays, {k} used")
+        nt, nf = legacy_weight_count(inner)
+        take = list(range(t, t + nt)) + list(range(f, f + nf))
+        res[layer_name(inner)] = _shape_legacy([arrays[i] for i in take],
+                                               [names[i] for i in take], inner)
+        t, f = t + nt, f + nf
     return res
 
 

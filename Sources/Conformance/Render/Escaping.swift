@@ -1,5 +1,25 @@
-/// Escaping for the markup formats.
-enum Escape {
+/// Escaping for the markup formats and the terminal.
+public enum Escape {
+    /// Text for a terminal or a CI log: every control character but the line feed (escape
+    /// sequences, bells, carriage returns, C1 controls, DEL) becomes a visible `\u001b`, so that
+    /// a name taken from a file can neither recolour nor rewrite what the user sees.
+    public static func terminal(_ s: String) -> String {
+        guard s.unicodeScalars.contains(where: isTerminalControl) else { return s }
+        var out = String.UnicodeScalarView()
+        for u in s.unicodeScalars {
+            if isTerminalControl(u) {
+                out.append(contentsOf: ("\\u{" + String(u.value, radix: 16, uppercase: true) + "}").unicodeScalars)
+            } else {
+                out.append(u)
+            }
+        }
+        return String(out)
+    }
+
+    static func isTerminalControl(_ u: Unicode.Scalar) -> Bool {
+        (u.value < 0x20 && u.value != 0x0A) || (0x7F...0x9F).contains(u.value)
+    }
+
     /// Whether XML 1.0 allows the scalar in a document at all (`Char` production of the spec):
     /// tab, line feed, carriage return, U+0020–U+D7FF, U+E000–U+FFFD, U+10000–U+10FFFF.
     static func isXMLChar(_ u: Unicode.Scalar) -> Bool {

@@ -72,6 +72,6 @@ enum CoreImport {
         try b.reader.checkKeys(LayerConfigReader.commonKeys.union(["mask_value"]))
         _ = try b.input()
         try b.noWeights()
-        return MaskingLayer<Double>(maskValue: try b.config.optional("mask_value")?.double() ?? 0)
+        return MaskingLayer<Double>(maskValue: try b.config.optional("mask_value")?.double() ?? 0, semantics: b.semantics)
     }
 }

@@ -39,34 +39,35 @@ enum OpsImport {
             table[name] = LayerEntry(x) { b in
                 try b.reader.checkKeys(["name", "axis", "keepdims", "initial"])
                 if try b.config.optional("initial") != nil { throw b.reader.unsupported("op \(name) with 'initial'") }
-                return ReduceOp<Double>(f, axes: try b.reader.optionalAxes("axis"), keepdims: try b.reader.bool("keepdims", default: false))
+                return try b.checked(ReduceOp<Double>(f, axes: try b.reader.optionalAxes("axis"), keepdims: try b.reader.bool("keepdims", default: false)),
+                                     "option 'axis'")
             }
         }
         table["Softmax"] = LayerEntry(x) { try softmax(&$0, logarithm: false) }
         table["LogSoftmax"] = LayerEntry(x) { try softmax(&$0, logarithm: true) }
         table["Concatenate"] = LayerEntry(CallSignature(parameters: ["xs"], inputs: ["xs"])) { b in
             try b.reader.checkKeys(["name", "axis"])
-            return JoinOp<Double>(axis: try b.config.optional("axis")?.int() ?? 0, stack: false)
+            return try b.checked(JoinOp<Double>(axis: try b.config.optional("axis")?.int() ?? 0, stack: false), "option 'axis'")
         }
         table["Stack"] = LayerEntry(x) { b in
             try b.reader.checkKeys(["name", "axis"])
-            return JoinOp<Double>(axis: try b.config.optional("axis")?.int() ?? 0, stack: true)
+            return try b.checked(JoinOp<Double>(axis: try b.config.optional("axis")?.int() ?? 0, stack: true), "option 'axis'")
         }
         table["ExpandDims"] = LayerEntry(x) { b in
             try b.reader.checkKeys(["name", "axis"])
-            return ReshapeOp<Double>(.expandDims(axis: try b.config["axis"].int()))
+            return try b.checked(ReshapeOp<Double>(.expandDims(axis: try b.config["axis"].int())), "option 'axis'")
         }
         table["Squeeze"] = LayerEntry(x) { b in
             try b.reader.checkKeys(["name", "axis"])
-            return try squeeze(&b, axes: try b.reader.optionalAxes("axis"))
+            return try squeeze(&b, axes: try b.reader.optionalAxes("axis"), "option 'axis'")
         }
         table["Reshape"] = LayerEntry(x) { b in
             try b.reader.checkKeys(["name", "newshape"])
-            return ReshapeOp<Double>(.reshape(try b.reader.ints(try b.config["newshape"])))
+            return try b.checked(ReshapeOp<Double>(.reshape(try b.reader.ints(try b.config["newshape"]))), "option 'newshape'")
         }
         table["Transpose"] = LayerEntry(x) { b in
             try b.reader.checkKeys(["name", "axes"])
-            return try transpose(&b, perm: try b.config.optional("axes").map { try b.reader.ints($0) })
+            return try transpose(&b, perm: try b.config.optional("axes").map { try b.reader.ints($0) }, "option 'axes'")
         }
         table["Matmul"] = LayerEntry(x1x2) { b in
             try b.reader.checkKeys(["name"])
@@ -75,11 +76,21 @@ enum OpsImport {
         table["GetItem"] = LayerEntry(CallSignature(parameters: ["x", "key"], inputs: ["x"])) { b in
             try b.reader.checkKeys(["name"])
             guard let key = b.call.values["key"] else { throw b.reader.unsupported("GetItem without a key") }
-            return GetItemOp<Double>(key: try indexKey(key, b: b))
+            return try b.checked(GetItemOp<Double>(key: try indexKey(key, b: b)), "argument 'key'")
         }
         table["Cast"] = LayerEntry(x) { b in
             try b.reader.checkKeys(["name", "dtype"])
             return CastOp<Double>(to: try dtype(b, try b.config["dtype"]))
+        }
+        // Attention's compute_mask returns ops.convert_to_tensor(query_mask): the node feeding a
+        // later layer's recorded mask.
+        table["ConvertToTensor"] = LayerEntry(x) { b in
+            try b.reader.checkKeys(["name", "dtype", "sparse", "ragged"])
+            for key in ["sparse", "ragged"] where try b.config.optional(key)?.bool() == true {
+                throw b.reader.unsupported("convert_to_tensor with \(key)=True")
+            }
+            if let d = try b.config.optional("dtype") { return CastOp<Double>(to: try dtype(b, d)) }
+            return IdentityLayer<Double>(maskRule: .drop)
         }
         table["Where"] = LayerEntry(CallSignature(parameters: ["condition", "x1", "x2"], inputs: ["condition", "x1", "x2"])) { b in
             try b.reader.checkKeys(["name"])
@@ -126,31 +137,38 @@ enum OpsImport {
         ]
         for (name, f) in tfReductions {
             table[name] = LayerEntry(CallSignature(parameters: ["input_tensor", "axis", "keepdims", "name"], inputs: ["input_tensor"], ignored: ["name"])) { b in
-                ReduceOp<Double>(f, axes: try b.callAxes("axis"), keepdims: try b.callBool("keepdims", default: false))
+                try b.checked(ReduceOp<Double>(f, axes: try b.callAxes("axis"), keepdims: try b.callBool("keepdims", default: false)), "argument 'axis'")
             }
         }
         for (name, stack) in [("concat", false), ("stack", true)] {
             table[name] = LayerEntry(CallSignature(parameters: ["values", "axis", "name"], inputs: ["values"], ignored: ["name"])) { b in
-                JoinOp<Double>(axis: try b.callInt("axis") ?? 0, stack: stack)
+                try b.checked(JoinOp<Double>(axis: try b.callInt("axis") ?? 0, stack: stack), "argument 'axis'")
             }
         }
         table["expand_dims"] = LayerEntry(CallSignature(parameters: ["input", "axis", "name"], inputs: ["input"], ignored: ["name"])) { b in
             guard let axis = try b.callInt("axis") else { throw b.reader.unsupported("expand_dims without an axis") }
-            return ReshapeOp<Double>(.expandDims(axis: axis))
+            return try b.checked(ReshapeOp<Double>(.expandDims(axis: axis)), "argument 'axis'")
         }
         for name in ["compat.v1.squeeze", "squeeze"] {
             table[name] = LayerEntry(CallSignature(parameters: ["input", "axis", "name", "squeeze_dims"], inputs: ["input"], ignored: ["name"])) { b in
-                try squeeze(&b, axes: try b.callAxes("axis") ?? b.callAxes("squeeze_dims"))
+                try squeeze(&b, axes: try b.callAxes("axis") ?? b.callAxes("squeeze_dims"), "argument 'axis'")
             }
         }
-        for name in ["compat.v1.transpose", "transpose", "linalg.matrix_transpose"] {
+        for name in ["compat.v1.transpose", "transpose"] {
             table[name] = LayerEntry(CallSignature(parameters: ["a", "perm", "name", "conjugate"], inputs: ["a"], ignored: ["name", "conjugate"])) { b in
-                try transpose(&b, perm: try b.callAxes("perm"))
+                try transpose(&b, perm: try b.callAxes("perm"), "argument 'perm'")
             }
+        }
+        // `matrix_transpose(a, name, conjugate)` swaps the last two axes (TensorFlow's
+        // array_ops.matrix_transpose: perm = range(ndims - 2) + [ndims - 1, ndims - 2]).
+        table["linalg.matrix_transpose"] = LayerEntry(CallSignature(parameters: ["a", "name", "conjugate"], inputs: ["a"], ignored: ["name", "conjugate"])) { b in
+            let rank = try b.input().count + 1
+            guard rank >= 3 else { throw b.reader.unsupported("matrix_transpose of a tensor with fewer than 2 axes besides the batch") }
+            return try transpose(&b, perm: Array(0..<(rank - 2)) + [rank - 1, rank - 2], "argument 'a'")
         }
         table["reshape"] = LayerEntry(CallSignature(parameters: ["tensor", "shape", "name"], inputs: ["tensor"], ignored: ["name"])) { b in
             guard let shape = try b.callAxes("shape") else { throw b.reader.unsupported("reshape without a shape") }
-            return ReshapeOp<Double>(.reshape(shape))
+            return try b.checked(ReshapeOp<Double>(.reshape(shape)), "argument 'shape'")
         }
         table["linalg.matmul"] = LayerEntry(CallSignature(
             parameters: ["a", "b", "transpose_a", "transpose_b", "adjoint_a", "adjoint_b", "a_is_sparse", "b_is_sparse", "output_type", "name"],
@@ -160,7 +178,7 @@ enum OpsImport {
         }
         for (name, log) in [("nn.softmax", false), ("nn.log_softmax", true), ("math.softmax", false), ("math.log_softmax", true)] {
             table[name] = LayerEntry(CallSignature(parameters: ["logits", "axis", "name"], inputs: ["logits"], ignored: ["name"])) { b in
-                SoftmaxOp<Double>(axis: try b.callInt("axis") ?? -1, logarithm: log)
+                try b.checked(SoftmaxOp<Double>(axis: try b.callInt("axis") ?? -1, logarithm: log), "argument 'axis'")
             }
         }
         table["cast"] = LayerEntry(CallSignature(parameters: ["x", "dtype", "name"], inputs: ["x"], ignored: ["name"])) { b in
@@ -178,7 +196,7 @@ enum OpsImport {
         }
         table["__operators__.getitem"] = LayerEntry(CallSignature(parameters: ["tensor", "slice_spec", "var"], inputs: ["tensor"])) { b in
             guard let key = b.call.values["slice_spec"] else { throw b.reader.unsupported("getitem without a slice_spec") }
-            return GetItemOp<Double>(key: try indexKey(key, b: b))
+            return try b.checked(GetItemOp<Double>(key: try indexKey(key, b: b)), "argument 'slice_spec'")
         }
         return table
     }()
@@ -207,32 +225,40 @@ enum OpsImport {
         guard let axes = try b.reader.optionalAxes("axis"), axes.count == 1 else {
             throw b.reader.unsupported("\(logarithm ? "log_softmax" : "softmax") over several axes")
         }
-        return SoftmaxOp<Double>(axis: axes[0], logarithm: logarithm)
+        return try b.checked(SoftmaxOp<Double>(axis: axes[0], logarithm: logarithm), "option 'axis'")
     }
 
-    static func squeeze(_ b: inout LayerBuild, axes: [Int]?) throws -> any Layer<Double> {
-        let input = try b.input()
-        let full: [Int?] = [nil] + input
-        let resolved: [Int]
-        if let axes {
-            guard let r = LayerConfigReader.resolve(axes, rank: full.count), !r.contains(0) else {
-                throw b.reader.unsupported("squeeze over axis \(axes) of an input of rank \(full.count)")
-            }
-            resolved = r
-        } else {
+    /// `squeeze` of the given axes, or of every axis of extent 1 the input's shape records.
+    static func squeeze(_ b: inout LayerBuild, axes: [Int]?, _ what: String) throws -> any Layer<Double> {
+        let full: [Int?] = [nil] + (try b.input())
+        guard let axes else {
             // Keras and TensorFlow drop every axis of extent 1 they know of; the batch is unknown.
-            resolved = full.indices.filter { full[$0] == 1 }
+            return ReshapeOp<Double>(.squeeze(axes: full.indices.filter { full[$0] == 1 }))
         }
-        return ReshapeOp<Double>(.squeeze(axes: resolved))
+        guard let resolved = OpsImport.resolve(axes, rank: full.count) else {
+            throw b.invalid(what, "axis \(axes) is out of range for an input of rank \(full.count)")
+        }
+        guard !resolved.contains(0) else { throw b.reader.unsupported("squeeze of the batch axis") }
+        return try b.checked(ReshapeOp<Double>(.squeeze(axes: resolved)), what)
     }
 
-    static func transpose(_ b: inout LayerBuild, perm: [Int]?) throws -> any Layer<Double> {
+    /// Keras axes resolved against a rank, sorted, each once; nil if any is out of range.
+    static func resolve(_ axes: [Int], rank: Int) -> [Int]? {
+        var out: [Int] = []
+        for a in axes {
+            guard let r = Shapes.axis(a, rank: rank) else { return nil }
+            if !out.contains(r) { out.append(r) }
+        }
+        return out.sorted()
+    }
+
+    /// `transpose` with `perm` (nil: every axis reversed, as NumPy and TensorFlow do).
+    static func transpose(_ b: inout LayerBuild, perm: [Int]?, _ what: String) throws -> any Layer<Double> {
         let rank = try b.input().count + 1
         let p = perm ?? Array((0..<rank).reversed())
-        guard p.sorted() == Array(0..<rank), p.first == 0 else {
-            throw b.reader.unsupported("transpose with axes \(p) (the batch axis must stay first)")
-        }
-        return ReshapeOp<Double>(.transpose(p))
+        let op = try b.checked(ReshapeOp<Double>(.transpose(p)), what)
+        guard p.first == 0 else { throw b.reader.unsupported("a transpose that moves the batch axis (axes \(p))") }
+        return op
     }
 
     static func matmul(_ b: inout LayerBuild, transposeA: Bool, transposeB: Bool) throws -> any Layer<Double> {
@@ -275,6 +301,22 @@ enum OpsImport {
 }
 
 extension LayerBuild {
+    /// `op` once its output shapes for the node's inputs are known to exist, so that a bad axis,
+    /// shape or index is reported now, naming the option or argument (`what`) that holds it.
+    func checked(_ op: any Layer<Double>, _ what: String) throws -> any Layer<Double> {
+        do {
+            _ = try op.outputShapes(for: inputShapes)
+        } catch let error as EngineError {
+            throw invalid(what, error.errorDescription ?? "\(error)")
+        }
+        return op
+    }
+
+    /// A config error about one option or call argument of this layer.
+    func invalid(_ what: String, _ message: String) -> ImportError {
+        .config(file: file, path: config.path, message: "layer '\(name)' (\(className)): \(what): \(message)")
+    }
+
     /// A call argument as an op operand: one of the node's inputs, or a number.
     func operand(_ parameter: String) throws -> Operand<Double>? {
         switch call.values[parameter] {

@@ -32,6 +32,7 @@ enum RecurrentImport {
         try reader.checkDType()
         let inner = try reader.config["layer"]
         let innerClass = try inner.string("class_name")
+        if let d = ConvLSTMImport.classes[innerClass] { return try convLSTMBidirectional(&b, dimensions: d, input: input) }
         guard classes.contains(innerClass) else { throw reader.unsupported("Bidirectional around \(innerClass)") }
         let forwardConfig = try inner["config"]
         let forwardName = try forwardConfig.optional("name")?.string() ?? "forward"
@@ -71,6 +72,39 @@ enum RecurrentImport {
             mergeMode = mode
         }
         return BidirectionalLayer(forward: forward, backward: backward, mergeMode: mergeMode)
+    }
+
+    /// `Bidirectional(ConvLSTMnD)`.
+    static func convLSTMBidirectional(_ b: inout LayerBuild, dimensions d: Int, input: SymbolicShape) throws -> any Layer<Double> {
+        let reader = b.reader
+        let forwardConfig = try reader.config["layer"]["config"]
+        let backwardEntry = try reader.config.optional("backward_layer")
+        if let backwardEntry, try backwardEntry.string("class_name") != "ConvLSTM\(d)D" {
+            throw reader.unsupported("Bidirectional whose backward layer is \(try backwardEntry.string("class_name"))")
+        }
+        let backwardConfig = try backwardEntry?["config"] ?? forwardConfig
+        var fCursor = try b.cursor(.forwardCell, origin: "\(b.name) forward weights")
+        var bCursor = try b.cursor(.backwardCell, origin: "\(b.name) backward weights")
+        var forward = try ConvLSTMImport.convLSTM(&b, reader: reader.nested("\(b.name)/forward", config: forwardConfig), dimensions: d,
+                                                  input: input, cursor: &fCursor)
+        var backward = try ConvLSTMImport.convLSTM(&b, reader: reader.nested("\(b.name)/backward", config: backwardConfig), dimensions: d,
+                                                   input: input, cursor: &bCursor)
+        try fCursor.finish()
+        try bCursor.finish()
+        if backwardEntry == nil { backward.goBackwards = !forward.goBackwards }
+        guard forward.goBackwards != backward.goBackwards, forward.returnSequences == backward.returnSequences,
+              forward.returnState == backward.returnState else {
+            throw reader.unsupported("Bidirectional whose layers do not mirror each other")
+        }
+        forward.zeroOutputForMask = forward.returnSequences
+        backward.zeroOutputForMask = backward.returnSequences
+        var mergeMode: MergeMode?
+        if let m = try reader.config.optional("merge_mode") {
+            guard let mode = MergeMode(rawValue: try m.string()) else { throw reader.unsupported("merge_mode '\(try m.string())'") }
+            mergeMode = mode
+        }
+        return SequenceBidirectionalLayer<Double>(forward: forward, backward: backward, mergeMode: mergeMode,
+                                                  returnSequences: forward.returnSequences, states: forward.returnState ? 2 : 0)
     }
 
     /// An LSTM, GRU or SimpleRNN layer from its config and cell weights.

@@ -8,6 +8,7 @@ public struct DenseLayer<Scalar: EngineScalar>: Layer {
     /// `(units)`, or nil.
     public var bias: [Scalar]?
     public var activation: Activation
+    let cache = PackedMatrixCache()
 
     public init(inputDim: Int, units: Int, kernel: [Scalar], bias: [Scalar]?, activation: Activation) {
         precondition(kernel.count == inputDim * units && bias.map { $0.count == units } ?? true)
@@ -38,8 +39,7 @@ public struct DenseLayer<Scalar: EngineScalar>: Layer {
             throw EngineError.shapeMismatch(what: "Dense input", expected: "(..., \(inputDim))", actual: x.shape)
         }
         let rows = x.count / inputDim
-        var y = Kernels.matmul(x.scalars, kernel, m: rows, k: inputDim, n: units)
-        if let bias { Kernels.addRowVector(&y, bias) }
+        var y = Kernels.product(x.scalars, rows: rows, k: inputDim, kernel, n: units, bias: bias, cache: cache)
         activation.apply(to: &y, rowLength: units)
         return Tensor(shape: Array(x.shape.dropLast()) + [units], scalars: y)
     }
@@ -103,11 +103,17 @@ public struct EmbeddingLayer<Scalar: EngineScalar>: Layer {
 }
 
 /// `Masking(mask_value)`: an element of the leading axes is padding when every feature (the last
-/// axis) equals `mask_value`; padding is zeroed, and the output carries the mask.
+/// axis) equals `mask_value`; padding is zeroed — Keras 3 with `where(mask, x, 0)`, Keras 2 by
+/// multiplying with the mask (an infinity at a masked step becomes NaN) — and the output carries
+/// the mask.
 public struct MaskingLayer<Scalar: EngineScalar>: Layer {
     public var maskValue: Scalar
+    public var semantics: KerasSemantics
 
-    public init(maskValue: Scalar) { self.maskValue = maskValue }
+    public init(maskValue: Scalar, semantics: KerasSemantics = .keras3) {
+        self.maskValue = maskValue
+        self.semantics = semantics
+    }
 
     public var maskRule: MaskRule { .compute }
 
@@ -128,13 +134,13 @@ public struct MaskingLayer<Scalar: EngineScalar>: Layer {
         var out = x.scalars
         for row in 0..<rows {
             keep[row] = (0..<n).contains { x.scalars[row * n + $0] != maskValue }
-            let factor: Scalar = keep[row] ? 1 : 0
-            for j in 0..<n { out[row * n + j] = x.scalars[row * n + j] * factor }
+            guard !keep[row] else { continue }
+            for j in 0..<n { out[row * n + j] = semantics == .keras3 ? 0 : x.scalars[row * n + j] * 0 }
         }
         return [Value(Tensor(shape: x.shape, scalars: out), mask: Mask(shape: Array(x.shape.dropLast()), values: keep))]
     }
 
-    public func converted<T: EngineScalar>(to: T.Type) -> any Layer<T> { MaskingLayer<T>(maskValue: T(maskValue)) }
+    public func converted<T: EngineScalar>(to: T.Type) -> any Layer<T> { MaskingLayer<T>(maskValue: T(maskValue), semantics: semantics) }
 
     public var summary: String { "mask_value=\(maskValue)" }
 }

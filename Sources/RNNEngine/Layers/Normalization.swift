@@ -1,41 +1,30 @@
 /// `LayerNormalization`, `BatchNormalization` (inference), `Normalization` and
-/// `UnitNormalization`. Masks pass through (Keras's `supports_masking = True`).
+/// `UnitNormalization`. Masks pass through (Keras's `supports_masking = True`), except through
+/// tf.keras's `Normalization`, which does not support masking.
 
-/// For each element of a tensor, its flat index within the sub-shape of some of the axes.
+/// For each element of a tensor of `shape`, the index of the value it pairs with in a tensor
+/// over `axes` only (row-major over their extents): NumPy's broadcasting of that tensor
+/// reshaped to `shape` with 1 on every other axis.
 struct AxisProjection {
-    /// `index[i]`: element `i`'s position among the `axes`' extents (row-major over them).
+    /// `index[i]`: element `i`'s position among the `axes`' extents.
     let index: [Int]
     /// How many positions there are (the product of the axes' extents).
     let count: Int
 
     init(shape: [Int], axes: [Int]) {
-        var strides = [Int](repeating: 0, count: shape.count)
-        var step = 1
-        for a in axes.sorted().reversed() {
-            strides[a] = step
-            step *= shape[a]
-        }
-        count = step
-        var out = [Int](repeating: 0, count: shape.reduce(1, *))
-        var position = [Int](repeating: 0, count: shape.count)
-        var offset = 0
-        for i in out.indices {
-            out[i] = offset
-            var k = shape.count - 1
-            while k >= 0 {
-                position[k] += 1
-                offset += strides[k]
-                if position[k] < shape[k] { break }
-                offset -= strides[k] * position[k]
-                position[k] = 0
-                k -= 1
-            }
-        }
-        index = out
+        let source = shape.indices.map { axes.contains($0) ? shape[$0] : 1 }
+        index = Broadcast.offsets(from: source, to: shape)
+        count = source.reduce(1, *)
+    }
+
+    /// The projection onto the axes other than `axes` (one position per normalized group).
+    static func groups(shape: [Int], reducing axes: [Int]) -> AxisProjection {
+        AxisProjection(shape: shape, axes: shape.indices.filter { !axes.contains($0) })
     }
 }
 
-/// Resolves Keras axes (negative from the end, batch axis 0) against a rank; nil if any is out of range.
+/// Resolves Keras axes (negative from the end, batch axis 0) against a rank: sorted, without
+/// repeats; nil if any is out of range.
 func resolveAxes(_ axes: [Int], rank: Int) -> [Int]? {
     var out: [Int] = []
     for a in axes {
@@ -45,29 +34,51 @@ func resolveAxes(_ axes: [Int], rank: Int) -> [Int]? {
     return Array(Set(out)).sorted()
 }
 
+/// The axes of a layer that works along `axes` of its input (never the batch axis), checked
+/// against the input's rank; throws a sentence naming the layer.
+func checkedAxes(_ axes: [Int], rank: Int, layer: String) throws -> [Int] {
+    guard let r = resolveAxes(axes, rank: rank), !r.contains(0) else {
+        throw EngineError.invalidInput("\(layer) axis \(axes) is out of range for inputs of rank \(rank) (the batch axis 0 excluded)")
+    }
+    return r
+}
+
+/// The product of the extents of `shape` at `axes` (positions counting the batch axis as 0),
+/// or nil when one is unknown or the product overflows.
+func knownCount(_ shape: SymbolicShape, axes: [Int]) -> Int? {
+    var extents: [Int] = []
+    for a in axes {
+        guard let d = shape[a - 1] else { return nil }
+        extents.append(d)
+    }
+    return Shapes.count(extents)
+}
+
 /// `LayerNormalization(axis, epsilon, center, scale, rms_scaling)`: each sample normalized over
-/// `axis` (`gamma`, `beta` have the shape of those axes).
+/// `axes` (`gamma`, `beta` hold one value per position of those axes, row-major over them in
+/// increasing axis order: Keras reshapes them to the broadcast shape in flat order).
 ///
-/// Keras 3: `inv = rsqrt(var + ε)·γ; y = x·inv + (β − mean·inv)`; with `rms_scaling`, no centering:
-/// `y = x·rsqrt(var + ε)·γ` (the variance, as Keras computes it, not the mean square). Keras 2
-/// uses the fused kernel `(x − mean)·rsqrt(var + ε)·γ + β` when the axes are the last ones and
-/// `ε ≥ 1.001e-5`, else the same formula as Keras 3.
+/// Keras 3 (`ops.nn._layer_normalization`) and tf.keras outside its fused kernel
+/// (`tf.nn.batch_normalization`): `inv = rsqrt(var + ε)·γ; y = x·inv + (β − mean·inv)`. With
+/// Keras 3's `rms_scaling`: `y = x·rsqrt(var + ε)·γ` — the variance, as Keras computes it, not
+/// the mean square — and never centered. tf.keras's fused kernel (`fused`: the axes are the
+/// trailing ones, `ε ≥ 1.001e-5`, float32): `y = (x − mean)·rsqrt(var + ε)·γ + β`.
 public struct LayerNormalizationLayer<Scalar: EngineScalar>: Layer {
     public var axes: [Int]
     public var epsilon: Scalar
     public var gamma: [Scalar]?
     public var beta: [Scalar]?
     public var rmsScaling: Bool
-    public var semantics: KerasSemantics
+    /// tf.keras's fused formula (decided by the importer from the axes, ε and the dtype).
+    public var fused: Bool
 
-    public init(axes: [Int], epsilon: Scalar, gamma: [Scalar]?, beta: [Scalar]?, rmsScaling: Bool = false,
-                semantics: KerasSemantics = .keras3) {
+    public init(axes: [Int], epsilon: Scalar, gamma: [Scalar]?, beta: [Scalar]?, rmsScaling: Bool = false, fused: Bool = false) {
         self.axes = axes
         self.epsilon = epsilon
         self.gamma = gamma
         self.beta = beta
         self.rmsScaling = rmsScaling
-        self.semantics = semantics
+        self.fused = fused
     }
 
     public var maskRule: MaskRule { .keep }
@@ -75,35 +86,23 @@ public struct LayerNormalizationLayer<Scalar: EngineScalar>: Layer {
 
     public func outputShapes(for inputs: [SymbolicShape]) throws -> [SymbolicShape] {
         let x = try Shapes.single(inputs, "LayerNormalization")
-        guard let r = resolveAxes(axes, rank: x.count + 1), !r.contains(0) else {
-            throw EngineError.invalidInput("LayerNormalization axis \(axes) is out of range for inputs of rank \(x.count + 1)")
-        }
-        let n = r.map { x[$0 - 1] }
-        if let count = gamma?.count ?? beta?.count, !n.contains(where: { $0 == nil }), n.map({ $0! }).reduce(1, *) != count {
-            throw EngineError.invalidInput("LayerNormalization over axes \(r) of \(Shapes.describe(x)) needs \(n.map { $0! }.reduce(1, *)) gamma/beta values, has \(count)")
+        let r = try checkedAxes(axes, rank: x.count + 1, layer: "LayerNormalization")
+        if let count = gamma?.count ?? beta?.count, let n = knownCount(x, axes: r), n != count {
+            throw EngineError.invalidInput("LayerNormalization over axes \(r) of \(Shapes.describe(x)) needs \(n) gamma/beta values, has \(count)")
         }
         return [x]
     }
 
     public func evaluate(_ call: inout LayerCall<Scalar>) throws -> [Value<Scalar>] {
         var x = try call.single("LayerNormalization").tensor
-        let r = resolveAxes(axes, rank: x.rank)!
-        let groups = AxisProjection(shape: x.shape, axes: Array(0..<x.rank).filter { !r.contains($0) })
+        let r = try checkedAxes(axes, rank: x.rank, layer: "LayerNormalization")
         let params = AxisProjection(shape: x.shape, axes: r)
         if let count = gamma?.count ?? beta?.count, count != params.count {
             throw EngineError.shapeMismatch(what: "LayerNormalization input", expected: "\(count) elements over axes \(r)", actual: x.shape)
         }
-        var sum = [Scalar](repeating: 0, count: groups.count)
-        for i in x.scalars.indices { sum[groups.index[i]] += x.scalars[i] }
-        let n = Scalar(params.count)
-        let mean = sum.map { $0 / n }
-        var squares = [Scalar](repeating: 0, count: groups.count)
-        for i in x.scalars.indices {
-            let d = x.scalars[i] - mean[groups.index[i]]
-            squares[groups.index[i]] += d * d
-        }
-        let inv = squares.map { 1 / Scalar.sqrt($0 / n + epsilon) }
-        let fused = semantics == .keras2 && !rmsScaling && r == Array((x.rank - r.count)..<x.rank) && epsilon >= Scalar(1.001e-5)
+        let groups = AxisProjection.groups(shape: x.shape, reducing: r)
+        let (mean, variance) = Self.moments(x.scalars, groups: groups, n: Scalar(params.count))
+        let inv = variance.map { 1 / Scalar.sqrt($0 + epsilon) }
         for i in x.scalars.indices {
             let (g, p) = (groups.index[i], params.index[i])
             let v = x.scalars[i]
@@ -125,18 +124,33 @@ public struct LayerNormalizationLayer<Scalar: EngineScalar>: Layer {
         return [Value(x)]
     }
 
+    /// Per group, the mean and the mean squared deviation from it (`tf.nn.moments`).
+    static func moments(_ x: [Scalar], groups: AxisProjection, n: Scalar) -> (mean: [Scalar], variance: [Scalar]) {
+        var sum = [Scalar](repeating: 0, count: groups.count)
+        for i in x.indices { sum[groups.index[i]] += x[i] }
+        let mean = sum.map { $0 / n }
+        var squares = [Scalar](repeating: 0, count: groups.count)
+        for i in x.indices {
+            let d = x[i] - mean[groups.index[i]]
+            squares[groups.index[i]] += d * d
+        }
+        return (mean, squares.map { $0 / n })
+    }
+
     public func converted<T: EngineScalar>(to: T.Type) -> any Layer<T> {
         LayerNormalizationLayer<T>(axes: axes, epsilon: T(epsilon), gamma: gamma?.converted(), beta: beta?.converted(),
-                                   rmsScaling: rmsScaling, semantics: semantics)
+                                   rmsScaling: rmsScaling, fused: fused)
     }
 
     public var summary: String {
         "axis=\(axes) epsilon=\(epsilon) center=\(beta != nil) scale=\(gamma != nil) rms_scaling=\(rmsScaling)"
+            + (fused ? " (tf.keras fused kernel)" : "")
     }
 }
 
-/// `BatchNormalization` at inference: each channel (along `axes`) normalized with the moving
-/// statistics, `inv = rsqrt(moving_var + ε)·γ; y = x·inv + (β − moving_mean·inv)`.
+/// `BatchNormalization` at inference: each position of `axes` normalized with the moving
+/// statistics (`tf.nn.batch_normalization`): `inv = rsqrt(moving_var + ε)·γ;
+/// y = x·inv + (β − moving_mean·inv)`.
 public struct BatchNormalizationLayer<Scalar: EngineScalar>: Layer {
     public var axes: [Int]
     public var epsilon: Scalar
@@ -159,19 +173,16 @@ public struct BatchNormalizationLayer<Scalar: EngineScalar>: Layer {
 
     public func outputShapes(for inputs: [SymbolicShape]) throws -> [SymbolicShape] {
         let x = try Shapes.single(inputs, "BatchNormalization")
-        guard let r = resolveAxes(axes, rank: x.count + 1), !r.contains(0) else {
-            throw EngineError.invalidInput("BatchNormalization axis \(axes) is out of range for inputs of rank \(x.count + 1)")
-        }
-        let n = r.map { x[$0 - 1] }
-        if !n.contains(where: { $0 == nil }), n.map({ $0! }).reduce(1, *) != movingMean.count {
-            throw EngineError.invalidInput("BatchNormalization over axes \(r) of \(Shapes.describe(x)) needs \(n.map { $0! }.reduce(1, *)) statistics, has \(movingMean.count)")
+        let r = try checkedAxes(axes, rank: x.count + 1, layer: "BatchNormalization")
+        if let n = knownCount(x, axes: r), n != movingMean.count {
+            throw EngineError.invalidInput("BatchNormalization over axes \(r) of \(Shapes.describe(x)) needs \(n) statistics, has \(movingMean.count)")
         }
         return [x]
     }
 
     public func evaluate(_ call: inout LayerCall<Scalar>) throws -> [Value<Scalar>] {
         var x = try call.single("BatchNormalization").tensor
-        let params = AxisProjection(shape: x.shape, axes: resolveAxes(axes, rank: x.rank)!)
+        let params = AxisProjection(shape: x.shape, axes: try checkedAxes(axes, rank: x.rank, layer: "BatchNormalization"))
         guard params.count == movingMean.count else {
             throw EngineError.shapeMismatch(what: "BatchNormalization input", expected: "\(movingMean.count) channels", actual: x.shape)
         }
@@ -195,39 +206,43 @@ public struct BatchNormalizationLayer<Scalar: EngineScalar>: Layer {
 }
 
 /// `Normalization` (preprocessing): `(x − mean) / max(√variance, 1e-7)`, or with `invert`
-/// `mean + x·max(√variance, 1e-7)`; `mean` and `variance` have the shape of the kept `axes`.
+/// `mean + x·max(√variance, 1e-7)`; `mean` and `variance` hold one value per position of the
+/// kept `axes` (row-major over them; no axes: one value for everything).
+///
+/// Keras 3 keeps the mask (`supports_masking = True`); tf.keras's layer does not support
+/// masking, so the mask is dropped there.
 public struct NormalizationLayer<Scalar: EngineScalar>: Layer {
     /// The kept axes (each sample's statistics broadcast over the others); empty: scalars.
     public var axes: [Int]
     public var mean: [Scalar]
     public var variance: [Scalar]
     public var invert: Bool
+    public var semantics: KerasSemantics
 
-    public init(axes: [Int], mean: [Scalar], variance: [Scalar], invert: Bool) {
+    public init(axes: [Int], mean: [Scalar], variance: [Scalar], invert: Bool, semantics: KerasSemantics = .keras3) {
+        precondition(mean.count == variance.count, "mean and variance of different sizes")
         self.axes = axes
         self.mean = mean
         self.variance = variance
         self.invert = invert
+        self.semantics = semantics
     }
 
-    public var maskRule: MaskRule { .keep }
+    public var maskRule: MaskRule { semantics == .keras3 ? .keep : .drop }
     public var parameterCount: Int { mean.count + variance.count }
 
     public func outputShapes(for inputs: [SymbolicShape]) throws -> [SymbolicShape] {
         let x = try Shapes.single(inputs, "Normalization")
-        guard let r = resolveAxes(axes, rank: x.count + 1) else {
-            throw EngineError.invalidInput("Normalization axis \(axes) is out of range for inputs of rank \(x.count + 1)")
-        }
-        let n = r.map { $0 == 0 ? nil : x[$0 - 1] }
-        if mean.count > 1, !n.contains(where: { $0 == nil }), n.map({ $0! }).reduce(1, *) != mean.count {
-            throw EngineError.invalidInput("Normalization over axes \(r) of \(Shapes.describe(x)) needs \(n.map { $0! }.reduce(1, *)) means, has \(mean.count)")
+        let r = try checkedAxes(axes, rank: x.count + 1, layer: "Normalization")
+        if let n = knownCount(x, axes: r), n != mean.count {
+            throw EngineError.invalidInput("Normalization over axes \(r) of \(Shapes.describe(x)) needs \(n) means, has \(mean.count)")
         }
         return [x]
     }
 
     public func evaluate(_ call: inout LayerCall<Scalar>) throws -> [Value<Scalar>] {
         var x = try call.single("Normalization").tensor
-        let params = AxisProjection(shape: x.shape, axes: mean.count == 1 ? [] : resolveAxes(axes, rank: x.rank)!)
+        let params = AxisProjection(shape: x.shape, axes: try checkedAxes(axes, rank: x.rank, layer: "Normalization"))
         guard params.count == mean.count else {
             throw EngineError.shapeMismatch(what: "Normalization input", expected: "\(mean.count) values over axes \(axes)", actual: x.shape)
         }
@@ -240,14 +255,15 @@ public struct NormalizationLayer<Scalar: EngineScalar>: Layer {
     }
 
     public func converted<T: EngineScalar>(to: T.Type) -> any Layer<T> {
-        NormalizationLayer<T>(axes: axes, mean: mean.converted(), variance: variance.converted(), invert: invert)
+        NormalizationLayer<T>(axes: axes, mean: mean.converted(), variance: variance.converted(), invert: invert, semantics: semantics)
     }
 
-    public var summary: String { "axis=\(axes) invert=\(invert)" }
+    public var summary: String { "axis=\(axes) invert=\(invert)" + (semantics == .keras2 ? " (tf.keras: drops the mask)" : "") }
 }
 
-/// `UnitNormalization(axis)`: `x / ‖x‖₂` over `axis`. Keras 3: `x·min(rsqrt(Σx²), 1e12)`;
-/// Keras 2 (`tf.math.l2_normalize`): `x·rsqrt(max(Σx², 1e-12))`.
+/// `UnitNormalization(axis)`: `x / ‖x‖₂` over `axis`. Keras 3 (`ops.normalize`):
+/// `x·min(rsqrt(Σx²), 1e12)`; tf.keras (`tf.math.l2_normalize`): `x·rsqrt(max(Σx², 1e-12))`,
+/// which leaves a vector with `Σx² < 1e-12` far from unit length.
 public struct UnitNormalizationLayer<Scalar: EngineScalar>: Layer {
     public var axes: [Int]
     public var semantics: KerasSemantics
@@ -261,20 +277,17 @@ public struct UnitNormalizationLayer<Scalar: EngineScalar>: Layer {
 
     public func outputShapes(for inputs: [SymbolicShape]) throws -> [SymbolicShape] {
         let x = try Shapes.single(inputs, "UnitNormalization")
-        guard let r = resolveAxes(axes, rank: x.count + 1), !r.contains(0) else {
-            throw EngineError.invalidInput("UnitNormalization axis \(axes) is out of range for inputs of rank \(x.count + 1)")
-        }
+        _ = try checkedAxes(axes, rank: x.count + 1, layer: "UnitNormalization")
         return [x]
     }
 
     public func evaluate(_ call: inout LayerCall<Scalar>) throws -> [Value<Scalar>] {
         var x = try call.single("UnitNormalization").tensor
-        let r = resolveAxes(axes, rank: x.rank)!
-        let groups = AxisProjection(shape: x.shape, axes: Array(0..<x.rank).filter { !r.contains($0) })
+        let groups = AxisProjection.groups(shape: x.shape, reducing: try checkedAxes(axes, rank: x.rank, layer: "UnitNormalization"))
         var squares = [Scalar](repeating: 0, count: groups.count)
         for i in x.scalars.indices { squares[groups.index[i]] += x.scalars[i] * x.scalars[i] }
         let inv = squares.map { s in
-            semantics == .keras3 ? Swift.min(1 / Scalar.sqrt(s), Scalar(1e12)) : 1 / Scalar.sqrt(Swift.max(s, Scalar(1e-12)))
+            semantics == .keras3 ? Swift.min(1 / Scalar.sqrt(s), Scalar(1.0 / 1e-12)) : 1 / Scalar.sqrt(Swift.max(s, Scalar(1e-12)))
         }
         for i in x.scalars.indices { x.scalars[i] = x.scalars[i] * inv[groups.index[i]] }
         return [Value(x)]
@@ -282,5 +295,5 @@ public struct UnitNormalizationLayer<Scalar: EngineScalar>: Layer {
 
     public func converted<T: EngineScalar>(to: T.Type) -> any Layer<T> { UnitNormalizationLayer<T>(axes: axes, semantics: semantics) }
 
-    public var summary: String { "axis=\(axes)" }
+    public var summary: String { "axis=\(axes)" + (semantics == .keras2 ? " (tf.keras l2_normalize)" : "") }
 }

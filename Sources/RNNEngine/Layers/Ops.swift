@@ -407,7 +407,7 @@ public enum ReshapeKind: Sendable, Equatable {
     case expandDims(axis: Int)
     /// Squeezes these (resolved) axes.
     case squeeze(axes: [Int])
-    /// The new shape, batch first; one extent may be -1.
+    /// The new shape, batch first: -1 (the batch) followed by the sizes of one batch row.
     case reshape([Int])
     case transpose([Int])
 }
@@ -428,28 +428,27 @@ public struct ReshapeOp<Scalar: EngineScalar>: Layer {
             guard let a = Shapes.axis(axis, rank: x.count + 1) else {
                 throw EngineError.invalidInput("expand_dims axis \(axis) is out of range for rank \(x.count)")
             }
+            guard a >= 1 else { throw EngineError.invalidInput("expand_dims axis \(axis) would put a new axis before the batch axis") }
             var out = x
             out.insert(1, at: a)
             return out
         case .squeeze(let axes):
             for a in axes where !(a < x.count && (x[a] == 1 || x[a] == nil)) {
-                throw EngineError.invalidInput("squeeze axis \(a) of shape \(x.map { $0.map(String.init) ?? "?" }) is not 1")
+                throw EngineError.invalidInput("squeeze axis \(a) of \(Shapes.describe(Array(x.dropFirst()))) is not of extent 1")
             }
             return x.enumerated().filter { !axes.contains($0.offset) }.map(\.element)
         case .reshape(let target):
-            guard !x.dropFirst().contains(where: { $0 == nil }), let batch = x.first else { return target.map { $0 == -1 ? nil : $0 } }
-            let total = x.dropFirst().map { $0! }.reduce(1, *) * (batch ?? 1)
-            let known = target.filter { $0 != -1 }.reduce(1, *)
-            guard target.filter({ $0 == -1 }).count <= 1, known > 0 else {
-                throw EngineError.invalidInput("reshape to \(target) is not a valid shape")
+            // The engine keeps batch rows apart, so the batch axis must stay: -1 first (the
+            // batch), then the sizes of one row, which must hold exactly one input row.
+            let row = Array(target.dropFirst())
+            guard target.first == -1, row.allSatisfy({ $0 >= 1 }) else {
+                throw EngineError.invalidInput("reshape to \(target) does not keep the batch axis (it must be -1 followed by positive sizes)")
             }
-            if batch == nil { return target.map { $0 == -1 ? nil : $0 } }
-            if target.contains(-1) {
-                guard total % known == 0 else { throw EngineError.invalidInput("reshape cannot fit \(total) elements into \(target)") }
-                return target.map { $0 == -1 ? total / known : $0 }
+            guard let perRow = Shapes.count(row) else { throw EngineError.invalidInput("reshape to \(target) is too large") }
+            if x.dropFirst().allSatisfy({ $0 != nil }), let have = Shapes.count(x.dropFirst().map { $0! }), have != perRow {
+                throw EngineError.invalidInput("reshape to \(target) cannot hold the \(have) elements of a batch row of \(Shapes.describe(Array(x.dropFirst())))")
             }
-            guard known == total else { throw EngineError.invalidInput("reshape cannot fit \(total) elements into \(target)") }
-            return target
+            return [x[0]] + row.map { $0 }
         case .transpose(let perm):
             guard perm.sorted() == Array(0..<x.count) else {
                 throw EngineError.invalidInput("transpose axes \(perm) are not a permutation of \(x.count) axes")

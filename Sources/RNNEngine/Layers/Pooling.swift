@@ -16,8 +16,10 @@ public enum Padding: String, Sendable, Equatable {
         switch self {
         case .valid: return (n >= k ? (n - k) / stride + 1 : 0, 0)
         case .same:
-            let out = (n + stride - 1) / stride
-            let total = max((out - 1) * stride + k - n, 0)
+            // ceil(n / stride) windows; the padding (out − 1)·stride + k − n, written so that
+            // no intermediate can overflow for any n.
+            let out = n / stride + (n % stride == 0 ? 0 : 1)
+            let total = out == 0 ? 0 : max(k - (n - (out - 1) * stride), 0)
             return (out, total / 2)
         case .causal: return ((n - 1) / stride + 1, k - 1)
         }
@@ -65,7 +67,7 @@ public struct PoolingLayer<Scalar: EngineScalar>: Layer {
         for d in poolSize.indices {
             guard let n = x[d] else { continue }
             let (count, _) = padding.window(n, kernel: poolSize[d], stride: strides[d])
-            guard count >= 1 else { throw EngineError.invalidInput("\(name) window \(poolSize) is larger than its input \(Shapes.describe(raw))") }
+            guard count >= 1 else { throw EngineError.invalidInput("\(name) pool_size \(poolSize) is larger than its input \(Shapes.describe(raw)) with padding '\(padding.rawValue)'") }
             x[d] = count
         }
         return [channelsFirst ? ChannelsLayout.toFirst(x) : x]
@@ -82,7 +84,7 @@ public struct PoolingLayer<Scalar: EngineScalar>: Layer {
         let windows = zip(spatial.indices, spatial).map { d, n in padding.window(n, kernel: poolSize[d], stride: strides[d]) }
         let outSpatial = windows.map(\.count)
         guard outSpatial.allSatisfy({ $0 >= 1 }) else {
-            throw EngineError.invalidInput("\(name) window \(poolSize) is larger than its input \(EngineError.format(x.shape))")
+            throw EngineError.invalidInput("\(name) pool_size \(poolSize) is larger than its input \(EngineError.format(x.shape)) with padding '\(padding.rawValue)'")
         }
         let outCount = outSpatial.reduce(1, *)
         var out = [Scalar](repeating: 0, count: batch * outCount * channels)

@@ -14,7 +14,11 @@ public struct FlattenLayer<Scalar: EngineScalar>: Layer {
     public func outputShapes(for inputs: [SymbolicShape]) throws -> [SymbolicShape] {
         let x = try Shapes.single(inputs, "Flatten")
         if x.isEmpty { return [[1]] }
-        return [[x.contains { $0 == nil } ? nil : x.map { $0! }.reduce(1, *)]]
+        if x.contains(where: { $0 == nil }) { return [[nil]] }
+        guard let n = Shapes.count(x.map { $0! }) else {
+            throw EngineError.invalidInput("Flatten input \(Shapes.describe(x)) has too many elements per row to count")
+        }
+        return [[n]]
     }
 
     public func evaluate(_ call: inout LayerCall<Scalar>) throws -> [Value<Scalar>] {
@@ -42,12 +46,17 @@ public struct ReshapeLayer<Scalar: EngineScalar>: Layer {
         guard !x.contains(where: { $0 == nil }) else {
             return [targetShape.map { $0 == -1 ? nil : $0 }]
         }
-        return [try resolved(elements: x.map { $0! }.reduce(1, *)).map { $0 }]
+        guard let elements = Shapes.count(x.map { $0! }) else {
+            throw EngineError.invalidInput("Reshape input \(Shapes.describe(x)) has too many elements per row to count")
+        }
+        return [try resolved(elements: elements).map { $0 }]
     }
 
     /// The target shape with -1 worked out for inputs of `elements` elements per batch row.
     func resolved(elements: Int) throws -> [Int] {
-        let known = targetShape.filter { $0 != -1 }.reduce(1, *)
+        guard let known = Shapes.count(targetShape.filter { $0 != -1 }) else {
+            throw EngineError.invalidInput("Reshape target_shape \(targetShape) has too many elements to count")
+        }
         var shape = targetShape
         if let free = shape.firstIndex(of: -1) {
             guard known > 0, elements % known == 0 else {
@@ -165,13 +174,16 @@ public struct StepsLayer<Scalar: EngineScalar>: Layer {
     }
 
     func steps(_ n: Int) throws -> Int {
+        let (m, overflow): (Int, Bool)
         switch operation {
-        case .pad(let a, let b): return n + a + b
+        case .pad(let a, let b): (m, overflow) = n.addingReportingOverflow(a + b)
         case .crop(let a, let b):
             guard a + b < n else { throw EngineError.invalidInput("\(name) cropping \(a) + \(b) steps is not smaller than the \(n) steps it gets") }
             return n - a - b
-        case .repeatEach(let k): return n * k
+        case .repeatEach(let k): (m, overflow) = n.multipliedReportingOverflow(by: k)
         }
+        guard !overflow else { throw EngineError.invalidInput("\(name) on \(n) steps would give more steps than can be counted") }
+        return m
     }
 
     public func outputShapes(for inputs: [SymbolicShape]) throws -> [SymbolicShape] {

@@ -11,8 +11,9 @@ from dataclasses import replace
 from typing import Dict
 
 from ..case import Case
-from . import activations, bidirectional, file_formats, gru, lstm, masking, merge, nested, \
-    notebook, rnn_cells, simple_rnn, stacks, wrappers
+from . import activation_layers, activations, attention, bidirectional, convolution, \
+    file_formats, gru, lstm, masking, merge, nested, normalization, notebook, ops, pooling, \
+    rnn_cells, shape, simple_rnn, stacks, wrappers
 
 MODULES = (
     lstm,
@@ -28,6 +29,13 @@ MODULES = (
     nested,
     notebook,
     file_formats,
+    shape,
+    pooling,
+    normalization,
+    activation_layers,
+    ops,
+    convolution,
+    attention,
 )
 
 

@@ -204,8 +204,25 @@ def build_mask_initial_state(K, rng):
     return Built(model, xs, rnn_names("rnn", "LSTM", True), checks=checks)
 
 
+def build_masking_inf(K, rng):
+    """Masking(mask_value=inf) -> Flatten: Keras 3 zeroes a masked step with where(), so a step
+    of infinities becomes 0 (tf_keras multiplies by the mask: inf * 0 = NaN, not shipped)."""
+    x = K.Input((3, 2), name="x")
+    model = K.Sequential([x, K.layers.Masking(np.inf, name="mask"), K.layers.Flatten(name="flat")],
+                         name="model")
+    finish(K, model, rng)
+    xs = randn(rng, 2, 3, 2)
+    xs[0, 1] = np.inf
+    return Built(model, [xs], ["flat/output"])
+
+
 def cases():
     pads = {k: "/".join(v) for k, v in PAD.items()}
+    yield Case("masking_inf_where",
+               "Sequential Masking(mask_value=inf) 'mask' -> Flatten 'flat' on x (2,3,2) whose row 0 "
+               "step 1 is all inf: Keras 3 zeroes masked steps with where(), so they give 0 (tf_keras "
+               "would multiply: NaN).",
+               build_masking_inf, float64=False)
     mshape = f"x ({MB},{MT},{D})"
     for pad, case, what in (("end", "mask_lstm_end_padding", "end padding"),
                             ("middle", "mask_lstm_middle_gap", "gaps in the middle"),

@@ -49,6 +49,7 @@ def test_select_by_family_and_glob():
 def test_generator_sources_in_documented_order():
     files = source_files()
     assert files == sorted(files)
-    assert files[0] == "fixturegen/__init__.py"
-    assert "fixturegen/cases/__init__.py" in files and "fixturegen/cli.py" in files
+    assert files[0] == "python/rnncheck_ref/__init__.py"
+    assert "python/rnncheck_ref/keras_run.py" in files
+    assert "tools/fixturegen/cases/__init__.py" in files and "tools/fixturegen/cli.py" in files
     assert not [f for f in files if "/tests/" in f or not f.endswith(".py")]

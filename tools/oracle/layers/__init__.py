@@ -5,13 +5,19 @@ entries in registry.LAYERS with @layer(...). A new family is a new module here p
 in MODULES; a new layer in an existing family is one decorated function in its module.
 """
 
-from . import core, merge, ops, pooling, recurrent, wrappers
+from . import activation_layers, attention, convolution, core, merge, normalization, ops, \
+    pooling, recurrent, shape, wrappers
 
 MODULES = (
     core,
     merge,
-    pooling,
     recurrent,
     wrappers,
     ops,
+    shape,
+    pooling,
+    normalization,
+    activation_layers,
+    convolution,
+    attention,
 )

@@ -145,3 +145,159 @@ def test_multiple_outputs_of_one_node():
     state, sequence = evaluate(ModelFile(cfg, RNN_WEIGHTS, 3), [X])
     assert_close(state, [[7.0]])
     assert np.shape(sequence) == (1, 3, 1)
+
+
+# --------------------------------------------------------------------------------------------
+# Ops inside graphs
+# --------------------------------------------------------------------------------------------
+
+def k3_op(cls, name, node, module="keras.src.ops.numpy", **config):
+    return {"class_name": cls, "module": module, "name": name,
+            "config": dict(config, name=name), "inbound_nodes": [node]}
+
+
+def tf_op(function, name, node, cls="TFOpLambda"):
+    return {"class_name": cls, "name": name,
+            "config": {"name": name, "trainable": True, "dtype": "float32", "function": function},
+            "inbound_nodes": [node]}
+
+
+def test_keras3_op_and_layer_of_one_class_name():
+    # The op Add(x, 1.0) and the layer Add([x, y]) are both class 'Add'; the module tells them
+    # apart. x = [1, 2], y = [10, 20]: op -> [2, 3]; layer -> [11, 22].
+    layers = [input_layer("x"), input_layer("y"),
+              k3_op("Add", "add", k3_node(tensor("x"), 1.0)),
+              {"class_name": "Add", "module": "keras.layers", "name": "plus",
+               "config": {"name": "plus"}, "inbound_nodes": [k3_node([tensor("x"), tensor("y")])]}]
+    cfg = functional(layers, [["x", 0, 0], ["y", 0, 0]], [["add", 0, 0], ["plus", 0, 0]])
+    op_out, layer_out = evaluate(ModelFile(cfg, {}, 3), [arr([[1, 2]]), arr([[10, 20]])])
+    assert_close(op_out, [[2, 3]])
+    assert_close(layer_out, [[11, 22]])
+
+
+def test_keras2_op_layer_node_forms():
+    # tf.keras writes an op layer's first argument in its own structure:
+    #   a single tensor is the entry itself      ["x", 0, 0, {"y": 1.0, "name": None}]
+    #   a list is a list of entries              [["x", 0, 0, {...}], ["y", 0, 0, {...}]]
+    #   a constant first argument                ["_CONSTANT_VALUE", -1, 2.0, {"y": [x]}]
+    # x = [1, 2], y = [10, 20]:
+    #   x + 1.0 = [2, 3];  concat([x, y], -1) = [1, 2, 10, 20];  2.0 - x = [1, 0]
+    layers = [input_layer("x"), input_layer("y"),
+              tf_op("__operators__.add", "tf.__operators__.add", ["x", 0, 0, {"y": 1.0, "name": None}]),
+              tf_op("concat", "tf.concat", [["x", 0, 0, {"axis": -1}], ["y", 0, 0, {"axis": -1}]]),
+              tf_op("math.subtract", "tf.math.subtract",
+                    ["_CONSTANT_VALUE", -1, 2.0, {"y": ["x", 0, 0], "name": None}])]
+    cfg = functional(layers, [["x", 0, 0], ["y", 0, 0]],
+                     [["tf.__operators__.add", 0, 0], ["tf.concat", 0, 0],
+                      ["tf.math.subtract", 0, 0]])
+    add, cat, sub = evaluate(ModelFile(cfg, {}, 2), [arr([[1, 2]]), arr([[10, 20]])])
+    assert_close(add, [[2, 3]])
+    assert_close(cat, [[1, 2, 10, 20]])
+    assert_close(sub, [[1, 0]])
+
+
+def test_keras2_slicing_op_layer():
+    # x[:, -1] of x (1, 2, 2) = [[1, 2], [3, 4]] -> [[3, 4]]
+    spec = [{"start": None, "stop": None, "step": None}, -1]
+    layers = [input_layer("x"),
+              tf_op("__operators__.getitem", "tf.__operators__.getitem",
+                    ["x", 0, 0, {"slice_spec": spec}], cls="SlicingOpLambda")]
+    cfg = functional(layers, [["x", 0, 0]], [["tf.__operators__.getitem", 0, 0]])
+    assert_close(evaluate(ModelFile(cfg, {}, 2), [arr([[[1, 2], [3, 4]]])])[0], [[3, 4]])
+
+
+# SimpleRNN 'rnn' (h' = x + 2h, see RNN above) on x = [1, 5, 3]:
+#   unmasked: 1, 5 + 2 = 7, 3 + 14 = 17
+#   step 2 masked: 1, 1 (carried), 3 + 2 = 5
+X_NZ = arr(seq(1, 5, 3))
+M = arr([[1, 0, 1]])
+
+
+def test_keras2_mask_from_an_op_in_the_kwargs():
+    # rnn(x, mask=tf.math.not_equal(m, 0)): the mask is a tensor in the node's kwargs.
+    ne = tf_op("math.not_equal", "tf.math.not_equal", ["m", 0, 0, {"y": 0}])
+    rnn = dict(RNN, inbound_nodes=[[["x", 0, 0, {"mask": ["tf.math.not_equal", 0, 0]}]]])
+    cfg = functional([input_layer("x"), input_layer("m"), ne, rnn],
+                     [["x", 0, 0], ["m", 0, 0]], [["rnn", 0, 0]])
+    assert_close(evaluate(ModelFile(cfg, RNN_WEIGHTS, 2), [X_NZ, M])[0], seq(1, 1, 5))
+
+
+def test_keras3_mask_from_an_op():
+    ne = k3_op("NotEqual", "not_equal", k3_node(tensor("m"), 0))
+    rnn = dict(RNN, inbound_nodes=[k3_node(tensor("x"), mask=tensor("not_equal"))])
+    cfg = functional([input_layer("x"), input_layer("m"), ne, rnn],
+                     [["x", 0, 0], ["m", 0, 0]], [["rnn", 0, 0]])
+    assert_close(evaluate(ModelFile(cfg, RNN_WEIGHTS, 3), [X_NZ, M])[0], seq(1, 1, 5))
+
+
+def test_keras2_op_drops_the_mask():
+    # Masking -> x * 2 (math.multiply) -> rnn. x = [1, 0, 3] masks step 2, but the op's
+    # output carries no mask: the rnn runs unmasked on [2, 0, 6]: 2, 0 + 4 = 4, 6 + 8 = 14
+    # (with the mask it would be 2, 2, 6 + 4 = 10).
+    masking = dict(MASKING, inbound_nodes=[[["x", 0, 0, {}]]])
+    mul = tf_op("math.multiply", "tf.math.multiply", ["mask", 0, 0, {"y": 2.0}])
+    rnn = dict(RNN, inbound_nodes=[[["tf.math.multiply", 0, 0, {}]]])
+    cfg = functional([input_layer("x"), masking, mul, rnn], [["x", 0, 0]], [["rnn", 0, 0]])
+    assert_close(evaluate(ModelFile(cfg, RNN_WEIGHTS, 2), [X])[0], seq(2, 4, 14))
+
+
+# Mask clearing: x (1, 2, 4) = [[a, 0, 0, 0], 0] -> Masking 'mask' (mask [T, F]) -> self-
+# attention 'mha' (one head, key_dim 4, identity projections); then Add 'add' [mask, mha].
+# Probes report the mask their input carries when they run: 1/0 per step, or -1 for none.
+# 'mha' itself: row 0 sees step 0 only -> [a, 0, 0, 0]; row 1 is fully masked: Keras 3's
+# dot-product path and tf_keras's -1e9 (on equal scores 0) both weigh the two steps 1/2 ->
+# [a/2, 0, 0, 0].
+ALPHA = 1.5
+MHA = {"class_name": "MultiHeadAttention", "name": "mha",
+       "config": {"name": "mha", "num_heads": 1, "key_dim": 4}}
+MHA_WEIGHTS = ([np.eye(4)[:, None, :], np.zeros((1, 4))] * 3
+               + [np.eye(4)[None], np.zeros(4)])
+
+
+def _probe(call):
+    m = call.input_masks[0]
+    return [np.full((1, 2), -1.0) if m is None else m.astype(np.float64)], [None]
+
+
+@pytest.mark.parametrize("keras_major", [3, 2])
+def test_multi_head_attention_clears_its_inputs_masks_in_keras3(monkeypatch, keras_major):
+    from ..registry import LAYERS
+    monkeypatch.setitem(LAYERS, "Probe", _probe)
+
+    def node(*names, **kwargs):
+        if keras_major == 3:
+            args = [tensor(n) for n in names]
+            return k3_node([args[0], args[1]] if kwargs.get("merge") else args[0],
+                           *([] if kwargs.get("merge") else args[1:]))
+        entries = [[n, 0, 0, {}] for n in names]
+        if kwargs.get("value"):                     # tf_keras: value as a call kwarg
+            entries = [[names[0], 0, 0, {"value": [kwargs["value"], 0, 0]}]]
+        return entries
+
+    def probe(name, source):
+        return {"class_name": "Probe", "name": name, "config": {"name": name},
+                "inbound_nodes": [node(source)]}
+    layers = [input_layer("x"),
+              dict(MASKING, inbound_nodes=[node("x")]),
+              probe("before", "mask"),
+              dict(MHA, inbound_nodes=[node("mask", "mask") if keras_major == 3
+                                       else node("mask", value="mask")]),
+              probe("after", "mask"),
+              {"class_name": "Add", "name": "add", "config": {"name": "add"},
+               "inbound_nodes": [node("mask", "mha", merge=True)]},
+              probe("sum", "add")]
+    cfg = functional(layers, [["x", 0, 0]],
+                     [["mha", 0, 0], ["before", 0, 0], ["after", 0, 0], ["sum", 0, 0]])
+    x = arr([[[ALPHA, 0, 0, 0], [0, 0, 0, 0]]])
+    out, before, after, total = evaluate(ModelFile(cfg, {"mha": MHA_WEIGHTS}, keras_major), [x])
+    assert_close(out, [[[ALPHA, 0, 0, 0], [ALPHA / 2, 0, 0, 0]]])
+    assert_close(before, [[1, 0]])
+    if keras_major == 3:
+        # cleared: the probe after 'mha' sees no mask, and Add (one input without a mask)
+        # gives none.
+        assert_close(after, [[-1, -1]])
+        assert_close(total, [[-1, -1]])
+    else:
+        # tf_keras keeps it; Add ANDs [T, F] with mha's (the query's) [T, F].
+        assert_close(after, [[1, 0]])
+        assert_close(total, [[1, 0]])

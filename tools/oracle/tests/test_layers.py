@@ -1,11 +1,12 @@
-"""Non-recurrent entries (core, merge, wrappers, Keras 3 op nodes) on hand-derived cases."""
+"""Non-recurrent entries (core, merge, wrappers) on hand-derived cases; the op entries are in
+test_ops.py."""
 
 import math
 
 import numpy as np
 import pytest
 
-from ..registry import LayerCall, call_layer, layer
+from ..registry import layer
 from .util import assert_close, run
 
 # Dense(3): kernel rows are the input features, columns the units.
@@ -91,6 +92,54 @@ def test_concatenate_axis():
     assert_close(outs[0], [[[1.0, 2.0], [3.0, 4.0]]])
 
 
+# Masks of two (1, 2, ...) inputs: a [T, F], b [F, T].
+MA, MB = [[True, False]], [[False, True]]
+
+
+def test_elementwise_merge_masks_keras3_or_keras2_and():
+    # Keras 3: OR of the masks, None as soon as one input has none; Keras 2: AND of the masks
+    # that exist, None only when none has one.
+    x = [[[1.0], [2.0]]]
+    for keras, both, one in ((3, [[True, True]], None), (2, [[False, False]], MA)):
+        _, masks = run("Add", {}, [], [x, x], keras=keras, input_masks=[MA, MB])
+        assert masks[0].tolist() == both
+        _, masks = run("Add", {}, [], [x, x], keras=keras, input_masks=[MA, None])
+        assert (masks[0] if one is None else masks[0].tolist()) == one
+        _, masks = run("Add", {}, [], [x, x], keras=keras)
+        assert masks == [None]
+
+
+def test_concatenate_masks_keras3_any_keras2_all():
+    # An input without a mask counts as all True; the masks concatenated on the last axis are
+    # reduced with any (Keras 3) or all (Keras 2).
+    x = [[[1.0], [2.0]]]
+    for keras, with_unmasked, both in ((3, [[True, True]], [[True, True]]),
+                                       (2, MA, [[False, False]])):
+        outs, masks = run("Concatenate", {"axis": -1}, [], [x, x], keras=keras,
+                          input_masks=[MA, None])
+        assert_close(outs[0], [[[1.0, 1.0], [2.0, 2.0]]])
+        assert masks[0].tolist() == with_unmasked
+        _, masks = run("Concatenate", {"axis": -1}, [], [x, x], keras=keras,
+                       input_masks=[MA, MB])
+        assert masks[0].tolist() == both
+
+
+def test_layer_normalization():
+    # x = [1, 2, 3]: mean 2, variance 2/3; epsilon 1/3 makes variance + epsilon = 1, so
+    # y = (x - 2) * gamma + beta = [-1, 0, 1] * [1, 2, 3] + [0, 0, 1] = [-1, 0, 4].
+    x = [[[1.0, 2.0, 3.0]]]
+    cfg = {"axis": -1, "epsilon": 1 / 3}
+    outs, masks = run("LayerNormalization", cfg, [[1.0, 2.0, 3.0], [0.0, 0.0, 1.0]], [x],
+                      input_masks=[[[True]]])
+    assert_close(outs[0], [[[-1.0, 0.0, 4.0]]])
+    assert masks[0].tolist() == [[True]]          # keeps the mask its input carries
+    outs, _ = run("LayerNormalization", dict(cfg, center=False, scale=False), [], [x])
+    assert_close(outs[0], [[[-1.0, 0.0, 1.0]]])
+    # rms_scaling (Keras 3): x / sqrt(variance + epsilon) * gamma = [1, 4, 9].
+    outs, _ = run("LayerNormalization", dict(cfg, rms_scaling=True), [[1.0, 2.0, 3.0]], [x])
+    assert_close(outs[0], [[[1.0, 4.0, 9.0]]])
+
+
 def test_time_distributed_dense():
     # Dense(1) with kernel 2, bias 1 on every step: 2x + 1. Keeps the mask.
     cfg = {"layer": {"class_name": "Dense", "config": {"activation": "linear"}}}
@@ -99,18 +148,6 @@ def test_time_distributed_dense():
                       mask=[[True, True, False], [True, False, True]])
     assert_close(outs[0], [[[3.0], [5.0], [7.0]], [[1.0], [-1.0], [2.0]]])
     assert masks[0].tolist() == [[True, True, False], [True, False, True]]
-
-
-def test_op_nodes():
-    x = np.array([[[0.0, 0.0], [0.0, 2.0]]])
-    call = LayerCall("ops.NotEqual", {}, [], [x, 0.0], None, None, {})
-    (ne,), _ = call_layer(call)
-    assert ne.tolist() == [[[False, False], [False, True]]]
-    (anyv,), _ = call_layer(LayerCall("ops.Any", {"axis": -1}, [], [ne], None, None, {}))
-    assert anyv.tolist() == [[False, True]]
-    (cast,), _ = call_layer(LayerCall("ops.Cast", {"dtype": "bool"}, [], [np.array([[0.0, 1.0]])],
-                                      None, None, {}))
-    assert cast.dtype == bool and cast.tolist() == [[False, True]]
 
 
 def test_unknown_class_is_named():

@@ -21,7 +21,7 @@ M1, M2 = [[True, True, False]], [[True, False, False]]
     (2, [None, M2], M2),                      # tf.keras: the AND of the masks present
 ])
 def test_add_mask(keras, masks, want):
-    _, (mask,) = run("Add", {}, inputs=[seq(1, 2, 3), seq(1, 1, 1)], keras=keras, masks=masks)
+    _, (mask,) = run("Add", {}, inputs=[seq(1, 2, 3), seq(1, 1, 1)], keras=keras, input_masks=masks)
     if want is None:
         assert mask is None
     else:
@@ -41,7 +41,7 @@ MA, MB = [[True, False, True]], [[True, True, False]]
 
 @pytest.mark.parametrize("keras, want", [(3, seq(3, 4, 2)), (2, seq(3, 5, 9))])
 def test_maximum_masked_elements(keras, want):
-    (y,), (mask,) = run("Maximum", {}, inputs=[X1, X2], keras=keras, masks=[MA, MB])
+    (y,), (mask,) = run("Maximum", {}, inputs=[X1, X2], keras=keras, input_masks=[MA, MB])
     assert_close(y, want)
     np.testing.assert_array_equal(mask, [[True, True, True]] if keras == 3 else [[True, False, False]])
 
@@ -49,17 +49,17 @@ def test_maximum_masked_elements(keras, want):
 def test_minimum_both_masked_takes_the_first():
     # One step, x1 = 7, x2 = -1, both masked: output = x1 = 7; x = where(F, x2, 7) = 7;
     # output = where(F, 7, 7) = 7; min(7, 7) = 7. The plain minimum is -1.
-    (y,), (mask,) = run("Minimum", {}, inputs=[seq(7), seq(-1)], keras=3, masks=[[[False]], [[False]]])
+    (y,), (mask,) = run("Minimum", {}, inputs=[seq(7), seq(-1)], keras=3, input_masks=[[[False]], [[False]]])
     assert_close(y, seq(7))
     np.testing.assert_array_equal(mask, [[False]])
-    (y2,), _ = run("Minimum", {}, inputs=[seq(7), seq(-1)], keras=2, masks=[[[False]], [[False]]])
+    (y2,), _ = run("Minimum", {}, inputs=[seq(7), seq(-1)], keras=2, input_masks=[[[False]], [[False]]])
     assert_close(y2, seq(-1))
 
 
 def test_minimum_unmasked_first():
     # x1 = [1, 5, 2] unmasked, x2 = [3, 4, 9] masked at step 2 (MB): output_mask starts None, so
     # only x2 is replaced: x = where(MB, x2, x1) = [3, 4, 2]; min(x1, x) = [1, 4, 2]; no mask.
-    (y,), (mask,) = run("Minimum", {}, inputs=[X1, X2], keras=3, masks=[None, MB])
+    (y,), (mask,) = run("Minimum", {}, inputs=[X1, X2], keras=3, input_masks=[None, MB])
     assert_close(y, seq(1, 4, 2))
     assert mask is None
 
@@ -74,7 +74,7 @@ def test_minimum_unmasked_first():
     (2, [[[True, False, False]], [[True, True, False]]], seq(10, 18, 28)),
 ])
 def test_multiply_masked_elements(keras, masks, want):
-    (y,), _ = run("Multiply", {}, inputs=[seq(2, 3, 4), seq(5, 6, 7)], keras=keras, masks=masks)
+    (y,), _ = run("Multiply", {}, inputs=[seq(2, 3, 4), seq(5, 6, 7)], keras=keras, input_masks=masks)
     assert_close(y, want)
 
 
@@ -91,7 +91,7 @@ def test_lower_rank_input_is_expanded_at_axis_1():
 @pytest.mark.parametrize("keras, want", [(3, [[True, True]]), (2, [[True, False]])])
 def test_concatenate_mask_features(keras, want):
     (y,), (mask,) = run("Concatenate", {"axis": -1}, inputs=[[[[1], [2]]], [[[3, 4], [5, 6]]]],
-                        keras=keras, masks=[[[True, False]], None])
+                        keras=keras, input_masks=[[[True, False]], None])
     assert_close(y, [[[1, 3, 4], [2, 5, 6]]])
     np.testing.assert_array_equal(mask, want)
 
@@ -100,7 +100,7 @@ def test_concatenate_masks_along_time():
     # a (1, 2, 1) masked [T, F] and b (1, 1, 1) masked [F] along time: [T, F, F] in both.
     for keras in (3, 2):
         (y,), (mask,) = run("Concatenate", {"axis": 1}, inputs=[seq(1, 2), seq(3)], keras=keras,
-                            masks=[[[True, False]], [[False]]])
+                            input_masks=[[[True, False]], [[False]]])
         assert_close(y, seq(1, 2, 3))
         np.testing.assert_array_equal(mask, [[True, False, False]])
 
@@ -109,11 +109,11 @@ def test_concatenate_keras3_unmasked_input_along_time():
     # Keras 3 joins [mask, ones]: a (1, 2, 2) masked [F, T], b (1, 1, 2) unmasked -> [F, T, T].
     # tf.keras cannot (a (1, 2, 1) mask against (1, 1, 2) ones).
     (_,), (mask,) = run("Concatenate", {"axis": 1}, inputs=[[[[1, 1], [2, 2]]], [[[3, 3]]]],
-                        keras=3, masks=[[[False, True]], None])
+                        keras=3, input_masks=[[[False, True]], None])
     np.testing.assert_array_equal(mask, [[False, True, True]])
     with pytest.raises(ValueError):
         run("Concatenate", {"axis": 1}, inputs=[[[[1, 1], [2, 2]]], [[[3, 3]]]], keras=2,
-            masks=[[[False, True]], None])
+            input_masks=[[[False, True]], None])
 
 
 # Dot. x = [1, 2], y = [3, 4]: x . y = 3 + 8 = 11, as (1, 1). Normalized: 11 / (|x| |y|) =
@@ -266,12 +266,41 @@ def test_keras2_weights_of_a_model_are_split_in_order():
         {"class_name": "LSTM", "config": {"name": "l"}},
         {"class_name": "Dense", "config": {"name": "d", "use_bias": False}},
         dict(inner, name="m")]}}
-    got = _shape_legacy(arrays, seq_cfg)
+    names = [f"w{k}" for k in range(6)]
+    got = _shape_legacy(arrays, names, seq_cfg)
     assert [a[0] for a in got["l"]] == [0, 1, 2]
     assert [a[0] for a in got["d"]] == [3]
     assert [a[0] for a in got["m"]["dd"]] == [4, 5]
     with pytest.raises(ValueError):
-        _shape_legacy(arrays[:5], seq_cfg)
+        _shape_legacy(arrays[:5], names[:5], seq_cfg)
+
+
+def test_legacy_weights_of_a_model_list_trainable_arrays_first():
+    # tf.keras and Keras 3 write a model's group as trainable_weights + non_trainable_weights
+    # (seen in both for Sequential[Dense d1, BatchNormalization bn, Dense d2]: d1/kernel,
+    # d1/bias, bn/gamma, bn/beta, d2/kernel, d2/bias, bn/moving_mean, bn/moving_variance).
+    # A frozen layer's arrays are all non-trainable.
+    written = ["d1/k", "d1/b", "bn/gamma", "bn/beta", "d2/k", "d2/b", "bn/mean", "bn/var",
+               "frozen/k"]
+    arrays = [arr([k]) for k in range(len(written))]
+    cfg = {"class_name": "Sequential", "config": {"name": "s", "layers": [
+        {"class_name": "Dense", "config": {"name": "d1"}},
+        {"class_name": "BatchNormalization", "config": {"name": "bn"}},
+        {"class_name": "Dense", "config": {"name": "frozen", "use_bias": False,
+                                            "trainable": False}},
+        {"class_name": "Dense", "config": {"name": "d2"}}]}}
+    got = _shape_legacy(arrays, written, cfg)
+    assert [a[0] for a in got["d1"]] == [0, 1]
+    assert [a[0] for a in got["bn"]] == [2, 3, 6, 7]          # gamma, beta, mean, variance
+    assert [a[0] for a in got["d2"]] == [4, 5]
+    assert [a[0] for a in got["frozen"]] == [8]
+
+
+def test_legacy_weight_count_names_an_unknown_class():
+    cfg = {"class_name": "Sequential", "config": {"name": "s", "layers": [
+        {"class_name": "NoSuchLayer", "config": {"name": "odd"}}]}}
+    with pytest.raises(NotImplementedError, match="NoSuchLayer.*'odd'"):
+        _shape_legacy([], [], cfg)
 
 
 @pytest.mark.parametrize("keras", [3, 2])

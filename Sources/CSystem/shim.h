@@ -1,0 +1,40 @@
+/*
+ * CSystem: the few operating-system calls Swift cannot import as they are (variadic functions,
+ * macros), each as a tiny `static inline` function. Linux only; elsewhere they report failure.
+ */
+#ifndef CSYSTEM_SHIM_H
+#define CSYSTEM_SHIM_H
+
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include <fcntl.h>
+#include <signal.h>
+#include <errno.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
+
+/* Asks the kernel to send `sig` to this process when its parent thread exits; -1 elsewhere. */
+static inline int csystem_set_parent_death_signal(int sig) {
+#ifdef __linux__
+    return prctl(PR_SET_PDEATHSIG, (unsigned long)sig, 0UL, 0UL, 0UL);
+#else
+    (void)sig;
+    errno = ENOSYS;
+    return -1;
+#endif
+}
+
+/* An unnamed regular file in `directory`, open for writing (O_TMPFILE); -1 where unsupported. */
+static inline int csystem_open_unnamed(const char *directory, int mode) {
+#if defined(__linux__) && defined(O_TMPFILE)
+    return open(directory, O_TMPFILE | O_WRONLY | O_CLOEXEC, mode);
+#else
+    (void)directory; (void)mode;
+    errno = EOPNOTSUPP;
+    return -1;
+#endif
+}
+
+#endif /* CSYSTEM_SHIM_H */
