@@ -1,7 +1,8 @@
 /*
- * kernel_bits: runs every float32 kernel of Sources/CRNNKernels/rnn_kernels.h on a fixed corpus
- * of shapes and bit patterns and records the output bits, so that the kernel paths (portable C,
- * AVX2, AVX-512, NEON) can be compared bit for bit, across machines and architectures.
+ * kernel_bits: runs every float32 kernel of Sources/CRNNKernels/rnn_kernels.h and every float64
+ * kernel of rnn_kernels64.h on a fixed corpus of shapes and bit patterns and records the output
+ * bits, so that the kernel paths (portable C, AVX2, AVX-512, NEON) can be compared bit for bit,
+ * across machines and architectures.
  *
  *   kernel_bits level           prints the highest level this CPU has (rk_cpu_isa())
  *   kernel_bits run ISA OUT     runs the corpus with the kernels of level ISA (0 portable; 1 AVX2
@@ -20,9 +21,12 @@
  * change branch or saturate. Inputs mix ordinary values with NaN (quiet, signalling, with
  * payloads, negative), +-Inf, signed zeros, denormals, FLT_MAX and magnitudes that overflow exp.
  * Output buffers are filled with a sentinel first and written out whole, so a kernel writing
- * outside its tile fails too.
+ * outside its tile fails too. The float64 kernels (cases named "f64 ...") get the same corpus in
+ * double: products, gate passes, bias rows, and sigmoid / tanh on a sweep of the double range
+ * plus dense samples at tanh's 0.625 and 22, exp's clamps and its denormal range. (AVX-512
+ * machines run the AVX2 float64 kernels, so those cases must match there too.)
  *
- * NaN: every NaN is recorded as 0x7fc00000. Which NaN an operation returns (sign, payload) is not
+ * NaN: every NaN is recorded as 0x7fc00000 (float64: 0x7ff8000000000000). Which NaN an operation returns (sign, payload) is not
  * part of the kernels' promise: x86 makes 0xffc00000 where arm64 makes 0x7fc00000, and the two
  * pick different operands' payloads. That an element is NaN is compared like any other bit.
  * Scratch memory (an LSTM / GRU pass's acc) is not an output and is not recorded.
@@ -31,6 +35,7 @@
  * qemu-aarch64). Include path: -I Sources/CRNNKernels.
  */
 #include "rnn_kernels.h"
+#include "rnn_kernels64.h"
 
 #include <float.h>
 #include <inttypes.h>
@@ -301,6 +306,233 @@ static void vector_math(int isa) {
     free(x);
 }
 
+
+/* ---- the float64 corpus (rnn_kernels64.h) -------------------------------------------------- */
+
+static double from_bits_d(uint64_t u) { double d; memcpy(&d, &u, 8); return d; }
+static uint64_t to_bits_d(double d) { uint64_t u; memcpy(&u, &d, 8); return u; }
+
+/* A random double with a random sign and a binade in [2^elo, 2^ehi): every mantissa bit random. */
+static double rnd_binade_d(int elo, int ehi) {
+    int e = elo + (int)rnd_below((uint32_t)(ehi - elo));
+    uint64_t u = ((uint64_t)(e + 1023) << 52) | (rnd() & 0xfffffffffffffull);
+    if (rnd() & 1) u |= 0x8000000000000000ull;
+    return from_bits_d(u);
+}
+
+static const uint64_t specials_d[] = {
+    0x0000000000000000ull, 0x8000000000000000ull,                         /* +0, -0 */
+    0x7ff0000000000000ull, 0xfff0000000000000ull,                         /* +-Inf */
+    0x7ff8000000000000ull, 0xfff8000000000000ull, 0x7ff8000000012345ull,  /* NaNs */
+    0xfff0000000000001ull, 0x7ff0000000000001ull,                         /* signalling NaNs */
+    0x0000000000000001ull, 0x8000000000000001ull, 0x000fffffffffffffull,  /* denormals */
+    0x800fffffffffffffull, 0x0008000000000000ull,
+    0x0010000000000000ull, 0x8010000000000000ull,                         /* DBL_MIN */
+    0x7fefffffffffffffull, 0xffefffffffffffffull,                         /* DBL_MAX */
+    0x3fe4000000000000ull, 0xbfe4000000000000ull, 0x3fe4000000000001ull, 0x3fe3ffffffffffffull, /* 0.625 */
+    0x4036000000000000ull, 0xc036000000000000ull, 0x4036000000000001ull, 0x4035ffffffffffffull, /* 22 */
+    0x40862e42fefa39efull, 0x40862e42fefa39f0ull, 0xc0862e42fefa39efull,  /* ~709.78: exp's upper clamp */
+    0xc0874a6666666666ull, 0xc0874a6666666667ull, 0xc0874a6666666665ull,  /* -745.2: exp's lower clamp */
+    0xc086232bdd7abcd2ull, 0xc086232bdd7abcd3ull,                         /* ~-708.4: exp turns denormal */
+    0x4059000000000000ull, 0xc059000000000000ull, 0x4202a05f20000000ull,  /* +-100, 1e10 */
+    0x3ff0000000000000ull, 0xbff0000000000000ull, 0x3e7ad7f29abcaf48ull,  /* +-1, 1e-7 */
+};
+#define NSPECIALS_D (sizeof specials_d / sizeof specials_d[0])
+
+/* As gen(): PLAIN +-2^-8..2^2; SPECIAL with 3% specials; TINY values whose products are
+ * denormal; WIDE +-2^-4..2^10 (activations saturate, exp overflows). */
+static double gen_d(enum Mix mix) {
+    switch (mix) {
+    case PLAIN: return rnd_binade_d(-8, 2);
+    case SPECIAL: return rnd_below(100) < 3 ? from_bits_d(specials_d[rnd_below(NSPECIALS_D)]) : rnd_binade_d(-8, 2);
+    case TINY: return rnd_binade_d(-540, -520);
+    case WIDE: return rnd_binade_d(-4, 10);
+    }
+    return 0;
+}
+static void fill_d(double *p, long n, enum Mix mix) { for (long i = 0; i < n; i++) p[i] = gen_d(mix); }
+
+#define SENTINEL_D 0x4187878787878787ull
+static double *sentinel_buf_d(long n) {
+    double *p = malloc((size_t)(n > 0 ? n : 1) * sizeof(double));
+    if (!p) { fprintf(stderr, "kernel_bits: out of memory\n"); exit(2); }
+    for (long i = 0; i < n; i++) p[i] = from_bits_d(SENTINEL_D);
+    return p;
+}
+static double *input_buf_d(long n, enum Mix mix) { double *p = sentinel_buf_d(n); fill_d(p, n, mix); return p; }
+
+static uint64_t canonical_d(uint64_t u) {
+    return ((u & 0x7ff0000000000000ull) == 0x7ff0000000000000ull && (u & 0xfffffffffffffull)) ? 0x7ff8000000000000ull : u;
+}
+
+/* One float64 case: "f64 " + name, then each element's canonical bits as two 32-bit words (low
+ * first), so that the file format stays one of 32-bit words. */
+static void record_d(const char *name, const double *p, long n) {
+    char full[200];
+    snprintf(full, sizeof full, "f64 %s", name);
+    uint32_t len = (uint32_t)strlen(full), count = (uint32_t)(2 * n);
+    fwrite(&len, 4, 1, out_file); fwrite(full, 1, len, out_file); fwrite(&count, 4, 1, out_file);
+    for (long i = 0; i < n; i++) {
+        uint64_t u = canonical_d(to_bits_d(p[i]));
+        uint32_t w[2] = {(uint32_t)u, (uint32_t)(u >> 32)};
+        fwrite(w, 4, 2, out_file);
+        for (int b = 0; b < 8; b++) hash = (hash ^ ((u >> (8 * b)) & 0xff)) * 0x100000001b3ull;
+    }
+    n_cases++; n_elements += n;
+}
+
+static void tiles_d(int isa) {
+    static const long ks[] = {0, 1, 2, 5, 16, 67};
+    char name[160];
+    for (int nv = 1; nv <= 4; nv++)
+        for (int mr = 1; mr <= 12; mr++)
+            for (unsigned ki = 0; ki < sizeof ks / sizeof ks[0]; ki++)
+                for (int mix = PLAIN; mix <= TINY; mix++) {
+                    long k = ks[ki];
+                    int negative = (mr + (int)ki + mix) % 4 == 0 && mr > 1;
+                    long lda = k + (long)rnd_below(4), ldb = 16 * nv + 4 * (long)rnd_below(3) + (long)rnd_below(2);
+                    long ldz = 16 * nv + (long)rnd_below(5);
+                    double *a = input_buf_d(mr * lda + 1, (enum Mix)mix), *b = input_buf_d(k * ldb + 1, (enum Mix)mix);
+                    double *z = sentinel_buf_d(mr * ldz);
+                    const double *ap = negative ? a + (mr - 1) * lda : a;
+                    rk_tile_d(isa, mr, nv, ap, negative ? -lda : lda, b, ldb, k, z, ldz);
+                    snprintf(name, sizeof name, "tile mr=%d nv=%d k=%ld lda=%s%ld ldb=%ld ldz=%ld %s", mr, nv, k,
+                             negative ? "-" : "", lda, ldb, ldz, mix_names[mix]);
+                    record_d(name, z, mr * ldz);
+                    free(a); free(b); free(z);
+                }
+}
+
+static void add_rows_d(int isa) {
+    char name[120];
+    static const int ns[] = {16, 48, 64, 128, 6, 13};
+    for (int rows = 1; rows <= 7; rows++)
+        for (unsigned ni = 0; ni < sizeof ns / sizeof ns[0]; ni++)
+            for (int mix = PLAIN; mix <= WIDE; mix++) {
+                int n = ns[ni];
+                long ld = n + (long)rnd_below(3);
+                double *dst = sentinel_buf_d(rows * ld), *src = input_buf_d(n, (enum Mix)mix);
+                for (int r = 0; r < rows; r++) fill_d(dst + r * ld, n, (enum Mix)mix);
+                rk_add_row_d(isa, rows, n, dst, ld, src);
+                snprintf(name, sizeof name, "add_row rows=%d n=%d ld=%ld %s", rows, n, ld, mix_names[mix]);
+                record_d(name, dst, rows * ld);
+                free(dst); free(src);
+            }
+}
+
+static void lstm_d(int isa) {
+    static const int rowss[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 16};
+    char name[160];
+    for (unsigned ri = 0; ri < sizeof rowss / sizeof rowss[0]; ri++)
+        for (int withX = 0; withX <= 1; withX++)
+            for (int biasMode = 0; biasMode <= 2; biasMode++)
+                for (int mix = PLAIN; mix <= WIDE; mix++) {
+                    if (mix == TINY) continue;
+                    int rows = rowss[ri];
+                    long ldacc = 64 + 16 * (long)rnd_below(2), ldxw = 64 + 4 * (long)rnd_below(3), ldh = 16 + (long)rnd_below(3) * 4;
+                    long ldbias = biasMode == 2 ? 64 : 0;
+                    double *acc = input_buf_d(rows * ldacc, (enum Mix)mix);
+                    double *xw = withX ? input_buf_d(rows * ldxw, (enum Mix)mix) : NULL;
+                    double *bias = biasMode ? input_buf_d(biasMode == 2 ? 64 * rows : 64, (enum Mix)mix) : NULL;
+                    double *cPrev = input_buf_d(rows * ldh, (enum Mix)mix);
+                    double *out = sentinel_buf_d(2 * rows * ldh);
+                    rk_lstm_gates_d(isa, rows, acc, ldacc, xw, ldxw, bias, ldbias, cPrev, out, out + rows * ldh, ldh);
+                    snprintf(name, sizeof name, "lstm rows=%d xw=%d bias=%s ldacc=%ld ldxw=%ld ldh=%ld %s", rows, withX,
+                             biasMode == 0 ? "none" : biasMode == 1 ? "shared" : "per-row", ldacc, ldxw, ldh, mix_names[mix]);
+                    record_d(name, out, 2 * rows * ldh);
+                    free(acc); free(xw); free(bias); free(cPrev); free(out);
+                }
+}
+
+static void gru_d(int isa) {
+    static const int rowss[] = {1, 2, 3, 5, 8, 13};
+    char name[160];
+    for (unsigned ri = 0; ri < sizeof rowss / sizeof rowss[0]; ri++)
+        for (int withBias = 0; withBias <= 1; withBias++)
+            for (int mix = PLAIN; mix <= WIDE; mix++) {
+                if (mix == TINY) continue;
+                int rows = rowss[ri];
+                long ldacc = 48 + 16 * (long)rnd_below(2), ldxw = 48 + 4 * (long)rnd_below(3), ldh = 16 + 4 * (long)rnd_below(3);
+                double *acc = input_buf_d(rows * ldacc, (enum Mix)mix), *xw = input_buf_d(rows * ldxw, (enum Mix)mix);
+                double *rbias = withBias ? input_buf_d(48, (enum Mix)mix) : NULL;
+                double *hPrev = input_buf_d(rows * ldh, (enum Mix)mix), *hNew = sentinel_buf_d(rows * ldh);
+                rk_gru_gates_d(isa, rows, acc, ldacc, xw, ldxw, rbias, hPrev, hNew, ldh);
+                snprintf(name, sizeof name, "gru rows=%d rbias=%d ldacc=%ld ldxw=%ld ldh=%ld %s", rows, withBias, ldacc, ldxw, ldh,
+                         mix_names[mix]);
+                record_d(name, hNew, rows * ldh);
+                free(acc); free(xw); free(rbias); free(hPrev); free(hNew);
+            }
+}
+
+static void simple_rnn_d(int isa) {
+    char name[160];
+    static const int rowss[] = {1, 2, 3, 5, 8};
+    for (unsigned ri = 0; ri < sizeof rowss / sizeof rowss[0]; ri++)
+        for (int n16 = 1; n16 <= 4; n16++)
+            for (int mix = PLAIN; mix <= WIDE; mix++) {
+                if (mix == TINY) continue;
+                int rows = rowss[ri];
+                long ldacc = 16 * n16 + 16 * (long)rnd_below(2), ldxw = 16 * n16 + 4 * (long)rnd_below(3);
+                long ldh = 16 * n16 + 4 * (long)rnd_below(2);
+                double *acc = input_buf_d(rows * ldacc, (enum Mix)mix), *xw = input_buf_d(rows * ldxw, (enum Mix)mix);
+                double *hNew = sentinel_buf_d(rows * ldh);
+                rk_rnn_tanh_d(isa, rows, n16, acc, ldacc, xw, ldxw, hNew, ldh);
+                snprintf(name, sizeof name, "rnn_tanh rows=%d n16=%d ldacc=%ld ldxw=%ld ldh=%ld %s", rows, n16, ldacc, ldxw, ldh,
+                         mix_names[mix]);
+                record_d(name, hNew, rows * ldh);
+                free(acc); free(xw); free(hNew);
+            }
+}
+
+/* sigmoid and tanh in chunks of 4095 (odd: every chunk ends in the vector paths' scalar tail). */
+static void activations_d(int isa, const char *set, const double *x, long n) {
+    char name[120];
+    double *s = sentinel_buf_d(n), *t = sentinel_buf_d(n);
+    for (long i = 0; i < n; i += 4095) {
+        long m = n - i < 4095 ? n - i : 4095;
+        rk_sigmoid_n_d(isa, x + i, s + i, m);
+        rk_tanh_n_d(isa, x + i, t + i, m);
+    }
+    snprintf(name, sizeof name, "sigmoid %s n=%ld", set, n);
+    record_d(name, s, n);
+    snprintf(name, sizeof name, "tanh %s n=%ld", set, n);
+    record_d(name, t, n);
+    free(s); free(t);
+}
+
+static void vector_math_d(int isa) {
+    /* the whole double range: the high 32 bits of every 4099th pattern, random low bits */
+    long n = (long)(0x100000000ull / 4099) + 1;
+    double *x = sentinel_buf_d(n);
+    for (long i = 0; i < n; i++) x[i] = from_bits_d(((uint64_t)(uint32_t)((uint64_t)i * 4099u) << 32) | (rnd() & 0xffffffffu));
+    activations_d(isa, "sweep", x, n);
+    free(x);
+    n = 4096 + 3 * (long)NSPECIALS_D;
+    x = sentinel_buf_d(n);
+    for (long i = 0; i < n; i++) x[i] = from_bits_d(specials_d[i % NSPECIALS_D]);
+    activations_d(isa, "specials", x, n);
+    free(x);
+    /* dense: |x| near 0.625 and 22 (tanh's branches), near exp's clamps, -708..-745 (denormal
+     * results), x*log2(e) near half-integers (the rounding of n, also at n/2's sign), small
+     * |x|, ordinary values, random patterns */
+    n = 8 * 20000 + 1001;
+    x = sentinel_buf_d(n);
+    long i = 0;
+    for (int j = -10000; j < 10000; j++) x[i++] = from_bits_d((uint64_t)((int64_t)0x3fe4000000000000ll + j)) * (j & 1 ? -1.0 : 1.0);
+    for (int j = -10000; j < 10000; j++) x[i++] = from_bits_d((uint64_t)((int64_t)0x4036000000000000ll + 64 * j)) * (j & 1 ? -1.0 : 1.0);
+    for (int j = 0; j < 20000; j++) x[i++] = (rnd() & 1 ? 1.0 : -1.0) * (700.0 + 50.0 * (double)rnd_below(1u << 30) / (double)(1u << 30));
+    for (int j = 0; j < 20000; j++) x[i++] = -(700.0 + 50.0 * (double)rnd_below(1u << 30) / (double)(1u << 30));
+    for (int j = 0; j < 20000; j++) {
+        double h = (double)((int)rnd_below(2100) - 1075) + 0.5; /* x*log2e ~ h */
+        x[i++] = from_bits_d(to_bits_d(h / RK_D_LOG2E) + (uint64_t)rnd_below(64) - 32u);
+    }
+    for (int j = 0; j < 20000; j++) x[i++] = rnd_binade_d(-60, 0);
+    for (int j = 0; j < 20000; j++) x[i++] = rnd_binade_d(-4, 5);
+    while (i < n) x[i++] = from_bits_d(rnd());
+    activations_d(isa, "dense", x, n);
+    free(x);
+}
+
 static int run(int isa, const char *path) {
     int detected = rk_cpu_isa();
     if (isa > detected) {
@@ -309,13 +541,19 @@ static int run(int isa, const char *path) {
     }
     out_file = fopen(path, "wb");
     if (!out_file) { perror(path); return 2; }
-    fwrite("RKBITS1\n", 1, 8, out_file);
+    fwrite("RKBITS2\n", 1, 8, out_file);
     tiles(isa);
     add_rows(isa);
     lstm(isa);
     gru(isa);
     simple_rnn(isa);
     vector_math(isa);
+    tiles_d(isa);
+    add_rows_d(isa);
+    lstm_d(isa);
+    gru_d(isa);
+    simple_rnn_d(isa);
+    vector_math_d(isa);
     if (fclose(out_file) != 0) { perror(path); return 2; }
     printf("level %d: %ld cases, %ld elements, hash %016" PRIx64 "\n", isa, n_cases, n_elements, hash);
     return 0;
@@ -343,7 +581,7 @@ static FILE *open_bits(const char *path) {
     FILE *f = fopen(path, "rb");
     char magic[8];
     if (!f) { perror(path); exit(2); }
-    if (fread(magic, 1, 8, f) != 8 || memcmp(magic, "RKBITS1\n", 8) != 0) {
+    if (fread(magic, 1, 8, f) != 8 || memcmp(magic, "RKBITS2\n", 8) != 0) {
         fprintf(stderr, "kernel_bits: %s is not a kernel_bits output\n", path); exit(2);
     }
     return f;
@@ -354,6 +592,14 @@ static int64_t ulps(uint32_t a, uint32_t b) {
     int64_t x = (a & 0x80000000u) ? -(int64_t)(a & 0x7fffffffu) : (int64_t)a;
     int64_t y = (b & 0x80000000u) ? -(int64_t)(b & 0x7fffffffu) : (int64_t)b;
     return x > y ? x - y : y - x;
+}
+
+/* The same in float64 steps (saturating: any two doubles are at most 2^63 steps apart). */
+static int64_t ulps_d(uint64_t a, uint64_t b) {
+    int64_t x = (a >> 63) ? -(int64_t)(a & 0x7fffffffffffffffull) : (int64_t)a;
+    int64_t y = (b >> 63) ? -(int64_t)(b & 0x7fffffffffffffffull) : (int64_t)b;
+    uint64_t d = x > y ? (uint64_t)x - (uint64_t)y : (uint64_t)y - (uint64_t)x;
+    return d > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)d;
 }
 
 static int compare(const char *pa, const char *pb, const char **report_only, int nro) {
@@ -378,7 +624,21 @@ static int compare(const char *pa, const char *pb, const char **report_only, int
         for (int i = 0; i < nro; i++) soft |= strncmp(a.name, report_only[i], strlen(report_only[i])) == 0;
         long diff = 0, nan_only_one = 0;
         int64_t worst = 0;
-        for (uint32_t i = 0; i < a.count; i++) {
+        int wide = strncmp(a.name, "f64 ", 4) == 0; /* float64: element i is words 2i (low), 2i + 1 */
+        for (uint32_t i = 0; i < (wide ? a.count / 2 : a.count); i++) {
+            if (wide) {
+                uint64_t x = a.bits[2 * i] | (uint64_t)a.bits[2 * i + 1] << 32, y = b.bits[2 * i] | (uint64_t)b.bits[2 * i + 1] << 32;
+                if (x == y) continue;
+                int nan = x == 0x7ff8000000000000ull || y == 0x7ff8000000000000ull;
+                if (nan) nan_only_one++;
+                else if (ulps_d(x, y) > worst) worst = ulps_d(x, y);
+                if (diff < 4 && (soft ? reported_cases < 8 : failed_cases < 12))
+                    fprintf(stderr, "%s: %s [%u]: %016" PRIx64 " (%.17g) against %016" PRIx64 " (%.17g)%s\n",
+                            soft ? "known deviation" : "MISMATCH", a.name, i, x, from_bits_d(x), y, from_bits_d(y),
+                            nan ? ", NaN on one side only" : "");
+                diff++;
+                continue;
+            }
             if (a.bits[i] == b.bits[i]) continue;
             int nan = a.bits[i] == 0x7fc00000u || b.bits[i] == 0x7fc00000u;
             if (nan) nan_only_one++;
@@ -396,7 +656,7 @@ static int compare(const char *pa, const char *pb, const char **report_only, int
                 fprintf(stderr, "  %s: %ld of %u elements differ (at most %" PRId64 " ulp apart; %ld NaN on one side only)\n",
                         a.name, diff, a.count, worst, nan_only_one);
         }
-        cases++; elements += a.count;
+        cases++; elements += wide ? a.count / 2 : a.count;
         free(a.bits); free(b.bits);
     }
     fclose(fa); fclose(fb);
