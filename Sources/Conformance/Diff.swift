@@ -147,17 +147,17 @@ public enum Differ {
     public static func compare(
         name: String, actual: Tensor<Float>, expected: Tensor<Double>, tolerance: Tolerance, detail: Bool = false
     ) -> OutputDiff {
-        var diff = compare(name: name, actual: actual.converted(to: Double.self), expected: expected, tolerance: tolerance)
+        var diff = compare(name: name, values: actual.converted(to: Double.self), expected: expected, tolerance: tolerance)
         if detail, diff.problem == nil {
             diff.detail = ErrorDetail.make(actual: actual, expected: expected, worstIndex: diff.worstIndex)
         }
         return diff
     }
 
-    /// Compares values of any precision (a float32 run widened exactly, or a float64 run);
+    /// Compares `values` of any precision (a float32 run widened exactly, or a float64 run);
     /// ulp distances are float32 ulps, the precision Keras computes in.
     /// `expectedName` names the expected side in a shape mismatch ("Keras's", "B's").
-    public static func compare(name: String, actual: Tensor<Double>, expected: Tensor<Double>, tolerance: Tolerance,
+    public static func compare(name: String, values actual: Tensor<Double>, expected: Tensor<Double>, tolerance: Tolerance,
                                expectedName: String = "Keras's") -> OutputDiff {
         var diff = OutputDiff(
             name: name, shape: actual.shape, expectedShape: expected.shape, maxAbsError: 0, maxRelError: 0,

@@ -165,7 +165,9 @@ public struct ErrorBudget: Sendable, Codable, Equatable {
     /// each round on their own, and with few elements one of them is luckier by chance), or
     /// at most 1e-7.
     static func withinRounding(kerasError k: (abs: Double, ulp: Int64), rnncheckError r: (abs: Double, ulp: Int64)) -> Bool {
-        r.abs <= 2 * k.abs || r.ulp <= 2 * k.ulp || r.abs <= 1e-7
+        // (ulps saturate: a NaN is Int64.max ulps away)
+        let twice = k.ulp > Int64.max / 2 ? Int64.max : 2 * k.ulp
+        return r.abs <= 2 * k.abs || r.ulp <= twice || r.abs <= 1e-7
     }
 
     /// The reference is suspect when it is further from float64 than rnncheck is: over twice

@@ -196,7 +196,7 @@ enum LayerComparer {
             var used: [Tolerance] = []
             for (k, expected) in node.outputs.enumerated() where k < values.count {
                 let (tolerance, applied) = tolerances.resolve(names: [expected.name, node.node, node.layer], stored: expected.tolerance)
-                var diff = Differ.compare(name: expected.name, actual: values[k], expected: expected.tensor, tolerance: tolerance,
+                var diff = Differ.compare(name: expected.name, values: values[k], expected: expected.tensor, tolerance: tolerance,
                                           expectedName: "\(sides.expected)'s")
                 diff.tolerance = applied
                 diffs.append(diff)
@@ -269,7 +269,7 @@ enum LayerComparer {
                 var worst = 0.0
                 var passed = true
                 for (k, e) in expected.outputs.enumerated() where k < outputs.count && k < tolerances.count {
-                    let diff = Differ.compare(name: e.name, actual: outputs[k], expected: e.tensor, tolerance: tolerances[k])
+                    let diff = Differ.compare(name: e.name, values: outputs[k], expected: e.tensor, tolerance: tolerances[k])
                     worst = diff.maxAbsError.isNaN || worst.isNaN ? .nan : max(worst, diff.maxAbsError)
                     passed = passed && diff.passed
                 }

@@ -86,7 +86,7 @@ extension Runner {
                 let layerName = e.name.split(separator: "/").first.map(String.init) ?? e.name
                 let (t, appliedHere) = resolver.resolve(names: [e.name, "output_\(n)", layerName],
                                                         stored: n < stored.count ? stored[n] : StoredTolerance())
-                var d = Differ.compare(name: e.name + suffix, actual: actual[n], expected: e.tensor, tolerance: t,
+                var d = Differ.compare(name: e.name + suffix, values: actual[n], expected: e.tensor, tolerance: t,
                                        expectedName: "\(labels.expected)'s")
                 d.tolerance = appliedHere
                 diffs.append(d)

@@ -16,10 +16,20 @@ public struct LayerReference: Sendable {
         /// The node's outputs in Keras's order: `@name` (`"<layer>/<what>"`), the values, and a
         /// tolerance stored with the dataset, if any.
         public var outputs: [(name: String, tensor: Tensor<Double>, tolerance: StoredTolerance)]
+
+        public init(node: String, layer: String, className: String,
+                    outputs: [(name: String, tensor: Tensor<Double>, tolerance: StoredTolerance)]) {
+            self.node = node
+            self.layer = layer
+            self.className = className
+            self.outputs = outputs
+        }
     }
 
     /// The nodes in graph order (`@layer_order`).
     public var nodes: [Node]
+
+    public init(nodes: [Node]) { self.nodes = nodes }
 
     /// Reads `/<group>`: `@layer_order` names every node group, in graph order, and every node
     /// group is named in it.

@@ -162,7 +162,9 @@ extension Report {
         if let b = o.budget {
             h.raw("<div class=\"budget-block\"><p class=\"budget-text\"><strong>Error budget</strong> (against \(Escape.html(b.reference))): ")
             h.raw("<span class=\"\(Self.budgetClass(b.verdict))\">\(Escape.html(b.explanation))</span>")
-            if let agreement = b.float64Agreement { h.raw(" " + Escape.html(agreementText(agreement))) }
+            if let agreement = b.float64Agreement, !b.explanation.contains("float64 run differs") {
+                h.raw(" " + Escape.html(agreementText(agreement)))
+            }
             h.raw("</p>\(SVGPlot.budgetBars(b, observed: o.maxAbsError, atol: o.tolerance?.atol ?? c.tolerance?.atol))</div>")
         }
         if let d = o.detail {

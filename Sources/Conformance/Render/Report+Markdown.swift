@@ -157,15 +157,14 @@ extension Report {
                 if let problem = o.problem {
                     md.append("- " + Escape.markdown(problem) + ".")
                 } else {
-                    md.append("- **\(o.mismatched) of \(o.count)** elements out of tolerance: "
-                        + "max abs \(fmt(o.maxAbsError)), max rel \(fmt(o.maxRelError)), max ulp \(o.maxUlp).")
+                    md.append("- **\(o.mismatched) of \(o.count)** elements out of tolerance: " + Escape.markdown(statisticsText(o)) + ".")
                 }
                 if let worst = worstText(o, labels: c.labels) {
                     md.append("- Worst at " + Escape.markdown(worst) + ".")
                 }
                 md.append("- Tolerance: " + Escape.markdown(o.tolerance.map { "atol \(fmt($0.atol)), rtol \(fmt($0.rtol)) (\($0.source))" }
                     ?? toleranceText(c.tolerance)) + ".")
-                if let b = o.budget { md.append("- E" + Escape.markdown(String(budgetText(b).dropFirst())) + ".") }
+                if let b = o.budget { md.append("- E" + Escape.markdown(String(budgetText(b).dropFirst()))) }
                 if let d = c.layers?.first?.firstDivergence { md.append("- First divergence: " + Escape.markdown(d.explanation)) }
                 md.append("")
                 if let detail = o.detail, !detail.worstElements.isEmpty {

@@ -165,7 +165,7 @@ func numbersText(_ o: OutputDiff) -> String {
 /// The error budget in words: its verdict, and how closely the float64 runs agree.
 func budgetText(_ b: ErrorBudget) -> String {
     var s = "error budget: \(b.explanation)"
-    if let agreement = b.float64Agreement { s += " " + agreementText(agreement) }
+    if let agreement = b.float64Agreement, !b.explanation.contains("float64 run differs") { s += " " + agreementText(agreement) }
     return s
 }
 
