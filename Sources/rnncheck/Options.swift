@@ -82,7 +82,7 @@ struct ReportOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Refuse any dataset, attribute or archive member larger than this many bytes (default 1 GiB), before allocating it.")
     var maxReadBytes: Int?
 
-    @Flag(inversion: .prefixedNo, help: "Also run in float64 and report the error budget (Keras's and rnncheck's float32 error against float64).")
+    @Flag(inversion: .prefixedNo, help: "Also run in float64 and report the error budget: rnncheck's float32 error against float64, beside Keras's own when the reference holds Keras's float64 outputs.")
     var errorBudget = true
 
     @Flag(inversion: .prefixedNo, help: "Read each file in a child process, so that a file that crashes or hangs the HDF5 library fails its own case only.")

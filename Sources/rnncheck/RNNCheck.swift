@@ -2,12 +2,12 @@ import ArgumentParser
 import Conformance
 import Foundation
 
-/// `rnncheck`: runs Keras recurrent models outside Keras and checks them against Keras's outputs.
+/// `rnncheck`: runs Keras models outside Keras and checks them against Keras's outputs.
 @main
 struct RNNCheck: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rnncheck",
-        abstract: "Run Keras recurrent models (LSTM, Bidirectional) in Swift and prove they match Keras.",
+        abstract: "Run Keras models in Swift and prove they compute what Keras computes.",
         discussion: """
             Exit codes: 0 every output within tolerance; 1 some output out of tolerance; \
             2 unusable input or wrong usage (a sentence on stderr says which file and what).

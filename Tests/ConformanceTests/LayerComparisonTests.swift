@@ -1,6 +1,11 @@
 import Conformance
+import Foundation
 import RNNEngine
 import XCTest
+
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
 
 /// Statistics, tolerances, the error budget's verdicts and the per-layer comparison, on numbers
 /// derived by hand.
@@ -193,6 +198,29 @@ final class LayerComparisonTests: XCTestCase {
         XCTAssertEqual(c.outputs[0].tolerance?.source, "atol from the command line for 'b'")
         XCTAssertNil(c.layers?.first?.firstDivergence)
         XCTAssertEqual(c.unusedToleranceNames, ["nothing"])
+    }
+
+    func testEveryFormatShowsTheLayersAndTheFirstDivergence() throws {
+        let d = 0x1p-21
+        let c = try run(a: [1 + d, 2 + d], b: [128 + 128 * d, 256 + 128 * d])
+        let report = Report(cases: [c])
+        let sentence = "'b' (Dense) is the first layer out of tolerance"
+        XCTAssertTrue(report.text().contains("layers: 2 layers compared (float32), 1 out of tolerance; first divergence: 'b' (Dense), it amplified an error it received"), report.text())
+        XCTAssertTrue(report.text().contains(sentence))
+        XCTAssertTrue(report.markdown().contains("### Layers of `tiny` (float32)"), report.markdown())
+        XCTAssertTrue(report.markdown().contains("| FAIL | `b` | Dense | `output` | 6.104e-05 |"), report.markdown())
+        XCTAssertTrue(report.junitXML().contains("name=\"(layers)\""))
+        XCTAssertTrue(report.junitXML().contains("first divergence: " + sentence), report.junitXML())
+        let html = report.html()
+        let doc = try XMLDocument(xmlString: html, options: [])
+        let charts = try doc.nodes(forXPath: "//svg[@class='layer-errors']")
+        XCTAssertEqual(charts.count, 1)
+        // One point per node, the failing one red.
+        let points = try doc.nodes(forXPath: "//svg[@class='layer-errors']/circle[title]").compactMap { $0 as? XMLElement }
+        XCTAssertEqual(points.map { $0.attribute(forName: "fill")?.stringValue }, ["#2a788e", "#e8112d"])
+        let json = try report.json()
+        XCTAssertTrue(json.contains("\"cause\" : \"amplified\""), json)
+        XCTAssertTrue(json.contains("\"schema_version\" : 2"), json)
     }
 
     func testAReferenceNodeWithoutAnEngineNodeIsUnmatched() throws {
