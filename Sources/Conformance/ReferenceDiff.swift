@@ -64,6 +64,11 @@ extension Runner {
         return sa == sb || sa.isEmpty || sb.isEmpty ? ("A", "B") : (sa, sb)
     }
 
+    /// Above this, two float64 runs of one model on one input are not two roundings of one
+    /// float64 computation (measured: the TensorFlow-backend fixtures' float64 outputs agree with
+    /// rnncheck's to 1e-16 except where Keras keeps a float32 constant, up to 2.1e-8).
+    static let float64Disagreement = 1e-12
+
     static func diff(_ a: ReferenceFile, _ b: ReferenceFile, labels: Sides, name: String, tolerance: Tolerance?,
                      options: DiffOptions) throws -> CaseResult {
         try ReferenceExtras.checkFinite(a.reference, a.extras, file: a.path, allowed: options.allowNonfinite)
@@ -108,6 +113,16 @@ extension Runner {
                 let ea = ErrorBudget.distance(a.reference.outputs[n].tensor.scalars, fa[n].scalars).abs
                 let eb = ErrorBudget.distance(o.tensor.scalars, fb[n].scalars).abs
                 notes.append("\(o.name): Keras's own float32 error (float32 vs float64) is \(fmt(ea)) in \(labels.actual), \(fmt(eb)) in \(labels.expected)")
+                // Two float64 runs of one model on one input differ by float64 rounding (about
+                // 1e-16 relative). Far more means one of them is not float64 throughout (Keras 3.15.1
+                // on JAX computes tanh in float32 inside a float64 model), which also makes that
+                // file's "Keras's own float32 error" unreliable.
+                let d64 = ErrorBudget.distance(fa[n].scalars, fb[n].scalars).abs
+                if !(d64 <= float64Disagreement) {
+                    notes.append("\(o.name): the two float64 runs differ by \(fmt(d64)), far beyond float64 rounding: at least one "
+                                 + "backend did not compute this model in float64 throughout (a float32 operation or constant inside "
+                                 + "the float64 run), or the two compute different functions; the float64 layers show where it starts")
+                }
             }
         case (nil, nil): break
         case (_, nil): notes.append("only \(labels.actual) has Keras's float64 outputs (/reference_float64); they were not compared")

@@ -322,6 +322,22 @@ final class PerLayerTests: XCTestCase {
         let layers = try XCTUnwrap(c["layers"] as? [[String: Any]])
         XCTAssertEqual(layers.map { $0["precision"] as? String }, ["float32", "float64"])
         XCTAssertEqual((c["sides"] as? [String: Any])?["expected"] as? String, "graph_copy")
+        let notes = c["notes"] as? [String] ?? []
+        XCTAssertFalse(notes.contains { $0.contains("float64 runs differ") }, "\(notes)")
+    }
+
+    func testFloat64RunsThatDifferBeyondFloat64RoundingGetANote() throws {
+        // As if B's float64 run had computed one operation in float32: its float64 head output
+        // moves by 1e-9, far below the tolerance but some 10^7 float64 roundings.
+        let dir = try TemporaryDirectory()
+        let other = dir.path("other.h5")
+        var edits = H5Copy.Edits()
+        edits.values = { p, values in if p == "/reference_float64/output_0" { values[0] += 1e-9 } }
+        try H5Copy.copy(Self.path("graph_ref.h5"), to: other, edits: edits)
+        let r = try run(["diff", Self.path("graph_ref.h5"), other])
+        XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
+        XCTAssertTrue(r.stdout.contains("note: head/output: the two float64 runs differ by 1.000e-09, far beyond float64 rounding"), r.stdout)
+        XCTAssertFalse(r.stdout.contains("note: rnn/output: the two float64 runs differ"), r.stdout)
     }
 
     func testDiffNamesTheFirstLayerWhereTheFilesDiverge() throws {
