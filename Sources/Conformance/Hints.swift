@@ -16,9 +16,12 @@ enum Hints {
             + "whole array as \(kind)_0 (enumerate a list of arrays: `[x]`), or write the reference with rnncheck-ref"
     }
 
-    /// The first bytes of a file, or nil when it cannot be read.
+    /// The first bytes of a regular file, or nil when it is not one or cannot be read. (Opening
+    /// a FIFO would block until a writer comes; the loader refuses such a path with its own sentence.)
     static func magic(_ path: String, count: Int = 8) -> [UInt8]? {
-        guard let handle = FileHandle(forReadingAtPath: path) else { return nil }
+        guard let type = (try? FileManager.default.attributesOfItem(atPath: URL(fileURLWithPath: path).resolvingSymlinksInPath().path))?[.type]
+                  as? FileAttributeType,
+              type == .typeRegular, let handle = FileHandle(forReadingAtPath: path) else { return nil }
         defer { try? handle.close() }
         return (try? handle.read(upToCount: count)).map { Array($0) }
     }
