@@ -2,6 +2,7 @@ import Foundation
 import HDF5
 import KerasImport
 import RNNEngine
+import RNNModelFile
 
 /// What a diff computes beyond the pass/fail numbers.
 public struct DiffOptions: Sendable {
@@ -9,10 +10,15 @@ public struct DiffOptions: Sendable {
     public var detail: Bool
     /// Runs the model in float64 too and measures both float32 results against it.
     public var errorBudget: Bool
+    /// Runs each fixture's model through its exported form (`rnncheck export`): the model is
+    /// written as an rnncheck model file in memory and read back, that model is compared with
+    /// Keras, and its float32 outputs must be bit-identical to the directly loaded model's.
+    public var viaExport: Bool
 
-    public init(detail: Bool = false, errorBudget: Bool = true) {
+    public init(detail: Bool = false, errorBudget: Bool = true, viaExport: Bool = false) {
         self.detail = detail
         self.errorBudget = errorBudget
+        self.viaExport = viaExport
     }
 }
 
@@ -91,7 +97,15 @@ public enum Runner {
         let stem = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
         do {
             let fixture = try Fixture.read(path: path)
-            let loaded = try fixture.loadModel()
+            var loaded = try fixture.loadModel()
+            var exported: (bytes: Int, direct: Model<Double>)?
+            if options.viaExport {
+                let bytes = try ModelFile.encode(loaded.model, metadata: ["source": fixture.modelFilename])
+                let file = try ModelFile(bytes: bytes, name: "\(path)!/model/file (exported to .rnn)")
+                exported = (bytes.count, loaded.model)
+                loaded.model = file.model
+                loaded.outputShapes = file.outputShapes
+            }
             try AllocationBudget.check(outputShapes: loaded.outputShapes, inputShapes: fixture.reference.inputs.map(\.shape), file: path)
             var applied = AppliedTolerance(
                 atol: tolerance?.atol ?? Tolerance.default.atol, rtol: tolerance?.rtol ?? Tolerance.default.rtol,
@@ -116,10 +130,31 @@ public enum Runner {
             result.tolerance = applied
             result.description = fixture.description
             result.provenance = fixture.provenance
+            if let exported {
+                result.provenance?["rnncheck_export"] = "run through an rnncheck model file of \(exported.bytes) bytes (the Keras file: \(fixture.modelBytes.count))"
+                if let difference = try firstDifference(exported.direct, loaded.model, inputs: fixture.reference.inputs, file: path) {
+                    result.problem = [result.problem, difference].compactMap { $0 }.joined(separator: "; ")
+                    result.passed = false
+                }
+            }
             return result
         } catch {
             return .failed(name: stem, file: path, error: error)
         }
+    }
+
+    /// Where the exported model's float32 outputs differ in any bit from the directly loaded
+    /// model's, or nil when they are identical.
+    static func firstDifference(_ direct: Model<Double>, _ exported: Model<Double>, inputs: [Tensor<Double>], file: String) throws -> String? {
+        let a = try predictFloat32(model: direct, inputs: inputs, file: file)
+        let b = try predictFloat32(model: exported, inputs: inputs, file: file)
+        for (k, (x, y)) in zip(a, b).enumerated() {
+            guard x.shape == y.shape else { return "through the model file, output \(k) has shape \(x.shape) directly and \(y.shape) exported" }
+            if let i = x.scalars.indices.first(where: { x.scalars[$0].bitPattern != y.scalars[$0].bitPattern }) {
+                return "through the model file, output \(k) differs from the direct load at \(x.multiIndex(i)): \(x.scalars[i]) directly, \(y.scalars[i]) exported"
+            }
+        }
+        return a.count == b.count ? nil : "through the model file, the model gives \(b.count) outputs, directly \(a.count)"
     }
 
     /// Compares a model file with a reference file of `input_*` / `output_*` datasets.

@@ -20,6 +20,13 @@ public protocol ArchivableLayer<Scalar>: Layer {
     func encode(to encoder: inout LayerEncoder) throws
     /// Reads a layer that `encode(to:)` wrote, checking every value.
     init(from decoder: inout LayerDecoder) throws
+    /// The first format version that holds this type (a type added later raises the version of
+    /// the files that use it, and only theirs). Default: 1.
+    static var formatVersion: UInt32 { get }
+}
+
+extension ArchivableLayer {
+    public static var formatVersion: UInt32 { 1 }
 }
 
 /// The layer types a reader knows, by the name the file gives them.
@@ -95,6 +102,8 @@ struct TensorEntry: Sendable {
 final class EncodingContext {
     var entries: [TensorEntry] = []
     var data: [UInt8] = []
+    /// The lowest format version that holds every layer type written so far.
+    var version: UInt32 = 1
     private var known: [Key: Int] = [:]
     let registry: [String: any ArchivableLayer<Double>.Type]
 
@@ -153,6 +162,8 @@ final class DecodingContext {
     let dataOffset: Int
     let entries: [TensorEntry]
     let registry: [String: any ArchivableLayer<Double>.Type]
+    /// The file's format version.
+    let version: UInt32
     private var cache: [Int: [Double]] = [:]
     private(set) var used: [Bool]
     /// The top-level node being read, and the tensors each one read (for `inspect`).
@@ -162,7 +173,9 @@ final class DecodingContext {
     var modelDepth = 0
     static let maxModelDepth = 32
 
-    init(file: String, bytes: [UInt8], dataOffset: Int, entries: [TensorEntry], registry: [String: any ArchivableLayer<Double>.Type]) {
+    init(file: String, bytes: [UInt8], dataOffset: Int, entries: [TensorEntry], registry: [String: any ArchivableLayer<Double>.Type],
+         version: UInt32) {
+        self.version = version
         self.file = file
         self.bytes = bytes
         self.dataOffset = dataOffset
@@ -297,6 +310,7 @@ public struct LayerEncoder {
             throw ModelFileError.notArchivable(
                 path: path, reason: "its layer type '\(name)' is not registered (pass custom layer types in customLayers)")
         }
+        context.version = max(context.version, type(of: archivable).formatVersion)
         var encoder = LayerEncoder(context: context, path: path)
         encoder.put("type", .string(name))
         try archivable.encode(to: &encoder)
@@ -560,6 +574,9 @@ public struct LayerDecoder {
         let name = try decoder.decode("type", as: String.self)
         guard let type = context.registry[name] else {
             throw decoder.fail("unknown layer type '\(name)' (this reader knows \(context.registry.count) types; a custom layer's type must be passed in customLayers, a newer engine layer needs a newer reader)", at: "type")
+        }
+        guard type.formatVersion <= context.version else {
+            throw decoder.fail("layer type '\(name)' needs format version \(type.formatVersion), the file is version \(context.version)", at: "type")
         }
         let layer = try type.init(from: &decoder)
         try decoder.finish()

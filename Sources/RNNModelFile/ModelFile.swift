@@ -18,7 +18,8 @@ import RNNEngine
 /// exists — signature, version, sizes, checksums, every option and weight shape — and refuses
 /// what it cannot trust with a `ModelFileError` that names the file and the value.
 public struct ModelFile: Sendable {
-    /// The format version this module writes, and the only one it reads.
+    /// The latest format version this module reads and writes; it reads every version from 1,
+    /// and writes the lowest one that holds the model (docs/model-format.md, Compatibility).
     public static let formatVersion: UInt32 = 1
     /// The file name extension (`model.rnn`).
     public static let fileExtension = "rnn"
@@ -75,7 +76,7 @@ public struct ModelFile: Sendable {
 
     /// Reads a model file from its bytes; `name` names it in errors.
     public init(bytes: [UInt8], name: String, customLayers: [any ArchivableLayer<Double>.Type] = []) throws {
-        let parts = try Container.split(bytes, file: name, versions: Self.formatVersion...Self.formatVersion)
+        let parts = try Container.split(bytes, file: name, versions: 1...Self.formatVersion)
         let json: JSON
         do {
             json = try JSONReader.parse(Array(parts.description))
@@ -89,12 +90,13 @@ public struct ModelFile: Sendable {
             throw ModelFileError.unreadable(file: name, reason: error.errorDescription ?? "\(error)")
         }
         // The top level: {"metadata", "tensors", "model"}.
-        let top = try LayerDecoder(context: DecodingContext(file: name, bytes: [], dataOffset: 0, entries: [], registry: registry),
-                                   path: "(top level)", json: json, inputCount: 0)
-        var head = top
+        var head = try LayerDecoder(context: DecodingContext(file: name, bytes: [], dataOffset: 0, entries: [], registry: registry,
+                                                             version: parts.version),
+                                    path: "(top level)", json: json, inputCount: 0)
         let metadata = try Self.metadata(&head)
         let entries = try Self.tensorTable(&head, dataLength: parts.dataLength)
-        let context = DecodingContext(file: name, bytes: bytes, dataOffset: parts.dataOffset, entries: entries, registry: registry)
+        let context = DecodingContext(file: name, bytes: bytes, dataOffset: parts.dataOffset, entries: entries, registry: registry,
+                                      version: parts.version)
         let model = try ModelCoding.decode(try head.raw("model"), context: context, path: "model")
         try head.finish()
         if let unused = context.used.firstIndex(of: false) {
@@ -165,7 +167,7 @@ public struct ModelFile: Sendable {
         let meta = JSON.object(metadata.keys.sorted().map { .init(key: $0, value: .string(metadata[$0]!)) })
         let description = JSON.object([.init(key: "metadata", value: meta), .init(key: "tensors", value: context.table),
                                        .init(key: "model", value: body)])
-        return Container.assemble(version: formatVersion, description: description.bytes, data: context.data)
+        return Container.assemble(version: context.version, description: description.bytes, data: context.data)
     }
 
     /// Writes `model` as `encode` does, then reads the bytes back and checks that writing what

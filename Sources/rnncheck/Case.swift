@@ -23,6 +23,7 @@ extension RNNCheck {
         @Flag var nanEqual = false
         @Flag var noErrorBudget = false
         @Flag var detail = false
+        @Flag var viaExport = false
         @Option var maxReadBytes: Int?
         /// Where the result goes: a path, or "-" for standard output (the pipe to the parent).
         @Option var result: String
@@ -44,7 +45,7 @@ extension RNNCheck {
                 tolerance = Tolerance(atol: atol ?? Tolerance.default.atol, rtol: rtol ?? Tolerance.default.rtol,
                                       maxUlp: maxUlp, nanEqual: nanEqual)
             }
-            let options = DiffOptions(detail: detail, errorBudget: !noErrorBudget)
+            let options = DiffOptions(detail: detail, errorBudget: !noErrorBudget, viaExport: viaExport)
             if let fixtureList {
                 // One JSON line per fixture, flushed as each finishes, so that the parent knows
                 // which case was running if this process dies.
