@@ -967,6 +967,14 @@ def _(d):
     return spec
 
 
+@case("modelfile/over-max-read-bytes", "modelfile", 2, ["model.rnn", "over the 1000-byte read limit (--max-read-bytes)"],
+      note="an exported file larger than --max-read-bytes: refused before it is read")
+def _(d):
+    spec = model_file_case(d, exported().to_bytes())
+    spec["argv"] += ["--max-read-bytes", "1000"]
+    return spec
+
+
 @case("modelfile/truncated-preamble", "modelfile", 2, ["model.rnn", "shorter than the 40-byte preamble"])
 def _(d):
     return model_file_case(d, exported().to_bytes()[:20], command="inspect")

@@ -50,7 +50,10 @@ extension RNNCheck {
             } catch {
                 throw RNNCheck.fail(error)
             }
-            print("wrote \(Escape.terminal(output)): \(bytes.count) bytes, \(parameters) parameters (rnncheck model file, format version \(ModelFile.formatVersion))")
+            // The version the writer chose (the lowest that holds the model's layer types):
+            // bytes 8..<12 of the preamble, little-endian (docs/model-format.md).
+            let version = bytes[8..<12].reversed().reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+            print("wrote \(Escape.terminal(output)): \(bytes.count) bytes, \(parameters) parameters (rnncheck model file, format version \(version))")
         }
     }
 }

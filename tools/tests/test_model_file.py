@@ -52,7 +52,7 @@ def test_layout_and_lstm_weights_bit_for_bit(tmp_path):
     assert mf.to_bytes() == raw, "the documented layout rebuilds the file byte for byte"
     assert len(raw) == (40 + len(mf.description) + 63) // 64 * 64 + len(mf.data)
     model = mf.json["model"]
-    lstm = dict(layers(model["nodes"]))["lstm"]
+    lstm = dict(layers(model["nodes"]))["rnn"]  # the config names the layer "rnn"; its weights are under layers/lstm
     assert lstm["type"] == "RecurrentLayer"
     cell = lstm["cell"]
     assert cell["kind"] == "lstm" and cell["activation"] == "tanh" and cell["recurrent_activation"] == "sigmoid"
