@@ -190,9 +190,9 @@ struct HostileModelFileTests {
 
     @Test("weights that do not fit the layer")
     func weights() {
-        // 3 units instead of 3: the kernel (2, 12) no longer fits (2, 4·4)
+        // 4 units instead of 3: the forward kernel (5, 4·3) no longer fits (5, 4·4)
         let units = "\"units\":3"
-        refused(replacing(units, with: "\"units\":4"), ["has shape (2, 12), the layer needs (2, 16)"])
+        refused(replacing(units, with: "\"units\":4"), ["forward.cell.kernel", "has shape (5, 12), the layer needs (5, 16)"])
         refused(replacing(units, with: "\"units\":0"), ["must be a whole number from 1 to"])
         refused(replacing(units, with: "\"units\":-3"), ["must be a whole number from 1 to"])
         refused(replacing(units, with: "\"units\":3.0"), ["found 3.0"])
@@ -207,14 +207,19 @@ struct HostileModelFileTests {
     @Test("a tensor table that does not describe the data")
     func tensorTable() {
         refused(replacing("\"dtype\":\"float32\"", with: "\"dtype\":\"float16\""), ["'float16' is not one of 'float32', 'float64'"])
-        refused(replacing("\"dtype\":\"float32\"", with: "\"dtype\":\"float64\""), ["tensors[0]"])
-        refused(replacing("\"shape\":[2,12]", with: "\"shape\":[1000000000000,1000000000000]"), ["needs more bytes than the"])
-        refused(replacing("\"shape\":[2,12]", with: "\"shape\":[1099511627776,1099511627776,1099511627776]"), ["needs more bytes than the"])
-        refused(replacing("\"shape\":[2,12]", with: "\"shape\":[2.5,12]"), ["must be a whole number", "found 2.5"])
-        refused(replacing("\"shape\":[2,12]", with: "\"shape\":[-2,-12]"), ["must be a whole number"])
-        refused(replacing("\"shape\":[2,12]", with: "\"shape\":[2,11]"), ["tensors[1].offset", "each at the next multiple of 64"])
+        // Tensor 0, (5, 12), read as float64 takes 480 bytes, so tensor 1 cannot start at 256.
+        refused(replacing("\"dtype\":\"float32\"", with: "\"dtype\":\"float64\""), ["tensors[1].offset", "(here 512)"])
+        refused(replacing("\"shape\":[5,12]", with: "\"shape\":[1000000000000,1000000000000]"), ["needs more bytes than the"])
+        refused(replacing("\"shape\":[5,12]", with: "\"shape\":[1099511627776,1099511627776,1099511627776]"), ["needs more bytes than the"])
+        refused(replacing("\"shape\":[5,12]", with: "\"shape\":[5.5,12]"), ["must be a whole number", "found 5.5"])
+        refused(replacing("\"shape\":[5,12]", with: "\"shape\":[-5,-12]"), ["must be a whole number"])
+        // (5, 20) float32 ends at 400, so the next tensor belongs at 448, not 256.
+        refused(replacing("\"shape\":[5,12]", with: "\"shape\":[5,20]"), ["tensors[1].offset", "each at the next multiple of 64", "(here 448)"])
         refused(replacing("\"offset\":0", with: "\"offset\":64"), ["tensors[0].offset"])
-        refused(replacing("\"tensors\":[", with: "\"tensors\":[{\"dtype\":\"float32\",\"shape\":[0],\"offset\":0},"), ["tensors[1].offset"])
+        // An empty tensor put first: the layout still holds (it ends at 0), but every index now
+        // names the tensor before the one the layer was written with.
+        refused(replacing("\"tensors\":[", with: "\"tensors\":[{\"dtype\":\"float32\",\"shape\":[0],\"offset\":0},"),
+                ["forward.cell.kernel", "tensor 0 has shape (0,), the layer needs (5, 12)"])
         // A tensor no layer reads: an empty one at the end of the table.
         refused(edited { raw in
             let end = (raw.data.count + 63) / 64 * 64
