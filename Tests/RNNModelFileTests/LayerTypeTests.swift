@@ -108,4 +108,44 @@ struct LayerTypeTests {
         }
         #expect(throws: ModelFileError.self) { try ModelFile(bytes: bytes, name: "custom.rnn", customLayers: [Impostor<Double>.self]) }
     }
+
+    /// A layer type that a later format version introduces (here: version 2, one past this reader).
+    struct Later<Scalar: EngineScalar>: ArchivableLayer {
+        var maskRule: MaskRule { .drop }
+        func outputShapes(for inputs: [SymbolicShape]) throws -> [SymbolicShape] { inputs }
+        func evaluate(_ call: inout LayerCall<Scalar>) throws -> [Value<Scalar>] { [try call.single("Later")] }
+        func converted<T: EngineScalar>(to: T.Type) -> any Layer<T> { Later<T>() }
+        var summary: String { "" }
+        static var typeName: String { "demo>Later" }
+        static var formatVersion: UInt32 { ModelFile.formatVersion + 1 }
+        func encode(to e: inout LayerEncoder) throws {}
+        init() {}
+        init(from d: inout LayerDecoder) throws {}
+    }
+
+    @Test("a file takes the highest version among its layer types, and a reader holds types to it")
+    func versions() throws {
+        // Only version-1 types: version 1 (byte 8 of the preamble).
+        let scale = try ModelFile.encode(try Self.model(Scale<Double>(factor: 2), className: "demo>Scale"), customLayers: [Scale<Double>.self])
+        #expect(RawModelFile(scale).version == 1)
+
+        let later = try ModelFile.encode(try Self.model(Later<Double>(), className: "demo>Later"), customLayers: [Later<Double>.self])
+        var raw = RawModelFile(later)
+        #expect(raw.version == ModelFile.formatVersion + 1)
+        // This reader refuses the later version as a whole, naming both versions ...
+        #expect {
+            try ModelFile(bytes: later, name: "later.rnn", customLayers: [Later<Double>.self])
+        } throws: { error in
+            let text = (error as? ModelFileError)?.errorDescription ?? ""
+            return text.hasPrefix("later.rnn: ") && text.contains("format version 2") && text.contains("reads version 1")
+        }
+        // ... and a file that claims an earlier version than one of its types is refused at the type.
+        raw.version = 1
+        #expect {
+            try ModelFile(bytes: raw.bytes(), name: "later.rnn", customLayers: [Later<Double>.self])
+        } throws: { error in
+            let text = (error as? ModelFileError)?.errorDescription ?? ""
+            return text.contains("model.nodes[1].layer.type") && text.contains("layer type 'demo>Later' needs format version 2, the file is version 1")
+        }
+    }
 }
