@@ -54,7 +54,7 @@ public enum LayerTypes {
         // Ops.swift
         UnaryOp<Double>.self, BinaryOp<Double>.self, WhereOp<Double>.self, ClipOp<Double>.self, ReduceOp<Double>.self,
         SoftmaxOp<Double>.self, JoinOp<Double>.self, ReshapeOp<Double>.self, MatmulOp<Double>.self, GetItemOp<Double>.self,
-        CastOp<Double>.self,
+        CastOp<Double>.self, FillLikeOp<Double>.self,
         // Convolution.swift, ConvLSTM.swift, Spatial.swift
         ConvolutionLayer<Double>.self, SeparableConvolutionLayer<Double>.self, TransposedConvolutionLayer<Double>.self,
         ConvLSTMLayer<Double>.self, SequenceBidirectionalLayer<Double>.self, SpatialResizeLayer<Double>.self,

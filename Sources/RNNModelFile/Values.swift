@@ -191,6 +191,7 @@ extension LayerEncoder {
 
     public mutating func encode(_ key: String, semantics s: KerasSemantics) { encode(key, Names.semantics(s)) }
     public mutating func encode(_ key: String, kind k: ElementKind) { encode(key, Names.kind(k)) }
+    public mutating func encode(_ key: String, kind k: ElementKind?) { put(key, k.map { .string(Names.kind($0)) } ?? .null) }
     public mutating func encode(_ key: String, padding p: Padding) { encode(key, Names.padding(p)) }
     public mutating func encode(_ key: String, mergeMode m: MergeMode?) { put(key, m.map { .string(Names.mergeMode($0)) } ?? .null) }
 }
@@ -227,6 +228,12 @@ extension LayerDecoder {
 
     public mutating func decodeKind(_ key: String) throws -> ElementKind {
         try decode(key, oneOf: [ElementKind.float, .integer, .boolean], name: Names.kind)
+    }
+
+    /// An element kind, or null.
+    public mutating func decodeOptionalKind(_ key: String) throws -> ElementKind? {
+        if try raw(key) == .null { return nil }
+        return try decodeKind(key)
     }
 
     public mutating func decodePadding(_ key: String, allowCausal: Bool = true) throws -> Padding {

@@ -236,3 +236,16 @@ extension CastOp: ArchivableLayer {
 
     public init(from d: inout LayerDecoder) throws { self.init(to: try d.decodeKind("kind")) }
 }
+
+extension FillLikeOp: ArchivableLayer {
+    public static var typeName: String { "FillLikeOp" }
+
+    public func encode(to e: inout LayerEncoder) throws {
+        e.encode("value", real: value)
+        e.encode("kind", kind: kind)
+    }
+
+    public init(from d: inout LayerDecoder) throws {
+        self.init(value: try d.decode("value", real: Scalar.self), kind: try d.decodeOptionalKind("kind"))
+    }
+}
