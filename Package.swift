@@ -74,7 +74,7 @@ let package = Package(
         .testTarget(name: "RNNCheckCLITests", dependencies: ["HDF5", "_TestSupport"], exclude: ["Resources"]),
         /// The Swift code of README.md and the DocC articles, compiled and run (SnippetTests keeps them equal).
         .testTarget(
-            name: "DocumentationTests", dependencies: ["RNNEngine", "KerasImport", "Conformance", "_TestSupport"],
+            name: "DocumentationTests", dependencies: ["RNNEngine", "RNNModelFile", "KerasImport", "Conformance", "_TestSupport"],
             exclude: ["Resources"]),
     ]
 )
