@@ -2,6 +2,7 @@ import Foundation
 import HDF5
 import KerasImport
 import RNNEngine
+import RNNModelFile
 
 /// What a diff computes beyond the pass/fail numbers.
 public struct DiffOptions: Sendable {
@@ -15,6 +16,10 @@ public struct DiffOptions: Sendable {
     public var allowNonfinite: Bool
     /// Whether to compare every layer's outputs.
     public var layers: LayerMode
+    /// Runs each fixture's model through its exported form (`rnncheck export`): the model is
+    /// written as an rnncheck model file in memory and read back, that model is compared with
+    /// Keras, and its float32 outputs must be bit-identical to the directly loaded model's.
+    public var viaExport: Bool
 
     /// When layers are compared.
     public enum LayerMode: String, Sendable, CaseIterable {
@@ -27,12 +32,13 @@ public struct DiffOptions: Sendable {
     }
 
     public init(detail: Bool = false, errorBudget: Bool = true, namedTolerances: [NamedTolerance] = [],
-                allowNonfinite: Bool = false, layers: LayerMode = .auto) {
+                allowNonfinite: Bool = false, layers: LayerMode = .auto, viaExport: Bool = false) {
         self.detail = detail
         self.errorBudget = errorBudget
         self.namedTolerances = namedTolerances
         self.allowNonfinite = allowNonfinite
         self.layers = layers
+        self.viaExport = viaExport
     }
 }
 
@@ -112,7 +118,15 @@ public enum Runner {
         let clock = ContinuousClock.now
         do {
             let fixture = try Fixture.read(path: path)
-            let loaded = try fixture.loadModel()
+            var loaded = try fixture.loadModel()
+            var exported: (bytes: Int, direct: Model<Double>)?
+            if options.viaExport {
+                let bytes = try ModelFile.encode(loaded.model, metadata: ["source": fixture.modelFilename])
+                let file = try ModelFile(bytes: bytes, name: "\(path)!/model/file (exported to .rnn)")
+                exported = (bytes.count, loaded.model)
+                loaded.model = file.model
+                loaded.outputShapes = file.outputShapes
+            }
             try AllocationBudget.check(outputShapes: loaded.outputShapes, inputShapes: fixture.reference.inputs.map(\.shape), file: path)
             let (effective, applied) = caseTolerance(commandLine: tolerance, stored: fixture.toleranceOverride, storedBy: "fixture")
             var result = try compare(model: loaded.model, reference: fixture.reference, tolerance: effective,
@@ -121,6 +135,13 @@ public enum Runner {
             result.tolerance = applied
             result.description = fixture.description
             result.provenance = fixture.provenance
+            if let exported {
+                result.provenance?["rnncheck_export"] = "run through an rnncheck model file of \(exported.bytes) bytes (the Keras file: \(fixture.modelBytes.count))"
+                if let difference = try firstDifference(exported.direct, loaded.model, inputs: fixture.reference.inputs, file: path) {
+                    result.problem = [result.problem, difference].compactMap { $0 }.joined(separator: "; ")
+                    result.passed = false
+                }
+            }
             result.seconds = clock.secondsSince
             return result
         } catch {
@@ -154,13 +175,28 @@ public enum Runner {
         return (effective, applied)
     }
 
+    /// Where the exported model's float32 outputs differ in any bit from the directly loaded
+    /// model's, or nil when they are identical.
+    static func firstDifference(_ direct: Model<Double>, _ exported: Model<Double>, inputs: [Tensor<Double>], file: String) throws -> String? {
+        let a = try predictFloat32(model: direct, inputs: inputs, file: file)
+        let b = try predictFloat32(model: exported, inputs: inputs, file: file)
+        for (k, (x, y)) in zip(a, b).enumerated() {
+            guard x.shape == y.shape else { return "through the model file, output \(k) has shape \(x.shape) directly and \(y.shape) exported" }
+            if let i = x.scalars.indices.first(where: { x.scalars[$0].bitPattern != y.scalars[$0].bitPattern }) {
+                return "through the model file, output \(k) differs from the direct load at \(x.multiIndex(i)): \(x.scalars[i]) directly, \(y.scalars[i]) exported"
+            }
+        }
+        return a.count == b.count ? nil : "through the model file, the model gives \(b.count) outputs, directly \(a.count)"
+    }
+
     /// Compares a model file with a reference file of `input_*` / `output_*` datasets, as
     /// `rnncheck compare` does: runs the model in float32 on the reference's inputs and diffs
     /// every output with Keras's, and reads the optional groups a reference can hold
     /// (`/reference_float64`, `/layers`, `/tolerances`, ...).
     ///
     /// - Parameters:
-    ///   - modelPath: the Keras model file (`.keras`, full-model `.h5`, or a weights file with `configPath`).
+    ///   - modelPath: the Keras model file (`.keras`, full-model `.h5`, or a weights file with `configPath`),
+    ///     or an rnncheck model file (`.rnn`, from `rnncheck export`).
     ///   - configPath: the model's JSON config, for a weights file.
     ///   - referencePath: a reference file written by `rnncheck-ref` (or any fixture).
     ///   - tolerance: nil for ``Tolerance/default`` (`atol 1e-6`, `rtol 1e-5`).

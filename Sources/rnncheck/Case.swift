@@ -27,6 +27,7 @@ extension RNNCheck {
         @Flag(inversion: .prefixedNo) var layers: Bool?
         @Flag var noErrorBudget = false
         @Flag var detail = false
+        @Flag var viaExport = false
         @Option var maxReadBytes: Int?
         /// Where the result goes: a path, or "-" for standard output (the pipe to the parent).
         @Option var result: String
@@ -58,7 +59,7 @@ extension RNNCheck {
             let mode: DiffOptions.LayerMode = layers.map { $0 ? .require : .skip } ?? .auto
             let options = DiffOptions(detail: detail, errorBudget: !noErrorBudget,
                                       namedTolerances: NamedTolerance.merge(atol: a.named, rtol: r.named),
-                                      allowNonfinite: allowNonfinite, layers: mode)
+                                      allowNonfinite: allowNonfinite, layers: mode, viaExport: viaExport)
             if let fixtureList {
                 // One JSON line per fixture, flushed as each finishes, so that the parent knows
                 // which case was running if this process dies.

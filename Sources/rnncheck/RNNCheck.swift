@@ -13,7 +13,7 @@ struct RNNCheck: ParsableCommand {
             2 unusable input or wrong usage (a sentence on stderr says which file and what).
             """,
         version: "0.1.0",
-        subcommands: [Verify.self, Compare.self, Diff.self, Run.self, Inspect.self, Bench.self, Case.self]
+        subcommands: [Verify.self, Compare.self, Diff.self, Run.self, Inspect.self, Export.self, Bench.self, Case.self]
     )
 
     /// Maps argument-parser's exit codes onto rnncheck's: usage errors are 2, like unusable input.
