@@ -110,7 +110,7 @@ def _k3_layer_weights(g, L):
         return _k3_attention_vars(g)
     if cls == "RNN":
         return _k3_cell_vars(g["cell"], cfg["cell"])
-    if cls in ("LSTM", "GRU", "SimpleRNN"):
+    if cls in ("LSTM", "GRU", "SimpleRNN", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D"):
         return _read_vars(g["cell/vars"])
     if cls == "Bidirectional":
         inner = cfg["layer"]

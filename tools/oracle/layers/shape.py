@@ -115,37 +115,51 @@ def cropping(call):
     return [back(x[tuple(index) + (slice(None),)])], [None]
 
 
-def _bilinear_axis(y, axis, scale):
-    """tf.image.resize(method="bilinear") along one axis (antialias off, half-pixel centers):
-    output i reads the input at (i + 0.5) / scale - 0.5, between floor and ceil of it, both
-    clamped to the axis, weighted by the fractional part."""
-    n = y.shape[axis]
-    pos = (np.arange(n * scale) + 0.5) / scale - 0.5
-    lo, hi = np.floor(pos), np.ceil(pos)
-    t = pos - lo
-    lo = np.clip(lo, 0, n - 1).astype(int)
-    hi = np.clip(hi, 0, n - 1).astype(int)
-    shape = [1] * y.ndim
-    shape[axis] = -1
-    return np.take(y, lo, axis) * (1 - t).reshape(shape) + np.take(y, hi, axis) * t.reshape(shape)
+def _bilinear_weights(n, scale):
+    """TensorFlow's ResizeBilinear interpolation weights for one axis of n grown scale times
+    (half-pixel centers, no antialias), in float32 as its kernel computes them: output i reads
+    the input at in = (i + 0.5) * (n / (n * scale)) - 0.5, between max(floor(in), 0) and
+    min(ceil(in), n - 1), weighted by in - floor(in)."""
+    f = np.float32
+    ratio = f(n) / f(n * scale)
+    pos = (np.arange(n * scale, dtype=f) + f(0.5)) * ratio - f(0.5)
+    lo_f = np.floor(pos)
+    lo = np.maximum(lo_f.astype(int), 0)
+    hi = np.minimum(np.ceil(pos).astype(int), n - 1)
+    return lo, hi, (pos - lo_f).astype(f)
+
+
+def _bilinear(y, size):
+    """tf.image.resize(method="bilinear") of (batch, rows, cols, channels) by whole factors.
+    TensorFlow's ResizeBilinear kernel always computes in float32 (also for a float64 model,
+    whose float64 reference therefore carries float32 roundings here):
+    top = tl + (tr - tl) * x_lerp, bottom = bl + (br - bl) * x_lerp, top + (bottom - top) * y_lerp."""
+    y = y.astype(np.float32)
+    ylo, yhi, yl = _bilinear_weights(y.shape[1], size[0])
+    xlo, xhi, xl = _bilinear_weights(y.shape[2], size[1])
+    xl = xl[None, None, :, None]
+    yl = yl[None, :, None, None]
+    top_rows, bottom_rows = y[:, ylo], y[:, yhi]
+    top = top_rows[:, :, xlo] + (top_rows[:, :, xhi] - top_rows[:, :, xlo]) * xl
+    bottom = bottom_rows[:, :, xlo] + (bottom_rows[:, :, xhi] - bottom_rows[:, :, xlo]) * xl
+    return (top + (bottom - top) * yl).astype(np.float64)
 
 
 @layer("UpSampling2D", "UpSampling3D")
 def up_sampling(call):
     """Each spatial axis scaled by its size (default 2): nearest repeats each element in place
     (ops.repeat; tf_keras's nearest-neighbour resize is the same for whole factors); bilinear
-    (UpSampling2D) resizes as tf.image.resize, one axis after the other."""
+    (UpSampling2D) resizes as tf.image.resize, in float32 like TensorFlow's kernel."""
     x, back = _spatial_last(call)
     dims = x.ndim - 2
     size = call.config.get("size", 2)
     size = (size,) * dims if isinstance(size, int) else tuple(size)
     how = call.config.get("interpolation", "nearest")
+    if how == "bilinear" and dims == 2:
+        return [back(_bilinear(x, size))], [None]
+    if how != "nearest":
+        raise NotImplementedError(f"{call.class_name} interpolation {how!r}")
     y = x
     for d in range(dims):
-        if how == "nearest":
-            y = np.repeat(y, size[d], axis=1 + d)
-        elif how == "bilinear" and dims == 2:
-            y = _bilinear_axis(y, 1 + d, size[d])
-        else:
-            raise NotImplementedError(f"{call.class_name} interpolation {how!r}")
+        y = np.repeat(y, size[d], axis=1 + d)
     return [back(y)], [None]

@@ -1,6 +1,7 @@
 """Shape entries (Flatten, Reshape, Permute, RepeatVector, ZeroPadding1D, Cropping1D,
 UpSampling1D) on cases small enough to work out by hand. None of them keeps a mask."""
 
+import numpy as np
 import pytest
 
 from .util import assert_close, run, seq
@@ -134,10 +135,15 @@ def test_up_sampling2d_bilinear_half_pixel_centers():
     outs, _ = run("UpSampling2D", {"size": [1, 2], "interpolation": "bilinear"},
                   inputs=[image([[0, 1]])])
     assert_close(outs[0], image([[0, 0.25, 0.75, 1]]))
-    # Size 3 on [0, 3]: (i + 0.5) / 3 - 0.5 = -1/3, 0, 1/3, 2/3, 1, 4/3 -> 0, 0, 1, 2, 3, 3.
+    # Size 3 on [0, 3]: (i + 0.5) / 3 - 0.5 = -1/3, 0, 1/3, 2/3, 1, 4/3 -> 0, 0, 1, 2, 3, 3,
+    # up to the float32 roundings of TensorFlow's kernel (1/3 is not a float32).
     outs, _ = run("UpSampling2D", {"size": [1, 3], "interpolation": "bilinear"},
                   inputs=[image([[0, 3]])])
-    assert_close(outs[0], image([[0, 0, 1, 2, 3, 3]]))
+    np.testing.assert_allclose(outs[0], image([[0, 0, 1, 2, 3, 3]]), rtol=0, atol=1e-6)
+    # The kernel computes in float32 even for float64 inputs: 0.1 comes out as float32(0.1).
+    outs, _ = run("UpSampling2D", {"size": [1, 2], "interpolation": "bilinear"},
+                  inputs=[image([[0.1, 0.1]])])
+    assert_close(outs[0], image([[float(np.float32(0.1))] * 4]))
 
 
 def test_up_sampling3d_and_interpolations_not_read():
