@@ -5,7 +5,8 @@
 
 Every case is generated at run time in a private folder (large files included: nothing is
 committed) from the shipped fixture fixtures/lstm_seqT_stateT.h5 (a real Keras 3 model) and
-fixtures/k2_lstm_seqT_stateT.h5 (tf-keras .h5). Each case says what rnncheck must answer:
+fixtures/k2_lstm_seqT_stateT.h5 (tf-keras .h5); the layer-config cases from the Keras 3
+weights-only fixtures named in LAYER_FIXTURES. Each case says what rnncheck must answer:
 
 * ``exit=2``: a clear error, a sentence on stderr that contains every string in ``contains``
   (the file and the object at fault);
@@ -27,7 +28,8 @@ its ``pending=...`` argument.
 
 Families: archive (zip members and headers), config (JSON), weights (HDF5 model weights),
 reference (inputs and expected outputs), fixture (stored tolerances and embedded files), output
-(``run -o`` and report paths), signal (stopping rnncheck mid-run), argument (command lines).
+(``run -o`` and report paths), signal (stopping rnncheck mid-run), layer-config (one option of
+one layer made hostile), argument (command lines).
 Needs h5py and numpy (tools/requirements.txt). Exits 1 if any case fails.
 """
 
@@ -626,6 +628,7 @@ LAYER_CONFIGS = [
     ("conv3d-groups-not-dividing", "k3w_convlstm_chain", "conv3d", {"groups": 3}, True, ["groups"]),
 ]
 
+assert {c[1] for c in LAYER_CONFIGS} <= set(LAYER_FIXTURES), "a layer-config case on an undeclared fixture"
 for _name, _fixture, _layer, _changes, _inner, _words in LAYER_CONFIGS:
     case(f"layer-config/{_name}", "layer-config", 2, [_layer] + _words,
          note=f"{_fixture}: {_layer}{' (wrapped layer)' if _inner else ''} {_changes}")(
