@@ -44,7 +44,9 @@ enum ConvLSTMImport {
         let activation = try r.activation("activation", default: .tanh)
         // The defaults differ: tf.keras's ConvLSTM cells default to hard_sigmoid, Keras 3's to sigmoid.
         let recurrentActivation = try r.activation("recurrent_activation", default: r.kerasMajor >= 3 ? .sigmoid : .hardSigmoidKeras2)
-        guard activation.isElementwise, recurrentActivation.isElementwise else { throw r.unsupported("a softmax activation in a ConvLSTM cell") }
+        for (key, a) in [("activation", activation), ("recurrent_activation", recurrentActivation)] where !a.isElementwise {
+            throw r.unsupported("\(key)=\(a) in a ConvLSTM cell")
+        }
         for a in [activation, recurrentActivation] where a == .hardSigmoid || a == .hardSigmoidKeras2 {
             b.note("layer '\(r.layer)' uses \(a), as the file was written by Keras \(r.kerasMajor)")
         }
