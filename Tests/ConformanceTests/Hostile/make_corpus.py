@@ -118,7 +118,8 @@ def raw_file(name, data):
 # are zero, negative, fractional, huge or of the wrong type, a RepeatVector(n=1e12), a Reshape that
 # does not divide, kernels and pools larger than their input, axes out of range.
 LAYER_CONFIGS = [
-    ("layer_conv1d_kernel_larger.h5", "k3w_conv_chain", "conv", False, {"kernel_size": [9]}, ["kernel_size"]),
+    ("layer_conv1d_dilated_kernel_larger.h5", "k3w_conv_chain", "conv", False,
+     {"dilation_rate": [5], "padding": "valid"}, ["dilation_rate"]),
     ("layer_conv1d_filters_fractional.h5", "k3w_conv_chain", "conv", False, {"filters": 2.5}, ["filters"]),
     ("layer_separable_multiplier_zero.h5", "k3w_conv_chain", "sep", False, {"depth_multiplier": 0},
      ["depth_multiplier"]),
@@ -136,8 +137,8 @@ LAYER_CONFIGS = [
     ("layer_maxpool2d_larger.h5", "pooling_layers_weights", "max2d", False, {"pool_size": [5, 5]}, ["pool_size"]),
     ("layer_batch_norm_axis_out_of_range.h5", "norm_act_chain_weights", "bn", False, {"axis": 7}, ["axis"]),
     ("layer_convlstm2d_filters_zero.h5", "k3w_convlstm_chain", "clstm2d", False, {"filters": 0}, ["filters"]),
-    ("layer_convlstm2d_kernel_larger.h5", "k3w_convlstm_chain", "clstm2d", False,
-     {"kernel_size": [7, 7], "padding": "valid"}, ["kernel_size"]),
+    ("layer_convlstm2d_dilated_kernel_larger.h5", "k3w_convlstm_chain", "clstm2d", False,
+     {"dilation_rate": [3, 1], "padding": "valid"}, ["kernel_size", "dilation_rate"]),
     ("layer_convlstm1d_strides_string.h5", "k3w_convlstm_chain", "clstm1d", False, {"strides": "2"}, ["strides"]),
     ("layer_convlstm3d_filters_huge.h5", "k3w_convlstm_chain", "clstm3d", False, {"filters": 1 << 40}, ["filters"]),
     ("layer_bidi_convlstm_kernel_zero.h5", "k3w_convlstm_chain", "bi", True, {"kernel_size": [0, 2]},
