@@ -59,3 +59,21 @@ final class ConvLSTMMaskTests: XCTestCase {
         }
     }
 }
+
+/// UpSampling2D(interpolation="bilinear"), hand-derived: tf.image.resize with half-pixel centers.
+final class BilinearUpSamplingTests: XCTestCase {
+    func testHalfPixelCentersInFloat32() throws {
+        // Width 2 -> 4: output i reads (i + 0.5) / 2 - 0.5 = -0.25, 0.25, 0.75, 1.25, clamped to
+        // [0, 1]: x0, 0.75 x0 + 0.25 x1, 0.25 x0 + 0.75 x1, x1. With [0, 1]: 0, 0.25, 0.75, 1.
+        // Height 1 -> 2: both rows read row 0.
+        let layer = SpatialResizeLayer<Double>(.bilinear([2, 2]))
+        var call = LayerCall(inputs: [Value(Tensor<Double>(shape: [1, 1, 2, 1], scalars: [0, 1]))])
+        let y = try layer.evaluate(&call)[0].tensor
+        XCTAssertEqual(y.shape, [1, 2, 4, 1])
+        XCTAssertEqual(y.scalars, [0, 0.25, 0.75, 1, 0, 0.25, 0.75, 1])
+        // TensorFlow's kernel computes in float32 also for float64 tensors: 0.1 comes out as
+        // float32(0.1), which is how Keras's float64 references hold it.
+        var tenths = LayerCall(inputs: [Value(Tensor<Double>(shape: [1, 1, 2, 1], scalars: [0.1, 0.1]))])
+        XCTAssertEqual(try layer.evaluate(&tenths)[0].tensor.scalars, [Double](repeating: Double(Float(0.1)), count: 8))
+    }
+}
