@@ -637,8 +637,9 @@ for _name, _fixture, _layer, _changes, _inner, _words in LAYER_CONFIGS:
 
 # Sizes each within its limit whose run would need gigabytes: refused before any allocation,
 # under a 64 MB --max-read-bytes (peak memory bounded well below what the run would need).
-case("layer-config/budget-repeat-vector", "layer-config", 2, ["--max-read-bytes"], mem_mb=300,
-     note="RepeatVector(n=16777216) (the limit) on 4 features: gigabytes of output")(
+case("layer-config/repeat-vector-at-the-limit", "layer-config", 2, ["'head'", "(kernel)", "67108864"], mem_mb=300,
+     note="RepeatVector(n=16777216) (the limit): the Flatten -> Dense after it would need a (67108864, 2) "
+          "kernel, refused against the weights on file before anything is allocated")(
     layer_config_case("shape_layers_weights", "repeat", {"n": 1 << 24}, args=("--max-read-bytes", "64000000")))
 case("layer-config/budget-upsampling2d", "layer-config", 2, ["--max-read-bytes"], mem_mb=300,
      note="UpSampling2D((4096, 4096)) inside TimeDistributed (only poolings and convolutions follow)")(
