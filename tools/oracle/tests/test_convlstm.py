@@ -141,3 +141,13 @@ def test_recurrent_activation_default_by_version():
     assert_close(outs[0], [[[0.49]]])
     outs, _ = run("ConvLSTM1D", cfg, w, [frames([1])], keras=3)
     assert_close(outs[0], [[[(1 / (1 + math.exp(-1))) ** 2]]])
+
+
+def test_legacy_weight_count_of_convlstm_and_spatial_layers():
+    # A nested legacy HDF5 model lists each ConvLSTM's kernel, recurrent kernel and bias (two
+    # arrays without a bias); padding, cropping and upsampling hold none.
+    from ..model_files import legacy_weight_count
+    assert legacy_weight_count({"class_name": "ConvLSTM2D", "config": {"name": "c"}}) == (3, 0)
+    assert legacy_weight_count({"class_name": "ConvLSTM3D", "config": {"name": "c", "use_bias": False}}) == (2, 0)
+    for cls in ("ZeroPadding2D", "Cropping3D", "UpSampling2D"):
+        assert legacy_weight_count({"class_name": cls, "config": {"name": "s"}}) == (0, 0)
