@@ -5,7 +5,8 @@
 
 Every case is generated at run time in a private folder (large files included: nothing is
 committed) from the shipped fixture fixtures/lstm_seqT_stateT.h5 (a real Keras 3 model) and
-fixtures/k2_lstm_seqT_stateT.h5 (tf-keras .h5). Each case says what rnncheck must answer:
+fixtures/k2_lstm_seqT_stateT.h5 (tf-keras .h5); the layer-config cases from the Keras 3
+weights-only fixtures named in LAYER_FIXTURES. Each case says what rnncheck must answer:
 
 * ``exit=2``: a clear error, a sentence on stderr that contains every string in ``contains``
   (the file and the object at fault);
@@ -29,7 +30,8 @@ Families: archive (zip members and headers), config (JSON), weights (HDF5 model 
 reference (inputs and expected outputs), fixture (stored tolerances and embedded files), output
 (``run -o`` and report paths), modelfile (``rnncheck export`` and ``.rnn`` files: truncated, another
 version, false sizes, checksums, bad JSON, unknown layer types, weights that do not fit), signal
-(stopping rnncheck mid-run), argument (command lines).
+(stopping rnncheck mid-run), layer-config (one option of one layer made hostile), argument
+(command lines).
 Needs h5py and numpy (tools/requirements.txt). Exits 1 if any case fails.
 """
 
@@ -514,6 +516,147 @@ def _(d):
       note="the same 10,000 layers in order")
 def _(d):
     return compare_case(d, raw_config_archive(long_chain(False)))
+
+
+# ---- layer-config (the layers of issues 13 and 14, one option made hostile) -------------------
+#
+# Each case takes a shipped Keras 3 weights-only fixture (`model.weights.h5` in /model/file,
+# `model.to_json()` in /model/config), changes one option of one layer (or of the layer a
+# TimeDistributed / Bidirectional wraps) and runs `compare model.weights.h5 FIXTURE --config
+# config.json`: the answer is exit 2 with a sentence naming the layer and the option, within the
+# time and memory bounds. The "budget" cases are sizes each within its limit whose run would need
+# gigabytes: refused before anything is allocated, under a small --max-read-bytes.
+
+LAYER_FIXTURES = ("k3w_conv_chain", "k3w_attention_mix", "shape_layers_weights",
+                  "pooling_layers_weights", "norm_act_chain_weights", "k3w_convlstm_chain")
+
+
+@functools.lru_cache(maxsize=None)
+def weights_fixture(name):
+    path = os.path.join(ROOT, "fixtures", f"{name}.h5")
+    with h5py.File(path, "r") as f:
+        config = f["model/config"][()]
+        return path, bytes(f["model/file"][()]), json.loads(config.decode() if isinstance(config, bytes) else config)
+
+
+def layer_config_case(fixture, layer, changes, inner=False, args=()):
+    """A build function: `fixture`'s model with `changes` (key -> value; None removes the key)
+    in the config of `layer` (inner: of the layer it wraps)."""
+    def build(d):
+        path, weights, config = weights_fixture(fixture)
+        c = json.loads(json.dumps(config))
+        [L] = [L for L in c["config"]["layers"] if L["config"]["name"] == layer]
+        target = L["config"]["layer"]["config"] if inner else L["config"]
+        for k, v in changes.items():
+            if v is None:
+                target.pop(k, None)
+            else:
+                target[k] = v
+        m = write(os.path.join(d, "model.weights.h5"), weights)
+        cfg = write(os.path.join(d, "config.json"), json.dumps(c).encode())
+        ref = os.path.join(d, "ref.h5")
+        shutil.copyfile(path, ref)
+        return {"argv": ["compare", m, ref, "--config", cfg, *args], "keep": [m, cfg, ref]}
+    return build
+
+
+# (case name, fixture, layer, changes, inner, words the error must hold)
+LAYER_CONFIGS = [
+    # Convolutions (issue 13): conv, sep, dw, tr in k3w_conv_chain (x: 8 steps, 3 channels).
+    ("conv1d-filters-zero", "k3w_conv_chain", "conv", {"filters": 0}, False, ["filters"]),
+    ("conv1d-filters-1e12", "k3w_conv_chain", "conv", {"filters": 1e12}, False, ["filters"]),
+    ("conv1d-kernel-fractional", "k3w_conv_chain", "conv", {"kernel_size": [2.5]}, False, ["kernel_size"]),
+    ("conv1d-kernel-larger-than-input", "k3w_conv_chain", "conv", {"dilation_rate": [5], "padding": "valid"}, False,
+     ["kernel_size", "dilation_rate"]),
+    ("conv1d-strides-negative", "k3w_conv_chain", "conv", {"strides": [-1]}, False, ["strides"]),
+    ("conv1d-dilation-string", "k3w_conv_chain", "conv", {"dilation_rate": "2"}, False, ["dilation_rate"]),
+    ("conv1d-groups-not-dividing", "k3w_conv_chain", "conv", {"groups": 2}, False, ["groups"]),
+    ("separable-multiplier-huge", "k3w_conv_chain", "sep", {"depth_multiplier": 1 << 40}, False, ["depth_multiplier"]),
+    ("depthwise-multiplier-negative", "k3w_conv_chain", "dw", {"depth_multiplier": -2}, False, ["depth_multiplier"]),
+    ("transpose-output-padding-too-large", "k3w_conv_chain", "tr", {"output_padding": [5]}, False, ["output_padding"]),
+    ("transpose-strides-zero", "k3w_conv_chain", "tr", {"strides": [0]}, False, ["strides"]),
+    # Attention (issue 13): att, add_att, mha, gqa in k3w_attention_mix.
+    ("attention-score-mode", "k3w_attention_mix", "att", {"score_mode": "cosine"}, False, ["score_mode"]),
+    ("additive-attention-use-scale-string", "k3w_attention_mix", "add_att", {"use_scale": "yes"}, False, ["use_scale"]),
+    ("mha-num-heads-zero", "k3w_attention_mix", "mha", {"num_heads": 0}, False, ["num_heads"]),
+    ("mha-key-dim-1e12", "k3w_attention_mix", "mha", {"key_dim": 1e12}, False, ["key_dim"]),
+    ("mha-value-dim-fractional", "k3w_attention_mix", "mha", {"value_dim": 2.5}, False, ["value_dim"]),
+    ("mha-attention-axes-out-of-range", "k3w_attention_mix", "mha", {"attention_axes": [5]}, False, ["attention_axes"]),
+    ("mha-output-shape-zero", "k3w_attention_mix", "mha", {"output_shape": [0]}, False, ["output_shape"]),
+    ("gqa-kv-heads-not-dividing", "k3w_attention_mix", "gqa", {"num_key_value_heads": 3}, False, ["num_key_value_heads"]),
+    ("gqa-head-dim-negative", "k3w_attention_mix", "gqa", {"head_dim": -1}, False, ["head_dim"]),
+    # Shape layers: repeat, reshape, perm, pad, crop, up, flat in shape_layers_weights.
+    ("repeat-vector-1e12", "shape_layers_weights", "repeat", {"n": 1e12}, False, ["n"]),
+    ("reshape-not-dividing", "shape_layers_weights", "reshape", {"target_shape": [5, -1]}, False, ["target_shape"]),
+    ("reshape-product-overflows", "shape_layers_weights", "reshape", {"target_shape": [1 << 24] * 4}, False, ["target_shape"]),
+    ("permute-axis-out-of-range", "shape_layers_weights", "perm", {"dims": [1, 3]}, False, ["dims"]),
+    ("zero-padding1d-negative", "shape_layers_weights", "pad", {"padding": [1, -2]}, False, ["padding"]),
+    ("cropping1d-leaves-nothing", "shape_layers_weights", "crop", {"cropping": [3, 3]}, False, ["cropping"]),
+    ("upsampling1d-zero", "shape_layers_weights", "up", {"size": 0}, False, ["size"]),
+    # Pooling: max1d, avg1d, max2d, avg2d, gap1d in pooling_layers_weights.
+    ("maxpool1d-pool-zero", "pooling_layers_weights", "max1d", {"pool_size": [0]}, False, ["pool_size"]),
+    ("maxpool2d-larger-than-input", "pooling_layers_weights", "max2d", {"pool_size": [5, 5]}, False, ["pool_size"]),
+    ("avgpool2d-strides-negative", "pooling_layers_weights", "avg2d", {"strides": [1, -1]}, False, ["strides"]),
+    ("global-pool-keepdims-string", "pooling_layers_weights", "gap1d", {"keepdims": "yes"}, False, ["keepdims"]),
+    # An axis out of range.
+    ("batch-norm-axis-out-of-range", "norm_act_chain_weights", "bn", {"axis": 7}, False, ["axis"]),
+    ("softmax-axis-out-of-range", "norm_act_chain_weights", "sm", {"axis": -9}, False, ["axis"]),
+    # ConvLSTM and the 2-D / 3-D layers (issue 14) in k3w_convlstm_chain.
+    ("convlstm2d-filters-zero", "k3w_convlstm_chain", "clstm2d", {"filters": 0}, False, ["filters"]),
+    ("convlstm2d-filters-1e12", "k3w_convlstm_chain", "clstm2d", {"filters": 1e12}, False, ["filters"]),
+    ("convlstm2d-filters-string", "k3w_convlstm_chain", "clstm2d", {"filters": "2"}, False, ["filters"]),
+    ("convlstm2d-kernel-larger-than-frames", "k3w_convlstm_chain", "clstm2d",
+     {"kernel_size": [7, 7], "padding": "valid"}, False, ["kernel_size"]),
+    ("convlstm2d-strides-zero", "k3w_convlstm_chain", "clstm2d", {"strides": [0, 1]}, False, ["strides"]),
+    ("convlstm2d-dilation-huge", "k3w_convlstm_chain", "clstm2d", {"dilation_rate": [1 << 40, 1]}, False, ["dilation_rate"]),
+    ("convlstm2d-padding-full", "k3w_convlstm_chain", "clstm2d", {"padding": "full"}, False, ["padding"]),
+    ("convlstm2d-channels-first", "k3w_convlstm_chain", "clstm2d", {"data_format": "channels_first"}, False,
+     ["channels_first"]),
+    ("convlstm2d-recurrent-softmax", "k3w_convlstm_chain", "clstm2d", {"recurrent_activation": "softmax"}, False,
+     ["softmax"]),
+    ("convlstm1d-kernel-fractional", "k3w_convlstm_chain", "clstm1d", {"kernel_size": [1.5]}, False, ["kernel_size"]),
+    ("convlstm1d-kernel-larger-than-frames", "k3w_convlstm_chain", "clstm1d", {"kernel_size": [9]}, False, ["kernel_size"]),
+    ("convlstm3d-filters-huge", "k3w_convlstm_chain", "clstm3d", {"filters": 1 << 40}, False, ["filters"]),
+    ("convlstm3d-kernel-wrong-count", "k3w_convlstm_chain", "clstm3d", {"kernel_size": [2, 2]}, False, ["kernel_size"]),
+    ("bidi-convlstm-filters-negative", "k3w_convlstm_chain", "bi", {"filters": -2}, True, ["filters"]),
+    ("bidi-convlstm-merge-mode", "k3w_convlstm_chain", "bi", {"merge_mode": "max"}, False, ["merge_mode"]),
+    ("zero-padding2d-huge", "k3w_convlstm_chain", "pad2d", {"padding": 1e9}, True, ["padding"]),
+    ("zero-padding3d-wrong-type", "k3w_convlstm_chain", "pad3d", {"padding": "1"}, True, ["padding"]),
+    ("cropping2d-leaves-nothing", "k3w_convlstm_chain", "crop2d", {"cropping": [[4, 4], [0, 0]]}, True, ["cropping"]),
+    ("cropping3d-negative", "k3w_convlstm_chain", "crop3d", {"cropping": [0, -1, 0]}, True, ["cropping"]),
+    ("upsampling2d-zero", "k3w_convlstm_chain", "up2d", {"size": [0, 2]}, True, ["size"]),
+    ("upsampling2d-bicubic", "k3w_convlstm_chain", "up2d", {"interpolation": "bicubic"}, True, ["bicubic"]),
+    ("upsampling3d-1e12", "k3w_convlstm_chain", "up3d", {"size": 1e12}, True, ["size"]),
+    ("maxpool2d-pool-fractional", "k3w_convlstm_chain", "pool2d", {"pool_size": [2.5, 2]}, True, ["pool_size"]),
+    ("avgpool3d-larger-than-input", "k3w_convlstm_chain", "pool3d", {"pool_size": [6, 2, 2]}, True, ["pool_size"]),
+    ("conv2d-kernel-larger-than-input", "k3w_convlstm_chain", "conv2d", {"kernel_size": [8, 8]}, True, ["kernel_size"]),
+    ("conv3d-groups-not-dividing", "k3w_convlstm_chain", "conv3d", {"groups": 3}, True, ["groups"]),
+]
+
+assert {c[1] for c in LAYER_CONFIGS} <= set(LAYER_FIXTURES), "a layer-config case on an undeclared fixture"
+for _name, _fixture, _layer, _changes, _inner, _words in LAYER_CONFIGS:
+    case(f"layer-config/{_name}", "layer-config", 2, [_layer] + _words,
+         note=f"{_fixture}: {_layer}{' (wrapped layer)' if _inner else ''} {_changes}")(
+        layer_config_case(_fixture, _layer, _changes, _inner))
+
+# Sizes each within its limit whose run would need gigabytes: refused before any allocation,
+# under a 64 MB --max-read-bytes (peak memory bounded well below what the run would need).
+case("layer-config/repeat-vector-at-the-limit", "layer-config", 2, ["'head'", "(kernel)", "67108864"], mem_mb=300,
+     note="RepeatVector(n=16777216) (the limit): the Flatten -> Dense after it would need a (67108864, 2) "
+          "kernel, refused against the weights on file before anything is allocated")(
+    layer_config_case("shape_layers_weights", "repeat", {"n": 1 << 24}, args=("--max-read-bytes", "64000000")))
+case("layer-config/budget-upsampling2d", "layer-config", 2, ["--max-read-bytes"], mem_mb=300,
+     note="UpSampling2D((4096, 4096)) inside TimeDistributed (only poolings and convolutions follow)")(
+    layer_config_case("k3w_convlstm_chain", "up2d", {"size": [1 << 12] * 2}, inner=True,
+                      args=("--max-read-bytes", "64000000")))
+case("layer-config/budget-zero-padding2d", "layer-config", 2, ["--max-read-bytes"], mem_mb=300,
+     note="ZeroPadding2D(16777216) inside TimeDistributed")(
+    layer_config_case("k3w_convlstm_chain", "pad2d", {"padding": 1 << 24}, inner=True,
+                      args=("--max-read-bytes", "64000000")))
+case("layer-config/budget-convlstm-same-kernel", "layer-config", 2, ["clstm2d"], mem_mb=300,
+     note="ConvLSTM2D with a 65536 x 65536 same-padded kernel: the weights on file disagree")(
+    layer_config_case("k3w_convlstm_chain", "clstm2d", {"kernel_size": [1 << 16, 1 << 16]},
+                      args=("--max-read-bytes", "64000000")))
 
 
 # ---- weights (HDF5 inside the archive) ---------------------------------------------------------

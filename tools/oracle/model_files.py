@@ -115,7 +115,7 @@ def _k3_layer_weights(g, L):
         return _k3_attention_vars(g)
     if cls == "RNN":
         return _k3_cell_vars(g["cell"], cfg["cell"])
-    if cls in ("LSTM", "GRU", "SimpleRNN"):
+    if cls in ("LSTM", "GRU", "SimpleRNN", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D"):
         return _read_vars(g["cell/vars"])
     if cls == "Bidirectional":
         inner = cfg["layer"]
@@ -173,7 +173,8 @@ _WEIGHTLESS = {
     "AveragePooling3D", "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalMaxPooling3D",
     "GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D",
     "Flatten", "Reshape", "Permute", "RepeatVector", "ZeroPadding1D", "Cropping1D",
-    "UpSampling1D", "UnitNormalization", "ReLU", "LeakyReLU", "ThresholdedReLU", "ELU",
+    "UpSampling1D", "ZeroPadding2D", "ZeroPadding3D", "Cropping2D", "Cropping3D", "UpSampling2D",
+    "UpSampling3D", "UnitNormalization", "ReLU", "LeakyReLU", "ThresholdedReLU", "ELU",
     "Softmax", "TFOpLambda", "SlicingOpLambda",
 }
 
@@ -190,7 +191,7 @@ def legacy_weight_count(L):
     if cls in MODEL_CLASSES:
         counts = [legacy_weight_count(inner) for inner in cfg["layers"]]
         total = (sum(c[0] for c in counts), sum(c[1] for c in counts))
-    elif cls in ("LSTM", "GRU", "SimpleRNN"):
+    elif cls in ("LSTM", "GRU", "SimpleRNN", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D"):
         total = (2 + bias, 0)
     elif cls == "RNN":
         cell = cfg["cell"]

@@ -96,8 +96,10 @@ enum RecurrentImport {
               forward.returnState == backward.returnState else {
             throw reader.unsupported("Bidirectional whose layers do not mirror each other")
         }
-        forward.zeroOutputForMask = forward.returnSequences
-        backward.zeroOutputForMask = backward.returnSequences
+        // Bidirectional forces zero_output_for_mask = return_sequences, which tf.keras's
+        // ConvRNN never passes on to its loop.
+        forward.zeroOutputForMask = reader.kerasMajor >= 3 && forward.returnSequences
+        backward.zeroOutputForMask = reader.kerasMajor >= 3 && backward.returnSequences
         var mergeMode: MergeMode?
         if let m = try reader.config.optional("merge_mode") {
             guard let mode = MergeMode(rawValue: try m.string()) else { throw reader.unsupported("merge_mode '\(try m.string())'") }

@@ -5,8 +5,11 @@
 /// `o = σ(z_o)`, `h' = o·act(c')`. The input convolution has the layer's strides, padding and
 /// dilation; the recurrent one is always stride 1, `same`, undilated. Inputs are
 /// `(batch, time, spatial…, channels)`; states and outputs `(batch, spatial′…, filters)`.
-/// Masks are `(batch, time)`: at a masked step the states carry over and the output repeats
-/// the previous one (zeros with `zeroOutputForMask`), as for every Keras RNN.
+/// Masks are `(batch, time)`, or `(batch, time, p…)` with `p` the leading extents of the state's
+/// grid (`Masking` on a 5-D input gives `(batch, time, rows, cols)`): Keras's `tf.where`
+/// broadcasts the mask over the other axes, so each masked position keeps its states and
+/// repeats its previous output (zeros with `zeroOutputForMask`) while the others run. Keras
+/// cannot run any other mask shape, and neither does this layer.
 public struct ConvLSTMLayer<Scalar: EngineScalar>: Layer {
     public var input: ConvolutionLayer<Scalar>
     public var recurrent: ConvolutionLayer<Scalar>
@@ -15,11 +18,17 @@ public struct ConvLSTMLayer<Scalar: EngineScalar>: Layer {
     public var returnSequences: Bool
     public var returnState: Bool
     public var goBackwards: Bool
+    /// Keras 3's `zero_output_for_mask` (tf.keras's ConvRNN ignores the option: the importer
+    /// leaves it false for Keras 2 files).
     public var zeroOutputForMask: Bool
+    /// Keras 3's `unroll=True`. It changes one result: with a `(batch, time)` mask, `go_backwards`
+    /// and `zero_output_for_mask`, Keras's unrolled loop zeroes the (reversed) output sequence
+    /// with the mask in its original time order. Keras cannot run a per-position mask unrolled.
+    public var unroll: Bool
 
     public init(input: ConvolutionLayer<Scalar>, recurrent: ConvolutionLayer<Scalar>, activation: Activation = .tanh,
                 recurrentActivation: Activation = .sigmoid, returnSequences: Bool = false, returnState: Bool = false,
-                goBackwards: Bool = false, zeroOutputForMask: Bool = false) {
+                goBackwards: Bool = false, zeroOutputForMask: Bool = false, unroll: Bool = false) {
         precondition(input.filters == recurrent.filters && recurrent.inputChannels * 4 == recurrent.filters)
         self.input = input
         self.recurrent = recurrent
@@ -29,6 +38,7 @@ public struct ConvLSTMLayer<Scalar: EngineScalar>: Layer {
         self.returnState = returnState
         self.goBackwards = goBackwards
         self.zeroOutputForMask = zeroOutputForMask
+        self.unroll = unroll
     }
 
     public var filters: Int { recurrent.inputChannels }
@@ -56,15 +66,35 @@ public struct ConvLSTMLayer<Scalar: EngineScalar>: Layer {
         }
         let (batch, time) = (x.shape[0], x.shape[1])
         guard time >= 1 else { throw EngineError.invalidInput("\(name) input has no timesteps (shape \(EngineError.format(x.shape)))") }
-        let mask = call.masks[0]
-        if let mask, mask.shape != [batch, time] {
-            throw EngineError.shapeMismatch(what: "\(name) mask", expected: "(\(batch), \(time)) (a mask over whole frames)", actual: mask.shape)
+        // The state grid, known before anything is computed.
+        let frameShape = input.geometry.output(Array(x.shape.dropFirst(2).dropLast())).extents
+        guard frameShape.allSatisfy({ $0 >= 1 }) else {
+            throw EngineError.invalidInput("\(name) kernel \(input.geometry.kernel) (dilation \(input.geometry.dilation)) is larger than its input frames \(EngineError.format(Array(x.shape.dropFirst(2))))")
         }
+        let positions = frameShape.reduce(1, *)
+        let mask = call.masks[0]
+        // Positions that share one mask flag (all of a frame's for a (batch, time) mask).
+        var positionsPerFlag = positions
+        if let mask {
+            let extra = Array(mask.shape.dropFirst(2))
+            guard mask.rank >= 2, mask.shape[0] == batch, mask.shape[1] == time, extra.count <= dimensions,
+                  extra == Array(frameShape.prefix(extra.count)) else {
+                throw EngineError.invalidInput(
+                    "\(name) cannot apply a mask of shape \(EngineError.format(mask.shape)) to states of shape \(EngineError.format([batch] + frameShape + [filters])) "
+                        + "(Keras cannot either: a mask is (batch, time) or masks positions of the state's grid, which padding='same' with strides 1 keeps equal to the input's)")
+            }
+            if unroll, !extra.isEmpty {
+                throw EngineError.invalidInput("\(name) with unroll=True cannot apply the per-position mask of shape \(EngineError.format(mask.shape)) (Keras cannot either)")
+            }
+            positionsPerFlag = extra.reduce(positions) { $0 / $1 }
+        }
+        let flagsPerStep = positions / Swift.max(positionsPerFlag, 1)
         // Every frame's input convolution at once, bias included.
         let frames = Tensor(shape: [batch * time] + x.shape.dropFirst(2), scalars: x.scalars)
         let projected = try input.convolve(frames)
-        let frameShape = Array(projected.shape.dropFirst().dropLast())
-        let positions = frameShape.reduce(1, *)
+        guard Array(projected.shape.dropFirst().dropLast()) == frameShape else {
+            throw EngineError.shapeMismatch(what: "\(name) input convolution", expected: EngineError.format(frameShape), actual: projected.shape)
+        }
         let f = filters
         let stateCount = batch * positions * f
         var h = [Scalar](repeating: 0, count: stateCount), c = h
@@ -78,19 +108,22 @@ public struct ConvLSTMLayer<Scalar: EngineScalar>: Layer {
         var output = [Scalar](repeating: 0, count: stateCount)
         var sequence = returnSequences ? [Scalar](repeating: 0, count: time * stateCount) : []
         let stride4 = 4 * f
+        // Keras's unrolled loop carries the previous output at masked steps and zeroes afterwards.
+        let unrolledZeroing = unroll && goBackwards && zeroOutputForMask && mask != nil
+        let zeroMasked = zeroOutputForMask && !unrolledZeroing
         for k in 0..<time {
             let t = goBackwards ? time - 1 - k : k
             let z = try recurrent.convolve(Tensor(shape: [batch] + frameShape + [f], scalars: h)).scalars
             var newH = h, newC = c
             for b in 0..<batch {
-                let keep = mask.map { $0[b, t] } ?? true
                 for p in 0..<positions {
+                    let keep = mask.map { $0.values[(b * time + t) * flagsPerStep + p / positionsPerFlag] } ?? true
                     let row = b * positions + p
                     let xz = ((b * time + t) * positions + p) * stride4, hz = row * stride4
                     for j in 0..<f {
                         let s = row * f + j
                         guard keep else {
-                            if zeroOutputForMask { output[s] = 0 }
+                            if zeroMasked { output[s] = 0 }
                             continue
                         }
                         let i = recurrentActivation(projected.scalars[xz + j] + z[hz + j])
@@ -111,6 +144,20 @@ public struct ConvLSTMLayer<Scalar: EngineScalar>: Layer {
                 }
             }
         }
+        if unrolledZeroing, let mask {
+            // The processing-order outputs zeroed with the mask in original order; the last
+            // output where the last processed step is masked.
+            let row = positions * f
+            for b in 0..<batch {
+                if returnSequences {
+                    for k in 0..<time where !mask[b, k] {
+                        for q in 0..<row { sequence[(b * time + k) * row + q] = 0 }
+                    }
+                } else if !mask[b, 0] {
+                    for q in 0..<row { output[b * row + q] = 0 }
+                }
+            }
+        }
         call.finalState = [Tensor(shape: [batch] + frameShape + [f], scalars: h), Tensor(shape: [batch] + frameShape + [f], scalars: c)]
         let main = returnSequences ? Value(Tensor(shape: [batch, time] + frameShape + [f], scalars: sequence), mask: call.previousMasks[0])
                                    : Value(Tensor(shape: [batch] + frameShape + [f], scalars: output))
@@ -120,7 +167,7 @@ public struct ConvLSTMLayer<Scalar: EngineScalar>: Layer {
     public func converted<T: EngineScalar>(to: T.Type) -> any Layer<T> {
         ConvLSTMLayer<T>(input: input.convertedConvolution(to: T.self), recurrent: recurrent.convertedConvolution(to: T.self),
                          activation: activation, recurrentActivation: recurrentActivation, returnSequences: returnSequences,
-                         returnState: returnState, goBackwards: goBackwards, zeroOutputForMask: zeroOutputForMask)
+                         returnState: returnState, goBackwards: goBackwards, zeroOutputForMask: zeroOutputForMask, unroll: unroll)
     }
 
     public func outputName(_ index: Int) -> String { ["output", "state_h", "state_c"][index] }
@@ -129,6 +176,7 @@ public struct ConvLSTMLayer<Scalar: EngineScalar>: Layer {
         "filters=\(filters) kernel_size=\(input.geometry.kernel) strides=\(input.geometry.strides) padding=\(input.geometry.padding.rawValue) "
             + "dilation_rate=\(input.geometry.dilation) activation=\(activation) recurrent_activation=\(recurrentActivation) "
             + "use_bias=\(input.bias != nil) return_sequences=\(returnSequences) return_state=\(returnState) go_backwards=\(goBackwards)"
+            + (zeroOutputForMask ? " zero_output_for_mask=True" : "") + (unroll ? " unroll=True" : "")
     }
 }
 
@@ -170,9 +218,11 @@ public struct SequenceBidirectionalLayer<Scalar: EngineScalar>: Layer {
     public func evaluate(_ call: inout LayerCall<Scalar>) throws -> [Value<Scalar>] {
         var fCall = call, bCall = call
         if let initial = call.initialState {
-            guard initial.count == 2 * states else { throw EngineError.invalidInput("Bidirectional takes \(2 * states) initial states, got \(initial.count)") }
-            fCall.initialState = Array(initial[..<states])
-            bCall.initialState = Array(initial[states...])
+            // Keras hands the first half to the forward layer, the rest to the backward one
+            // (whether or not the layers return their states); each layer checks its own.
+            guard initial.count % 2 == 0 else { throw EngineError.invalidInput("Bidirectional takes an even number of initial states, got \(initial.count)") }
+            fCall.initialState = Array(initial[..<(initial.count / 2)])
+            bCall.initialState = Array(initial[(initial.count / 2)...])
         }
         let f = try forward.evaluate(&fCall), b = try backward.evaluate(&bCall)
         call.finalState = (fCall.finalState ?? []) + (bCall.finalState ?? [])

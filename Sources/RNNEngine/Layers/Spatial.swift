@@ -1,7 +1,7 @@
 /// `ZeroPadding2D/3D`, `Cropping2D/3D`, `UpSampling2D/3D`: the spatial axes of
 /// `(batch, spatial…, channels)` (or channels first) padded with zeros, cropped, or each
 /// element repeated (`UpSampling2D(interpolation="bilinear")` resizes as TensorFlow's
-/// `tf.image.resize`, with half-pixel centers). Masks are dropped, as in Keras.
+/// `tf.image.resize`, with half-pixel centers, in float32 like TensorFlow's kernel). Masks are dropped, as in Keras.
 public struct SpatialResizeLayer<Scalar: EngineScalar>: Layer {
     public enum Operation: Sendable, Equatable {
         /// (before, after) per spatial axis.
@@ -73,30 +73,34 @@ public struct SpatialResizeLayer<Scalar: EngineScalar>: Layer {
         let inStrides = rowMajorStrides(spatial), outStrides = rowMajorStrides(out)
         let (inCount, outCount) = (spatial.reduce(1, *), out.reduce(1, *))
         var y = [Scalar](repeating: 0, count: batch * outCount * channels)
-        if case .bilinear(let scales) = operation {
-            // Per axis: for each output index, the two source indices and the weight of the upper.
-            let weights = spatial.indices.map { d in (0..<out[d]).map { i -> (Int, Int, Scalar) in
-                let position = (Scalar(i) + 0.5) / Scalar(scales[d]) - 0.5
+        if case .bilinear = operation {
+            // TensorFlow's ResizeBilinear kernel (half-pixel centers) computes in float32 whatever
+            // the tensor's type, so a float64 Keras model carries its roundings too: per axis, the
+            // source position (i + 0.5) · (n / n′) − 0.5, its floor and ceiling clamped to the
+            // axis, and the lerp weight position − floor; then top = tl + (tr − tl)·x_lerp,
+            // bottom = bl + (br − bl)·x_lerp, top + (bottom − top)·y_lerp. Keras only allows
+            // bilinear in UpSampling2D.
+            guard dimensions == 2 else { throw EngineError.invalidInput("\(name): bilinear interpolation needs 2 spatial axes") }
+            let weights = (0..<2).map { d in (0..<out[d]).map { i -> (Int, Int, Float) in
+                let position = (Float(i) + 0.5) * (Float(spatial[d]) / Float(out[d])) - 0.5
                 let floor = position.rounded(.down)
                 return (Swift.max(Int(floor), 0), Swift.min(Int(position.rounded(.up)), spatial[d] - 1), position - floor)
             } }
+            let cols = spatial[1]
             for b in 0..<batch {
-                for o in 0..<outCount {
-                    let index = out.indices.map { (o / outStrides[$0]) % out[$0] }
-                    // Interpolate along each axis in turn: 2^D corners.
-                    for c in 0..<channels {
-                        var v: Scalar = 0
-                        for corner in 0..<(1 << dimensions) {
-                            var weight: Scalar = 1, offset = 0
-                            for d in 0..<dimensions {
-                                let (lo, hi, t) = weights[d][index[d]]
-                                let upper = corner & (1 << d) != 0
-                                weight = weight * (upper ? t : 1 - t)
-                                offset += (upper ? hi : lo) * inStrides[d]
-                            }
-                            v += weight * x.scalars[(b * inCount + offset) * channels + c]
+                for row in 0..<out[0] {
+                    let (y0, y1, yLerp) = weights[0][row]
+                    for col in 0..<out[1] {
+                        let (x0, x1, xLerp) = weights[1][col]
+                        let o = ((b * out[0] + row) * out[1] + col) * channels
+                        let tl = (b * inCount + y0 * cols + x0) * channels, tr = (b * inCount + y0 * cols + x1) * channels
+                        let bl = (b * inCount + y1 * cols + x0) * channels, br = (b * inCount + y1 * cols + x1) * channels
+                        for c in 0..<channels {
+                            let topLeft = Float(x.scalars[tl + c]), bottomLeft = Float(x.scalars[bl + c])
+                            let top = topLeft + (Float(x.scalars[tr + c]) - topLeft) * xLerp
+                            let bottom = bottomLeft + (Float(x.scalars[br + c]) - bottomLeft) * xLerp
+                            y[o + c] = Scalar(top + (bottom - top) * yLerp)
                         }
-                        y[(b * outCount + o) * channels + c] = v
                     }
                 }
             }

@@ -12,6 +12,7 @@ extension ConvLSTMLayer: ArchivableLayer {
         e.encode("return_state", returnState)
         e.encode("go_backwards", goBackwards)
         e.encode("zero_output_for_mask", zeroOutputForMask)
+        e.encode("unroll", unroll)
     }
 
     public init(from d: inout LayerDecoder) throws {
@@ -32,7 +33,8 @@ extension ConvLSTMLayer: ArchivableLayer {
         self.init(input: input, recurrent: recurrent, activation: try d.decodeElementwiseActivation("activation"),
                   recurrentActivation: try d.decodeElementwiseActivation("recurrent_activation"),
                   returnSequences: try d.decode("return_sequences", as: Bool.self), returnState: try d.decode("return_state", as: Bool.self),
-                  goBackwards: try d.decode("go_backwards", as: Bool.self), zeroOutputForMask: try d.decode("zero_output_for_mask", as: Bool.self))
+                  goBackwards: try d.decode("go_backwards", as: Bool.self), zeroOutputForMask: try d.decode("zero_output_for_mask", as: Bool.self),
+                  unroll: try d.decode("unroll", as: Bool.self))
     }
 }
 

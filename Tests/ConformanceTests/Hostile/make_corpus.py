@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
 """Writes the hostile-input corpus: broken, truncated, malicious and inconsistent fixtures.
 
-    python Tests/ConformanceTests/Hostile/make_corpus.py
+    python Tests/ConformanceTests/Hostile/make_corpus.py                 # every file
+    python Tests/ConformanceTests/Hostile/make_corpus.py layer-configs   # only the layer_* files
 
-Every file is derived from the shipped fixture fixtures/lstm_seqT_stateT.h5 (a real Keras 3
-model). manifest.json records, for each file, what rnncheck must answer: exit code 2 (unusable,
-with a sentence naming the file and the object) or 1 (the reference data itself is off: a
-reported mismatch), and words the message must contain. HostileCorpusTests runs every entry.
-Needs h5py and numpy (tools/requirements.txt).
+The files are derived from the shipped fixture fixtures/lstm_seqT_stateT.h5 (a real Keras 3
+model); the layer_* files from weights-only fixtures of the convolution, attention, shape,
+pooling, normalization and convlstm families, each with one layer option made hostile in its
+/model/config. manifest.json records, for each file, what rnncheck must answer: exit code 2
+(unusable, with a sentence naming the file and the object) or 1 (the reference data itself is
+off: a reported mismatch), and words the message must contain. HostileCorpusTests runs every
+entry. Needs h5py and numpy (tools/requirements.txt).
 """
 
 import io
@@ -23,7 +26,8 @@ import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "corpus")
-BASE = os.path.join(HERE, "..", "..", "..", "fixtures", "lstm_seqT_stateT.h5")
+FIXTURES = os.path.join(HERE, "..", "..", "..", "fixtures")
+BASE = os.path.join(FIXTURES, "lstm_seqT_stateT.h5")
 
 manifest = []
 
@@ -107,6 +111,89 @@ def with_weights(edit):
 def raw_file(name, data):
     with open(os.path.join(OUT, name), "wb") as fh:
         fh.write(data)
+
+
+# One option of one layer (or of the layer a wrapper holds) made hostile: (file, weights-only
+# fixture, layer, inner, {key: value}, words the message must hold besides the file). Sizes that
+# are zero, negative, fractional, huge or of the wrong type, a RepeatVector(n=1e12), a Reshape that
+# does not divide, kernels and pools larger than their input, axes out of range.
+LAYER_CONFIGS = [
+    ("layer_conv1d_dilated_kernel_larger.h5", "k3w_conv_chain", "conv", False,
+     {"dilation_rate": [5], "padding": "valid"}, ["dilation_rate"]),
+    ("layer_conv1d_filters_fractional.h5", "k3w_conv_chain", "conv", False, {"filters": 2.5}, ["filters"]),
+    ("layer_separable_multiplier_zero.h5", "k3w_conv_chain", "sep", False, {"depth_multiplier": 0},
+     ["depth_multiplier"]),
+    ("layer_transpose_strides_huge.h5", "k3w_conv_chain", "tr", False, {"strides": [1e12]}, ["strides"]),
+    ("layer_mha_axes_out_of_range.h5", "k3w_attention_mix", "mha", False, {"attention_axes": [5]},
+     ["attention_axes"]),
+    ("layer_mha_key_dim_negative.h5", "k3w_attention_mix", "mha", False, {"key_dim": -4}, ["key_dim"]),
+    ("layer_gqa_heads_not_dividing.h5", "k3w_attention_mix", "gqa", False, {"num_key_value_heads": 3},
+     ["num_key_value_heads"]),
+    ("layer_attention_score_mode.h5", "k3w_attention_mix", "att", False, {"score_mode": 3}, ["score_mode"]),
+    ("layer_repeat_vector_1e12.h5", "shape_layers_weights", "repeat", False, {"n": 1e12}, ["n"]),
+    ("layer_reshape_not_dividing.h5", "shape_layers_weights", "reshape", False, {"target_shape": [5, -1]},
+     ["target_shape"]),
+    ("layer_permute_axis_out_of_range.h5", "shape_layers_weights", "perm", False, {"dims": [1, 3]}, ["dims"]),
+    ("layer_maxpool2d_larger.h5", "pooling_layers_weights", "max2d", False, {"pool_size": [5, 5]}, ["pool_size"]),
+    ("layer_batch_norm_axis_out_of_range.h5", "norm_act_chain_weights", "bn", False, {"axis": 7}, ["axis"]),
+    ("layer_convlstm2d_filters_zero.h5", "k3w_convlstm_chain", "clstm2d", False, {"filters": 0}, ["filters"]),
+    ("layer_convlstm2d_dilated_kernel_larger.h5", "k3w_convlstm_chain", "clstm2d", False,
+     {"dilation_rate": [3, 1], "padding": "valid"}, ["kernel_size", "dilation_rate"]),
+    ("layer_convlstm1d_strides_string.h5", "k3w_convlstm_chain", "clstm1d", False, {"strides": "2"}, ["strides"]),
+    ("layer_convlstm3d_filters_huge.h5", "k3w_convlstm_chain", "clstm3d", False, {"filters": 1 << 40}, ["filters"]),
+    ("layer_bidi_convlstm_kernel_zero.h5", "k3w_convlstm_chain", "bi", True, {"kernel_size": [0, 2]},
+     ["kernel_size"]),
+    ("layer_zero_padding2d_negative.h5", "k3w_convlstm_chain", "pad2d", True, {"padding": [[1, -1], [0, 0]]},
+     ["padding"]),
+    ("layer_cropping3d_leaves_nothing.h5", "k3w_convlstm_chain", "crop3d", True, {"cropping": [0, 0, 3]},
+     ["cropping"]),
+    ("layer_upsampling2d_size_1e12.h5", "k3w_convlstm_chain", "up2d", True, {"size": [1e12, 2]}, ["size"]),
+    ("layer_upsampling2d_bicubic.h5", "k3w_convlstm_chain", "up2d", True, {"interpolation": "bicubic"},
+     ["interpolation"]),
+    ("layer_avgpool3d_larger.h5", "k3w_convlstm_chain", "pool3d", True, {"pool_size": [6, 2, 2]}, ["pool_size"]),
+    ("layer_conv3d_groups_not_dividing.h5", "k3w_convlstm_chain", "conv3d", True, {"groups": 3}, ["groups"]),
+]
+
+
+def layer_config_files():
+    """The LAYER_CONFIGS files: the fixture's attributes, model file, inputs and outputs, with
+    its /model/config edited."""
+    for name, fixture, layer, inner, changes, words in LAYER_CONFIGS:
+        with h5py.File(os.path.join(FIXTURES, f"{fixture}.h5"), "r") as src, \
+                h5py.File(os.path.join(OUT, name), "w") as f:
+            config = json.loads(src["model/config"][()])
+            [entry] = [L for L in config["config"]["layers"] if L["config"]["name"] == layer]
+            target = entry["config"]["layer"]["config"] if inner else entry["config"]
+            target.update(changes)
+            for k, v in src.attrs.items():
+                f.attrs[k] = v
+            g = f.create_group("model")
+            for k, v in src["model"].attrs.items():
+                g.attrs[k] = v
+            g["file"] = src["model/file"][()]
+            g.create_dataset("config", data=json.dumps(config), dtype=h5py.string_dtype())
+            for k in src:
+                if k.startswith(("input_", "output_")):
+                    f[k] = src[k][()]
+                    for a, v in src[k].attrs.items():
+                        f[k].attrs[a] = v
+        what = f"{fixture}: layer '{layer}'{' (the layer it wraps)' if inner else ''} with {changes}"
+        expect(name, 2, [f"'{layer}"] + words, what)
+
+
+def main_layer_configs():
+    """Rewrites only the layer_* files and their manifest entries."""
+    path = os.path.join(OUT, "manifest.json")
+    with open(path) as fh:
+        kept = [e for e in json.load(fh) if not e["file"].startswith("layer_")]
+    for name in os.listdir(OUT):
+        if name.startswith("layer_"):
+            os.remove(os.path.join(OUT, name))
+    manifest.extend(kept)
+    layer_config_files()
+    with open(path, "w") as fh:
+        json.dump(manifest, fh, indent=1)
+    print(f"wrote {len(LAYER_CONFIGS)} layer-config files; {len(manifest)} entries in {path}")
 
 
 def main():
@@ -282,10 +369,13 @@ def main():
     write_fixture("future_version.h5", attrs=attrs)
     expect("future_version.h5", 2, ["format version 99"], "a fixture format this rnncheck does not know")
 
+    layer_config_files()
+
     with open(os.path.join(OUT, "manifest.json"), "w") as fh:
         json.dump(manifest, fh, indent=1)
     print(f"wrote {len(manifest)} hostile files to {OUT}")
 
 
 if __name__ == "__main__":
-    main()
+    import sys
+    main_layer_configs() if sys.argv[1:] == ["layer-configs"] else main()

@@ -11,7 +11,7 @@ from dataclasses import replace
 from typing import Dict
 
 from ..case import Case
-from . import activation_layers, activations, attention, bidirectional, convolution, \
+from . import activation_layers, activations, attention, bidirectional, convlstm, convolution, \
     file_formats, gru, lstm, masking, merge, nested, normalization, notebook, ops, pooling, \
     rnn_cells, shape, simple_rnn, stacks, wrappers
 
@@ -36,6 +36,7 @@ MODULES = (
     ops,
     convolution,
     attention,
+    convlstm,
 )
 
 

@@ -5,8 +5,8 @@ entries in registry.LAYERS with @layer(...). A new family is a new module here p
 in MODULES; a new layer in an existing family is one decorated function in its module.
 """
 
-from . import activation_layers, attention, convolution, core, merge, normalization, ops, \
-    pooling, recurrent, shape, wrappers
+from . import activation_layers, attention, convlstm, convolution, core, merge, normalization, \
+    ops, pooling, recurrent, shape, wrappers
 
 MODULES = (
     core,
@@ -20,4 +20,5 @@ MODULES = (
     activation_layers,
     convolution,
     attention,
+    convlstm,
 )

@@ -1,5 +1,6 @@
 """Recurrent layers: LSTM, GRU (reset_after True and False), SimpleRNN, RNN(cell) with
-LSTMCell / GRUCell / SimpleRNNCell / StackedRNNCells, and Bidirectional around any of them.
+LSTMCell / GRUCell / SimpleRNNCell / StackedRNNCells, and Bidirectional around any of them
+(and around ConvLSTM1D/2D/3D, whose cell is in convlstm.py).
 
 Options: return_sequences, return_state, go_backwards, use_bias, activation and
 recurrent_activation, initial_state, masks (states carried at masked steps), and
@@ -81,13 +82,20 @@ class Stacked:
         return x, new
 
 
+def _expand(m, like):
+    """A step's mask (batch, p...) with trailing axes of 1 up to like's rank: (batch, 1) for
+    (batch, units) states; (batch, rows, cols, 1) for a ConvLSTM2D's per-pixel mask."""
+    return m.reshape(m.shape + (1,) * (like.ndim - m.ndim))
+
+
 def run_rnn(cell, cfg, x, mask=None, init=None, zero_output_for_mask=None):
     """The Keras RNN loop over x (batch, time, features). Returns [output] + final states
     (when return_state).
 
     go_backwards: reverse x (and the mask); the sequence output stays in processing order.
     mask (B, T) bool: at a masked step the states are carried and the output is the previous
-    output (zeros before the first valid step), or 0 with zero_output_for_mask.
+    output (zeros before the first valid step), or 0 with zero_output_for_mask. A mask
+    (B, T, p...) (ConvLSTM) does the same per position.
     Keras quirk reproduced here: with unroll=True, zero_output_for_mask and a mask, Keras's
     unrolled loop carries the previous output at masked steps and afterwards zeroes the
     processing-order sequence with the mask in ORIGINAL time order (wrong with go_backwards);
@@ -111,14 +119,14 @@ def run_rnn(cell, cfg, x, mask=None, init=None, zero_output_for_mask=None):
         if prev is None:
             prev = np.zeros_like(out)
         if mask is not None:
-            m = mask[:, t][:, None]
+            m = _expand(mask[:, t], out)
             new = [np.where(m, n, s) for n, s in zip(new, states)]
             out = np.where(m, out, 0.0 if zero_output_for_mask else prev)
         states, prev = new, out
         seq.append(out)
     if unroll_quirk:
-        last = np.where(mask[:, -1][:, None], seq[-1], 0.0)
-        seq = [np.where(orig_mask[:, t][:, None], o, 0.0) for t, o in enumerate(seq)]
+        last = np.where(_expand(mask[:, -1], seq[-1]), seq[-1], 0.0)
+        seq = [np.where(_expand(orig_mask[:, t], o), o, 0.0) for t, o in enumerate(seq)]
         seq[-1] = seq[-1] if cfg.get("return_sequences", False) else last
     output = np.stack(seq, 1) if cfg.get("return_sequences", False) else seq[-1]
     return [output] + states if cfg.get("return_state", False) else [output]
@@ -139,8 +147,13 @@ def _n_weights(cell_cfg):
     return 3 if cell_cfg.get("use_bias", True) else 2
 
 
-def _run_layer(layer_cfg, W, x, mask, init, activations, zero_output_for_mask=None):
+def _run_layer(layer_cfg, W, x, mask, init, activations, zero_output_for_mask=None,
+               keras_major=3):
     """One recurrent layer config {"class_name", "config"} over x; see run_rnn."""
+    if layer_cfg["class_name"].startswith("ConvLSTM"):
+        from .convlstm import run_conv_lstm
+        return run_conv_lstm(layer_cfg, W, x, mask, init, activations, keras_major,
+                             zero_output_for_mask)
     cells, k = [], 0
     for cls, cfg in _cell_configs(layer_cfg):
         n = _n_weights(cfg)
@@ -184,7 +197,8 @@ def bidirectional(call):
     """Forward and backward layer on the same input, outputs merged by merge_mode, then the
     forward then the backward final states. Keras 2 configs leave out the implicit backward
     copy of `layer`, which is the same layer with go_backwards flipped. Bidirectional forces
-    zero_output_for_mask = return_sequences on both directions."""
+    zero_output_for_mask = return_sequences on both directions (which tf_keras's ConvLSTM
+    ignores, convlstm.py)."""
     cfg = call.config
     fwd = cfg["layer"]
     bwd = cfg.get("backward_layer") or dict(fwd, config=dict(
@@ -194,9 +208,11 @@ def bidirectional(call):
     init = _initial_state(call)
     half = None if init is None else len(init) // 2
     fo = _run_layer(fwd, call.weights[:nf], call.x, call.mask,
-                    None if init is None else init[:half], call.activations, seq)
+                    None if init is None else init[:half], call.activations, seq,
+                    call.keras_major)
     bo = _run_layer(bwd, call.weights[nf:], call.x, call.mask,
-                    None if init is None else init[half:], call.activations, seq)
+                    None if init is None else init[half:], call.activations, seq,
+                    call.keras_major)
     y, y_rev = fo[0], bo[0]
     if seq:
         y_rev = y_rev[:, ::-1]
