@@ -194,6 +194,141 @@ RK_T256 static inline void rk_tile_avx2(int mr, int ncols, const float *a, long 
 #endif
 
 /* ------------------------------------------------------------------------------------------ */
+/* AVX2 gate passes: the scalar code's operations eight lanes at a time (the NEON section's    */
+/* twin), so the same bits as rk_exp_s / rk_sigmoid_s / rk_tanh_s and the portable gate loops. */
+/* ------------------------------------------------------------------------------------------ */
+
+#if defined(__x86_64__)
+
+/* rk_exp_s, eight lanes. min/max take x second, so a NaN lane passes through (x86 min/max
+ * return their second operand when either is NaN), and every later step propagates it. */
+RK_T256 static inline __m256 rk_exp256(__m256 x) {
+    const __m256 magic = _mm256_set1_ps(12582912.0f);
+    x = _mm256_min_ps(_mm256_set1_ps(RK_EXP_HI), x);
+    x = _mm256_max_ps(_mm256_set1_ps(RK_EXP_LO), x);
+    __m256 fx = _mm256_sub_ps(_mm256_fmadd_ps(x, _mm256_set1_ps(RK_LOG2E), magic), magic);
+    __m256 r = _mm256_fnmadd_ps(fx, _mm256_set1_ps(RK_LN2_HI), x); /* fmaf(-fx, LN2_HI, x) */
+    r = _mm256_fnmadd_ps(fx, _mm256_set1_ps(RK_LN2_LO), r);
+    __m256 y = _mm256_fmadd_ps(_mm256_set1_ps(RK_EP0), r, _mm256_set1_ps(RK_EP1));
+    y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(RK_EP2));
+    y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(RK_EP3));
+    y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(RK_EP4));
+    y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(RK_EP5));
+    y = _mm256_fmadd_ps(y, _mm256_mul_ps(r, r), _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
+    /* ldexpf(y, n): y * 2^n1 is exact (a normal float), * 2^n2 rounds once. fx is an integer in
+     * [-150, 128]; a NaN lane's n is garbage, but y is NaN there and stays the first operand. */
+    __m256i n = _mm256_cvttps_epi32(fx);
+    __m256i n1 = _mm256_srai_epi32(n, 1), n2 = _mm256_sub_epi32(n, n1);
+    __m256 p1 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n1, _mm256_set1_epi32(127)), 23));
+    __m256 p2 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n2, _mm256_set1_epi32(127)), 23));
+    return _mm256_mul_ps(_mm256_mul_ps(y, p1), p2);
+}
+
+/* rk_sigmoid_s: 1 / (1 + exp(-x)). */
+RK_T256 static inline __m256 rk_sigmoid256(__m256 x) {
+    const __m256 one = _mm256_set1_ps(1.0f);
+    __m256 neg = _mm256_xor_ps(x, _mm256_set1_ps(-0.0f));
+    return _mm256_div_ps(one, _mm256_add_ps(one, rk_exp256(neg)));
+}
+
+/* rk_tanh_s: |x| > 0.625: 1 - 2 / (exp(2|x|) + 1) with the sign of x; else x + x z P(z). */
+RK_T256 static inline __m256 rk_tanh256(__m256 x) {
+    const __m256 one = _mm256_set1_ps(1.0f), sign = _mm256_set1_ps(-0.0f);
+    __m256 ax = _mm256_andnot_ps(sign, x);
+    __m256 big = _mm256_sub_ps(one, _mm256_div_ps(_mm256_set1_ps(2.0f), _mm256_add_ps(rk_exp256(_mm256_add_ps(ax, ax)), one)));
+    big = _mm256_or_ps(_mm256_andnot_ps(sign, big), _mm256_and_ps(sign, x)); /* copysignf(big, x) */
+    __m256 z = _mm256_mul_ps(x, x);
+    __m256 p = _mm256_fmadd_ps(_mm256_set1_ps(RK_TP0), z, _mm256_set1_ps(RK_TP1));
+    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(RK_TP2));
+    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(RK_TP3));
+    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(RK_TP4));
+    __m256 small = _mm256_fmadd_ps(_mm256_mul_ps(p, z), x, x);
+    /* a NaN compares false and takes the small branch, as in rk_tanh_s */
+    return _mm256_blendv_ps(small, big, _mm256_cmp_ps(ax, _mm256_set1_ps(0.625f), _CMP_GT_OQ));
+}
+
+/* The LSTM gate pass of rk_lstm_gates (same arguments), eight units at a time. */
+RK_T256 static inline void rk_lstm_gates256(int rows, const float *acc, long ldacc, const float *xw, long ldxw,
+                                             const float *bias, long ldbias, const float *cPrev, float *cNew,
+                                             float *hNew, long ldh) {
+    for (int r = 0; r < rows; r++) {
+        const float *ar = acc + (long)r * ldacc, *xr = xw ? xw + (long)r * ldxw : NULL;
+        const float *br = bias ? bias + (long)r * ldbias : NULL;
+        for (int j = 0; j < 16; j += 8) {
+            __m256 zi = _mm256_loadu_ps(ar + j), zf = _mm256_loadu_ps(ar + 16 + j), zc = _mm256_loadu_ps(ar + 32 + j),
+                   zo = _mm256_loadu_ps(ar + 48 + j);
+            if (xr) {
+                zi = _mm256_add_ps(_mm256_loadu_ps(xr + j), zi); zf = _mm256_add_ps(_mm256_loadu_ps(xr + 16 + j), zf);
+                zc = _mm256_add_ps(_mm256_loadu_ps(xr + 32 + j), zc); zo = _mm256_add_ps(_mm256_loadu_ps(xr + 48 + j), zo);
+            }
+            if (br) {
+                zi = _mm256_add_ps(zi, _mm256_loadu_ps(br + j)); zf = _mm256_add_ps(zf, _mm256_loadu_ps(br + 16 + j));
+                zc = _mm256_add_ps(zc, _mm256_loadu_ps(br + 32 + j)); zo = _mm256_add_ps(zo, _mm256_loadu_ps(br + 48 + j));
+            }
+            __m256 i = rk_sigmoid256(zi), f = rk_sigmoid256(zf), g = rk_tanh256(zc), o = rk_sigmoid256(zo);
+            __m256 c = _mm256_add_ps(_mm256_mul_ps(f, _mm256_loadu_ps(cPrev + (long)r * ldh + j)), _mm256_mul_ps(i, g));
+            _mm256_storeu_ps(cNew + (long)r * ldh + j, c);
+            _mm256_storeu_ps(hNew + (long)r * ldh + j, _mm256_mul_ps(o, rk_tanh256(c)));
+        }
+    }
+}
+
+/* The GRU gate pass of rk_gru_gates (same arguments), eight units at a time. */
+RK_T256 static inline void rk_gru_gates256(int rows, const float *acc, long ldacc, const float *xw, long ldxw,
+                                            const float *rbias, const float *hPrev, float *hNew, long ldh) {
+    const __m256 one = _mm256_set1_ps(1.0f);
+    for (int r = 0; r < rows; r++) {
+        const float *ar = acc + (long)r * ldacc, *xr = xw + (long)r * ldxw;
+        for (int j = 0; j < 16; j += 8) {
+            __m256 mz = _mm256_loadu_ps(ar + j), mr = _mm256_loadu_ps(ar + 16 + j), mh = _mm256_loadu_ps(ar + 32 + j);
+            if (rbias) {
+                mz = _mm256_add_ps(mz, _mm256_loadu_ps(rbias + j)); mr = _mm256_add_ps(mr, _mm256_loadu_ps(rbias + 16 + j));
+                mh = _mm256_add_ps(mh, _mm256_loadu_ps(rbias + 32 + j));
+            }
+            __m256 z = rk_sigmoid256(_mm256_add_ps(_mm256_loadu_ps(xr + j), mz));
+            __m256 rr = rk_sigmoid256(_mm256_add_ps(_mm256_loadu_ps(xr + 16 + j), mr));
+            __m256 hh = rk_tanh256(_mm256_add_ps(_mm256_loadu_ps(xr + 32 + j), _mm256_mul_ps(rr, mh)));
+            __m256 ha = _mm256_mul_ps(z, _mm256_loadu_ps(hPrev + (long)r * ldh + j));
+            __m256 hb = _mm256_mul_ps(_mm256_sub_ps(one, z), hh);
+            _mm256_storeu_ps(hNew + (long)r * ldh + j, _mm256_add_ps(ha, hb));
+        }
+    }
+}
+
+/* SimpleRNN with tanh (rk_rnn_tanh's arguments): h' = tanh(xw + acc). */
+RK_T256 static inline void rk_rnn_tanh256(int rows, int n16, const float *acc, long ldacc, const float *xw, long ldxw,
+                                           float *hNew, long ldh) {
+    for (int r = 0; r < rows; r++)
+        for (int j = 0; j < 16 * n16; j += 8)
+            _mm256_storeu_ps(hNew + (long)r * ldh + j,
+                             rk_tanh256(_mm256_add_ps(_mm256_loadu_ps(xw + (long)r * ldxw + j),
+                                                      _mm256_loadu_ps(acc + (long)r * ldacc + j))));
+}
+
+/* dst[j] = dst[j] + src[j] for rows x n. */
+RK_T256 static inline void rk_add_row256(int rows, int n, float *dst, long ld, const float *src) {
+    for (int r = 0; r < rows; r++) {
+        float *d = dst + (long)r * ld;
+        int j = 0;
+        for (; j + 8 <= n; j += 8) _mm256_storeu_ps(d + j, _mm256_add_ps(_mm256_loadu_ps(d + j), _mm256_loadu_ps(src + j)));
+        for (; j < n; j++) d[j] = d[j] + src[j];
+    }
+}
+
+/* out[i] = sigmoid(x[i]) / tanh(x[i]) for any n (the last n % 8 by the scalar code). */
+RK_T256 static inline void rk_sigmoid256_n(const float *x, float *out, long n) {
+    long i = 0;
+    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(out + i, rk_sigmoid256(_mm256_loadu_ps(x + i)));
+    for (; i < n; i++) out[i] = rk_sigmoid_s(x[i]);
+}
+RK_T256 static inline void rk_tanh256_n(const float *x, float *out, long n) {
+    long i = 0;
+    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(out + i, rk_tanh256(_mm256_loadu_ps(x + i)));
+    for (; i < n; i++) out[i] = rk_tanh_s(x[i]);
+}
+#endif
+
+/* ------------------------------------------------------------------------------------------ */
 /* AVX-512 tile products: MR rows x NV vectors of 16 columns held in registers.               */
 /* ------------------------------------------------------------------------------------------ */
 
@@ -814,6 +949,7 @@ static inline void rk_lstm_gates(int isa, int rows, float *acc, long ldacc, cons
                                  const float *bias, long ldbias, const float *cPrev, float *cNew, float *hNew, long ldh) {
 #if defined(__x86_64__)
     if (isa == 2) { rk_lstm_gates512(rows, acc, ldacc, xw, ldxw, bias, ldbias, cPrev, cNew, hNew, ldh); return; }
+    if (isa == 1) { rk_lstm_gates256(rows, acc, ldacc, xw, ldxw, bias, ldbias, cPrev, cNew, hNew, ldh); return; }
 #endif
 #if defined(RK_NEON)
     if (isa >= 1) { rk_lstm_gates_neon(rows, acc, ldacc, xw, ldxw, bias, ldbias, cPrev, cNew, hNew, ldh); return; }
@@ -837,6 +973,7 @@ static inline void rk_gru_gates(int isa, int rows, float *acc, long ldacc, const
                                 const float *rbias, const float *hPrev, float *hNew, long ldh) {
 #if defined(__x86_64__)
     if (isa == 2) { rk_gru_gates512(rows, acc, ldacc, xw, ldxw, rbias, hPrev, hNew, ldh); return; }
+    if (isa == 1) { rk_gru_gates256(rows, acc, ldacc, xw, ldxw, rbias, hPrev, hNew, ldh); return; }
 #endif
 #if defined(RK_NEON)
     if (isa >= 1) { rk_gru_gates_neon(rows, acc, ldacc, xw, ldxw, rbias, hPrev, hNew, ldh); return; }
@@ -859,6 +996,7 @@ static inline void rk_rnn_tanh(int isa, int rows, int n16, const float *acc, lon
                                float *hNew, long ldh) {
 #if defined(__x86_64__)
     if (isa == 2) { rk_rnn_tanh512(rows, n16, acc, ldacc, xw, ldxw, hNew, ldh); return; }
+    if (isa == 1) { rk_rnn_tanh256(rows, n16, acc, ldacc, xw, ldxw, hNew, ldh); return; }
 #endif
 #if defined(RK_NEON)
     if (isa >= 1) { rk_rnn_tanh_neon(rows, n16, acc, ldacc, xw, ldxw, hNew, ldh); return; }
@@ -871,6 +1009,7 @@ static inline void rk_rnn_tanh(int isa, int rows, int n16, const float *acc, lon
 static inline void rk_add_row(int isa, int rows, int n, float *dst, long ld, const float *src) {
 #if defined(__x86_64__)
     if (isa == 2) { rk_add_row512(rows, n, dst, ld, src); return; }
+    if (isa == 1) { rk_add_row256(rows, n, dst, ld, src); return; }
 #endif
 #if defined(RK_NEON)
     if (isa >= 1) { rk_add_row_neon(rows, n, dst, ld, src); return; }
@@ -883,6 +1022,7 @@ static inline void rk_add_row(int isa, int rows, int n, float *dst, long ld, con
 static inline void rk_sigmoid_n(int isa, const float *x, float *out, long n) {
 #if defined(__x86_64__)
     if (isa == 2 && n % 16 == 0) { rk_sigmoid512_n(x, out, n); return; }
+    if (isa == 1) { rk_sigmoid256_n(x, out, n); return; }
 #endif
 #if defined(RK_NEON)
     if (isa >= 1) { rk_sigmoid_neon_n(x, out, n); return; }
@@ -892,6 +1032,7 @@ static inline void rk_sigmoid_n(int isa, const float *x, float *out, long n) {
 static inline void rk_tanh_n(int isa, const float *x, float *out, long n) {
 #if defined(__x86_64__)
     if (isa == 2 && n % 16 == 0) { rk_tanh512_n(x, out, n); return; }
+    if (isa == 1) { rk_tanh256_n(x, out, n); return; }
 #endif
 #if defined(RK_NEON)
     if (isa >= 1) { rk_tanh_neon_n(x, out, n); return; }
