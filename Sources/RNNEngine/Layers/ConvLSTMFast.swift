@@ -60,7 +60,7 @@ extension ConvLSTMLayer {
         }
         // Keras's "previous output" (masked steps repeat it) is only needed with a mask.
         var output = [Float](repeating: 0, count: mask == nil ? 0 : stateCount)
-        var sequence = [Float](repeating: 0, count: returnSequences ? batch * time * stateCount : 0)
+        var sequence = [Float](repeating: 0, count: returnSequences ? time * stateCount : 0)
         let proj = projected.scalars as! [Float]
         let segs = plan.segments
         let chunksPerStep = batch * plan.rows * segs
