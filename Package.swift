@@ -21,10 +21,12 @@ let package = Package(
     ],
     targets: [
         // MARK: - Implementation details
-        /// libhdf5 as Debian ships it (`libhdf5-dev`), seen through one shim header.
+        /// libhdf5, seen through one shim header. pkg-config name `hdf5`: Homebrew's `hdf5`
+        /// installs `hdf5.pc`; Debian's `libhdf5-dev` installs `hdf5-serial.pc` and points the
+        /// `hdf5.pc` alternative at it.
         .systemLibrary(
             name: "CHDF5",
-            pkgConfig: "hdf5-serial",
+            pkgConfig: "hdf5",
             providers: [.apt(["libhdf5-dev"]), .brew(["hdf5"])]
         ),
         /// The only module that calls libhdf5: files, groups, datasets and attributes as Swift values.
