@@ -29,16 +29,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import statistics
-import subprocess
 import sys
-import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-VENV = ROOT / ".venv-bench"
-REQUIREMENTS = Path(__file__).resolve().parent / "requirements-bench.txt"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_common import (NAMES, ROOT, ensure_venv, find_rnncheck, interleave, ort_session, print_table,  # noqa: E402
+                          quantile, rnncheck_check, serve, versions)
 
 # name: (kind, B, T, D, H, bidirectional, return_sequences, description)
 SHAPES = {
@@ -72,21 +69,6 @@ def floor_ms(shape, threads):
         step = t * dirs * (h * g * h * 4) / (L2_GBPS_PER_CORE * 1e9 * threads)
         return (proj + step) * 1e3
     return flops(shape) / (GFLOPS_PER_CORE * 1e9 * threads) * 1e3
-
-
-# --------------------------------------------------------------------------------------------
-# venv
-# --------------------------------------------------------------------------------------------
-
-def ensure_venv():
-    if Path(sys.prefix).resolve() == VENV.resolve():
-        return
-    py = VENV / "bin" / "python"
-    if not py.exists():
-        print(f"creating {VENV} ...", file=sys.stderr)
-        subprocess.check_call([sys.executable, "-m", "venv", str(VENV)])
-        subprocess.check_call([str(py), "-m", "pip", "install", "-q", "-r", str(REQUIREMENTS)])
-    os.execv(str(py), [str(py), __file__] + sys.argv[1:])
 
 
 # --------------------------------------------------------------------------------------------
@@ -221,141 +203,50 @@ def onnx_model(workdir, shape, path: Path):
 # workers
 # --------------------------------------------------------------------------------------------
 
-def worker(engine: str, threads: int, workdir: Path):
-    """Reads JSON commands on stdin: {"shape": S, "calls": n, "warmup": w}; answers with the
-    per-call times in ms (and the max abs difference from Keras's output on the first call)."""
-    os.environ["OMP_NUM_THREADS"] = str(threads)
-    os.environ["TF_NUM_INTRAOP_THREADS"] = str(threads)
-    os.environ["TF_NUM_INTEROP_THREADS"] = "1"
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    os.environ["KERAS_BACKEND"] = "tensorflow"
+def load(engine, threads, workdir: Path, shape):
+    """(call, Keras's output) for one engine on one shape (see bench_common.serve)."""
     import h5py
     import numpy as np
-    runners = {}
-
-    def load(shape):
-        with h5py.File(workdir / f"{shape}.h5", "r") as f:
-            x = f["input_0"][...]
-            y = f["output_0"][...]
-        if engine == "keras":
-            import tensorflow as tf
-            import keras
-            model = keras.models.load_model(workdir / f"{shape}.keras")
-            fn = tf.function(lambda a: model(a, training=False))
-            xt = tf.constant(x)
-            return (lambda: fn(xt).numpy()), y
-        if engine == "torch":
-            import torch
-            net = torch_model(workdir, shape)
-            xt = torch.from_numpy(x)
-
-            def call():
-                with torch.inference_mode():
-                    return net(xt).numpy()
-            return call, y
-        if engine == "onnxrt":
-            import onnxruntime as ort
-            path = workdir / f"{shape}.onnx"
-            so = ort.SessionOptions()
-            so.intra_op_num_threads = threads
-            so.inter_op_num_threads = 1
-            so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-            so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-            sess = ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
-            # the operator's own layout, converted outside the timed call; I/O binding (no
-            # per-call name lookup or output allocation in Python)
-            xt = np.ascontiguousarray(x.transpose(1, 0, 2))
-            io = sess.io_binding()
-            io.bind_cpu_input("xt", xt)
-            io.bind_output("y")
-            sess.run_with_iobinding(io)
-            y_onnx = io.copy_outputs_to_cpu()[0]
-            if y_onnx.ndim == 4:  # (T, dirs, B, H) -> (B, T, dirs * H)
-                y_onnx = y_onnx.transpose(2, 0, 1, 3).reshape(y.shape)
-            else:  # (dirs, B, H) with dirs = 1
-                y_onnx = y_onnx.reshape(y.shape)
-            first = [y_onnx]
-
-            def call():
-                sess.run_with_iobinding(io)
-                return first.pop() if first else None
-            return call, y
-        raise SystemExit(f"unknown engine {engine}")
-
+    with h5py.File(workdir / f"{shape}.h5", "r") as f:
+        x = f["input_0"][...]
+        y = f["output_0"][...]
     if engine == "keras":
         import tensorflow as tf
-        tf.config.threading.set_intra_op_parallelism_threads(threads)
-        tf.config.threading.set_inter_op_parallelism_threads(1)
+        import keras
+        model = keras.models.load_model(workdir / f"{shape}.keras")
+        fn = tf.function(lambda a: model(a, training=False))
+        xt = tf.constant(x)
+        return (lambda: fn(xt).numpy()), y
     if engine == "torch":
         import torch
-        torch.set_num_threads(threads)
-        torch.set_num_interop_threads(1)
-    print(json.dumps({"ready": True}), flush=True)
-    for line in sys.stdin:
-        cmd = json.loads(line)
-        shape = cmd["shape"]
-        if shape not in runners:
-            call, y = load(shape)
-            out = call()  # the first call returns the output, in Keras's layout
-            runners[shape] = (call, float(np.max(np.abs(out - y))))
-        call, err = runners[shape]
-        for _ in range(cmd.get("warmup", 1)):
-            call()
-        times = []
-        for _ in range(cmd["calls"]):
-            t0 = time.perf_counter()
-            call()
-            times.append((time.perf_counter() - t0) * 1e3)
-        print(json.dumps({"times": times, "max_abs_diff": err}), flush=True)
+        net = torch_model(workdir, shape)
+        xt = torch.from_numpy(x)
 
+        def call():
+            with torch.inference_mode():
+                return net(xt).numpy()
+        return call, y
+    if engine == "onnxrt":
+        sess = ort_session(workdir / f"{shape}.onnx", threads)
+        # the operator's own layout, converted outside the timed call; I/O binding (no
+        # per-call name lookup or output allocation in Python)
+        xt = np.ascontiguousarray(x.transpose(1, 0, 2))
+        io = sess.io_binding()
+        io.bind_cpu_input("xt", xt)
+        io.bind_output("y")
+        sess.run_with_iobinding(io)
+        y_onnx = io.copy_outputs_to_cpu()[0]
+        if y_onnx.ndim == 4:  # (T, dirs, B, H) -> (B, T, dirs * H)
+            y_onnx = y_onnx.transpose(2, 0, 1, 3).reshape(y.shape)
+        else:  # (dirs, B, H) with dirs = 1
+            y_onnx = y_onnx.reshape(y.shape)
+        first = [y_onnx]
 
-class Worker:
-    def __init__(self, engine, threads, workdir):
-        self.engine = engine
-        self.p = subprocess.Popen([sys.executable, __file__, "--worker", engine, "--threads", str(threads),
-                                   "--workdir", str(workdir)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                  text=True, bufsize=1)
-        line = self.p.stdout.readline()
-        if not line:
-            raise SystemExit(f"worker {engine} failed to start")
-
-    def ask(self, **cmd):
-        self.p.stdin.write(json.dumps(cmd) + "\n")
-        self.p.stdin.flush()
-        line = self.p.stdout.readline()
-        if not line:
-            raise SystemExit(f"worker {self.engine} died")
-        return json.loads(line)
-
-    def close(self):
-        self.p.stdin.close()
-        self.p.wait()
-
-
-def rnncheck_times(binary, workdir, shape, threads, calls, warmup):
-    out = subprocess.run([binary, "bench", str(workdir / f"{shape}.keras"), str(workdir / f"{shape}.h5"),
-                          "--threads", str(threads), "--warmup", str(warmup), "--repeat", str(calls),
-                          "--format", "json"], capture_output=True, text=True)
-    if out.returncode != 0:
-        raise SystemExit(f"rnncheck bench failed on {shape}: {out.stderr}")
-    return json.loads(out.stdout)
-
-
-def rnncheck_check(binary, workdir, shape):
-    """Runs the model with `rnncheck run` and compares with Keras's output (max abs difference).
-    (`rnncheck compare` would also run the float64 reference path, slow at these sizes.)"""
-    import h5py
-    import numpy as np
-    out_path = workdir / f"{shape}.rnncheck-out.h5"
-    out_path.unlink(missing_ok=True)
-    out = subprocess.run([binary, "run", str(workdir / f"{shape}.keras"), str(workdir / f"{shape}.h5"),
-                          "-o", str(out_path)], capture_output=True, text=True)
-    if out.returncode != 0:
-        return False, out.stderr.strip()
-    with h5py.File(out_path, "r") as a, h5py.File(workdir / f"{shape}.h5", "r") as b:
-        y, k = a["output_0"][...], b["output_0"][...]
-    err = float(np.max(np.abs(y - k)))
-    return err <= 1e-4 + 1e-4 * float(np.max(np.abs(k))), f"max abs difference from Keras {err:.2e}"
+        def call():
+            sess.run_with_iobinding(io)
+            return first.pop() if first else None
+        return call, y
+    raise SystemExit(f"unknown engine {engine}")
 
 
 def main():
@@ -373,19 +264,11 @@ def main():
     args = ap.parse_args()
     workdir = Path(args.workdir)
     if args.worker:
-        worker(args.worker, int(args.threads), workdir)
+        serve(args.worker, int(args.threads), lambda e, n, shape: load(e, n, workdir, shape))
         return
-    ensure_venv()
+    ensure_venv(__file__)
 
-    binary = args.rnncheck
-    if binary is None:
-        for cand in (ROOT / ".build-perf/release/rnncheck", ROOT / ".build/release/rnncheck"):
-            if cand.exists():
-                binary = str(cand)
-                break
-    if binary is None:
-        subprocess.check_call(["swift", "build", "-c", "release", "--product", "rnncheck"], cwd=ROOT)
-        binary = str(ROOT / ".build/release/rnncheck")
+    binary = find_rnncheck(args.rnncheck)
     shapes = args.shapes.split(",")
     thread_counts = [int(v) for v in args.threads.split(",")]
     engines = args.engines.split(",")
@@ -403,53 +286,19 @@ def main():
 
     if args.prepare:
         return
-    import importlib.metadata as md
-    versions = {p: md.version(p) for p in ("tensorflow-cpu", "keras", "torch", "onnxruntime", "numpy")}
-    versions["rnncheck"] = subprocess.run([binary, "--version"], capture_output=True, text=True).stdout.strip()
-
-    results = {}  # (shape, threads, engine) -> [times]
-    diffs = {}
-    for n in thread_counts:
-        workers = {e: Worker(e, n, workdir) for e in engines if e != "rnncheck"}
-        try:
-            # calls per block from a first timing
-            calls = {}
-            for s in shapes:
-                for e in engines:
-                    if e == "rnncheck":
-                        r = rnncheck_times(binary, workdir, s, n, 3, 1)
-                        t = r["median_ms"]
-                    else:
-                        r = workers[e].ask(shape=s, calls=3, warmup=1)
-                        t = statistics.median(r["times"])
-                        diffs[(s, e)] = r["max_abs_diff"]
-                    calls[(s, e)] = max(3, min(200, int(args.budget * 1e3 / max(t, 1e-3))))
-            for rnd in range(args.rounds):
-                for s in shapes:
-                    order = engines if rnd % 2 == 0 else list(reversed(engines))
-                    for e in order:
-                        c = calls[(s, e)]
-                        if e == "rnncheck":
-                            times = rnncheck_times(binary, workdir, s, n, c, 2)["times_ms"]
-                        else:
-                            times = workers[e].ask(shape=s, calls=c, warmup=1)["times"]
-                        results.setdefault((s, n, e), []).extend(times)
-                print(f"threads {n}: round {rnd + 1}/{args.rounds} done", file=sys.stderr)
-        finally:
-            for w in workers.values():
-                w.close()
+    vers = versions(binary)
+    results, diffs = interleave(__file__, binary, workdir, shapes, engines, thread_counts, args.rounds, args.budget)
 
     # Table.
-    names = {"keras": "Keras/TF", "onnxrt": "ONNX RT", "torch": "PyTorch", "rnncheck": "rnncheck"}
-    header = (["shape (B,T,D,H)", "thr"] + [names[e] + " ms" for e in engines]
+    header = (["shape (B,T,D,H)", "thr"] + [NAMES[e] + " ms" for e in engines]
               + ["floor ms", "rnncheck / best peer", "same, p10", "rnncheck vs Keras", "floor share"])
     rows = []
-    out_json = {"versions": versions, "rounds": args.rounds, "results": []}
+    out_json = {"versions": vers, "rounds": args.rounds, "results": []}
     for s in shapes:
         kind, b, t, d, h, bi, seq, desc = SHAPES[s]
         for n in thread_counts:
             med = {e: statistics.median(results[(s, n, e)]) for e in engines}
-            p10 = {e: statistics.quantiles(results[(s, n, e)], n=10)[0] for e in engines}
+            p10 = {e: quantile(results[(s, n, e)], 0.1) for e in engines}
             peers = [med[e] for e in ("onnxrt", "torch") if e in med]
             peers10 = [p10[e] for e in ("onnxrt", "torch") if e in p10]
             fl = floor_ms(s, n)
@@ -467,17 +316,13 @@ def main():
                 "shape": s, "B": b, "T": t, "D": d, "H": h, "kind": kind, "bidirectional": bi,
                 "return_sequences": seq, "threads": n, "flops": flops(s), "floor_ms": fl,
                 "median_ms": med, "p10_ms": p10,
-                "p90_ms": {e: statistics.quantiles(results[(s, n, e)], n=10)[-1] for e in engines},
+                "p90_ms": {e: quantile(results[(s, n, e)], 0.9) for e in engines},
                 "calls": {e: len(results[(s, n, e)]) for e in engines},
                 "max_abs_diff_vs_keras": {e: diffs.get((s, e)) for e in engines if e != "rnncheck"},
             })
-    widths = [max(len(r[i]) for r in rows + [header]) for i in range(len(header))]
-    print("| " + " | ".join(hd.ljust(w) for hd, w in zip(header, widths)) + " |")
-    print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
-    for r in rows:
-        print("| " + " | ".join(c.ljust(w) for c, w in zip(r, widths)) + " |")
+    print_table(header, rows)
     print()
-    print("versions: " + ", ".join(f"{k} {v}" for k, v in versions.items()))
+    print("versions: " + ", ".join(f"{k} {v}" for k, v in vers.items()))
     print("ratios: 'rnncheck / best peer' < 1 means rnncheck is faster than the faster of ONNX Runtime and PyTorch;"
           " 'same, p10' compares the fastest tenth of each engine's calls (on a shared host, closest to an"
           " unloaded machine); floor share = floor / rnncheck's median.")

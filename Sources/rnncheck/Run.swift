@@ -1,6 +1,8 @@
 import ArgumentParser
 import Conformance
 import Foundation
+import HDF5
+import RNNEngine
 
 extension RNNCheck {
     struct Run: ParsableCommand {
@@ -20,6 +22,17 @@ extension RNNCheck {
         var config: String?
 
         @OptionGroup var isolation: IsolationOption
+
+        @Option(help: "Refuse any dataset or archive member, and a run whose layers' outputs would need more than this many bytes (default 1 GiB).")
+        var maxReadBytes: Int?
+
+        func validate() throws {
+            if let maxReadBytes {
+                guard maxReadBytes > 0 else { throw ValidationError("--max-read-bytes must be positive, got \(maxReadBytes).") }
+                HDF5Library.maxReadBytes = maxReadBytes
+                EngineLimits.maxTensorBytes = maxReadBytes
+            }
+        }
 
         func run() throws {
             try isolation.runInWorker(file: model)

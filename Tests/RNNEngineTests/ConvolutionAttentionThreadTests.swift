@@ -119,4 +119,66 @@ final class ConvolutionAttentionThreadTests: XCTestCase {
             XCTAssertGreaterThan(worst, 0, "the float32 run should not be the float64 one")
         }
     }
+
+    /// Conv2D/Conv3D on each of the three fast strategies (direct: ≥ 16 channels per group;
+    /// im2col: few channels, strided; transposed: one filter, a Conv3D head), against the float64
+    /// reference within the float32 rounding bound of one FMA chain.
+    func testConvolutionStrategiesAreThreadIndependentAndWithinFloat32Rounding() throws {
+        var rng = Rng(state: 19)
+        let cases: [(String, [Int], Int, Int, [Int], [Int], Padding)] = [
+            ("Conv2D direct", [2, 12, 13], 32, 32, [3, 3], [1, 1], .same),
+            ("Conv2D im2col", [2, 40, 41], 3, 32, [3, 3], [2, 2], .valid),
+            ("Conv3D transposed", [2, 6, 16, 17], 16, 1, [3, 3, 3], [1, 1, 1], .same),
+        ]
+        for (what, dims, channels, filters, kernel, strides, padding) in cases {
+            let shape = dims + [channels]
+            let x = Value(Tensor(shape: shape, scalars: rng.array(shape.reduce(1, *))))
+            let taps = kernel.reduce(1, *)
+            let conv = ConvolutionLayer<Float>(
+                geometry: ConvGeometry(kernel: kernel, strides: strides, dilation: kernel.map { _ in 1 }, padding: padding),
+                inputChannels: channels, filters: filters, kernel: rng.array(taps * channels * filters, scale: 0.2),
+                bias: rng.array(filters, scale: 0.5), className: what)
+            let fast = try threadRuns(conv, [x], what)[0]
+            let exact = try reference(conv, [x])[0]
+            let scale = try magnitudes(conv, x)
+            let n = Double(taps * channels + 2)
+            XCTAssertEqual(fast.shape, exact.shape, what)
+            var worst = 0.0
+            for i in fast.scalars.indices {
+                let error = abs(Double(fast.scalars[i]) - exact.scalars[i])
+                worst = max(worst, error)
+                let bound = n * 0x1p-24 * scale.scalars[i] + 0x1p-24 * abs(exact.scalars[i])
+                XCTAssertLessThanOrEqual(error, bound, "\(what) element \(i)")
+            }
+            XCTAssertGreaterThan(worst, 0, "\(what): the float32 run should not be the float64 one")
+        }
+    }
+
+    /// ConvLSTM2D on its float32 step loop (padded state images, fused gates): the sequence and
+    /// both states bit-identical for 1, 2 and 3 threads, and close to the float64 reference.
+    func testConvLSTMIsThreadIndependentAndCloseToFloat64() throws {
+        var rng = Rng(state: 23)
+        let (batch, time, hh, ww, channels, f) = (2, 4, 10, 11, 2, 16)
+        let x = Value(Tensor(shape: [batch, time, hh, ww, channels], scalars: rng.array(batch * time * hh * ww * channels)))
+        for activation in [Activation.tanh, .relu] {
+            let geometry = ConvGeometry(kernel: [3, 3], strides: [1, 1], dilation: [1, 1], padding: .same)
+            let input = ConvolutionLayer<Float>(geometry: geometry, inputChannels: channels, filters: 4 * f,
+                                                kernel: rng.array(9 * channels * 4 * f, scale: 0.3), bias: rng.array(4 * f, scale: 0.3))
+            let recurrent = ConvolutionLayer<Float>(geometry: geometry, inputChannels: f, filters: 4 * f,
+                                                    kernel: rng.array(9 * f * 4 * f, scale: 0.1), bias: nil)
+            let layer = ConvLSTMLayer<Float>(input: input, recurrent: recurrent, activation: activation,
+                                             returnSequences: true, returnState: true)
+            let what = "ConvLSTM2D \(activation)"
+            let fast = try threadRuns(layer, [x], what)
+            let exact = try reference(layer, [x])
+            XCTAssertEqual(fast.map(\.shape), exact.map(\.shape), what)
+            for (a, b) in zip(fast, exact) {
+                let worst = zip(a.scalars, b.scalars).map { abs(Double($0) - $1) }.max() ?? 0
+                // 4 steps of chains of 18 and 144 products (terms ≤ 0.3) and the gates: float32
+                // rounding gives errors of a few 1e-7, far under 1e-5.
+                XCTAssertLessThan(worst, 1e-5, "\(what): fast vs reference")
+                XCTAssertGreaterThan(worst, 0, "\(what): the float32 run should not be the float64 one")
+            }
+        }
+    }
 }

@@ -1,6 +1,8 @@
 /// Attention layers: `Attention` (Luong, dot or concat scores), `AdditiveAttention` (Bahdanau),
 /// `MultiHeadAttention` and `GroupQueryAttention`, with the masks Keras applies at run time.
 
+import CRNNKernels
+
 /// How an attention layer keeps masked scores out of the softmax — each Keras code path does it
 /// differently, which shows where a whole row is masked.
 public enum AttentionMasking: String, Sendable, Equatable {
@@ -21,19 +23,37 @@ public enum AttentionMasking: String, Sendable, Equatable {
 
     /// Softmax over the last axis of `scores` (`rows × n`), masked where `keep` is false.
     func softmax<S: EngineScalar>(_ scores: inout [S], rows: Int, n: Int, keep: (Int, Int) -> Bool) {
-        for r in 0..<rows {
-            let base = r * n
-            for j in 0..<n where !keep(r, j) {
-                switch self {
-                case .subtract: scores[base + j] = scores[base + j] - S(1e9)
-                case .softmaxLayer, .robust: scores[base + j] = S(-1e9)
-                case .dotProduct: scores[base + j] = S(-0.7 * 3.38953e38)
-                case .additive: scores[base + j] = scores[base + j] + S(-1e9)
+        guard !scores.isEmpty else { return }
+        withoutActuallyEscaping(keep) { keep in
+            scores.withUnsafeMutableBufferPointer { softmax($0.baseAddress!, rows: rows, n: n, keep: keep) }
+        }
+    }
+
+    /// `softmax` on `rows × n` scores in place; float32 on the fast path takes the vectorized
+    /// exp of `layer_kernels.h` (`rl_softmax_rows`, about 1 ulp), the rest `Activation.softmax`.
+    func softmax<S: EngineScalar>(_ scores: UnsafeMutablePointer<S>, rows: Int, n: Int, keep: ((Int, Int) -> Bool)?) {
+        guard rows > 0, n > 0 else { return }
+        if let keep {
+            for r in 0..<rows {
+                let base = r * n
+                for j in 0..<n where !keep(r, j) {
+                    switch self {
+                    case .subtract: scores[base + j] = scores[base + j] - S(1e9)
+                    case .softmaxLayer, .robust: scores[base + j] = S(-1e9)
+                    case .dotProduct: scores[base + j] = S(-0.7 * 3.38953e38)
+                    case .additive: scores[base + j] = scores[base + j] + S(-1e9)
+                    }
                 }
             }
         }
-        Activation.softmax.apply(to: &scores, rowLength: n)
-        if self == .softmaxLayer {
+        if S.self == Float.self, FastPath.enabled {
+            rl_softmax_rows(kernelISA, rows, n, UnsafeMutableRawPointer(scores).assumingMemoryBound(to: Float.self), n)
+        } else {
+            var buffer = Array(UnsafeBufferPointer(start: scores, count: rows * n))
+            Activation.softmax.apply(to: &buffer, rowLength: n)
+            scores.update(from: buffer, count: rows * n)
+        }
+        if self == .softmaxLayer, let keep {
             for r in 0..<rows { for j in 0..<n where !keep(r, j) { scores[r * n + j] = 0 } }
         }
     }
@@ -96,6 +116,8 @@ public struct DenseAttentionLayer<Scalar: EngineScalar>: Layer {
         return returnScores ? [out, [q[0], k[0]]] : [out]
     }
 
+    @_specialize(where Scalar == Double)
+    @_specialize(where Scalar == Float)
     public func evaluate(_ call: inout LayerCall<Scalar>) throws -> [Value<Scalar>] {
         _ = try outputShapes(for: call.inputs.map { $0.tensor.shape.dropFirst().map { $0 } })
         let q = call.inputs[0].tensor, v = call.inputs[1].tensor
@@ -312,6 +334,8 @@ public struct MultiHeadAttentionLayer<Scalar: EngineScalar>: Layer {
         return [out, scores]
     }
 
+    @_specialize(where Scalar == Double)
+    @_specialize(where Scalar == Float)
     public func evaluate(_ call: inout LayerCall<Scalar>) throws -> [Value<Scalar>] {
         _ = try outputShapes(for: call.inputs.map { $0.tensor.shape.dropFirst().map { $0 } })
         let qT = call.inputs[0].tensor, vT = call.inputs[1].tensor
@@ -348,33 +372,39 @@ public struct MultiHeadAttentionLayer<Scalar: EngineScalar>: Layer {
         var qIndex = [Int](repeating: 0, count: outer * tq), vIndex = [Int](repeating: 0, count: outer * tv)
         for p in 0..<qPositions { let (o, a) = split(p, middle); qIndex[o * tq + a] = p }
         for p in 0..<vPositions { let (o, a) = split(p, vMiddle); vIndex[o * tv + a] = p }
-        var probabilities = [Scalar](repeating: 0, count: batch * outer * heads * tq * tv)
+        var probabilities = [Scalar](repeating: 0, count: returnScores || outer != 1 ? batch * outer * heads * tq * tv : 0)
         var combined = [Scalar](repeating: 0, count: batch * qPositions * heads * valueDim)
         var scores = [Scalar](repeating: 0, count: tq * tv)
         if outer == 1 {
-            // Every position attends: per batch row and head, two matrix products on the tile kernels.
+            // Every position attends: per batch row and head, two matrix products on the tile
+            // kernels and a softmax; the (row, head) pairs are independent, so they are split
+            // between threads on the fast path (each pair computed whole by one thread).
             let q = scaleLogits ? pq : pq.map { $0 * scale }
+            let tasks = batch * heads
+            let work = tasks * tq * tv * (keyDim + valueDim)
+            let threads = Scalar.self == Float.self && FastPath.enabled && work >= 1 << 19 ? Swift.max(1, Swift.min(ComputeThreads.count, tasks)) : 1
+            var scratch = [Scalar](repeating: 0, count: threads * tq * tv)
             q.withUnsafeBufferPointer { qp in pk.withUnsafeBufferPointer { kp in pv.withUnsafeBufferPointer { vp in
-                scores.withUnsafeMutableBufferPointer { sp in combined.withUnsafeMutableBufferPointer { cp in
-                    for b in 0..<batch {
-                        for h in 0..<heads {
-                            let kvh = h / group
-                            Kernels.product(qp.baseAddress! + (b * tq * heads + h) * keyDim, lda: heads * keyDim, m: tq, k: keyDim,
-                                            kp.baseAddress! + (b * tv * keyValueHeads + kvh) * keyDim, rowStride: 1,
-                                            columnStride: keyValueHeads * keyDim, n: tv, into: sp.baseAddress!, ldc: tv)
-                            if scaleLogits { for x in 0..<(tq * tv) { sp[x] = sp[x] * scale } }
-                            var rows = Array(sp)
-                            masking.softmax(&rows, rows: tq, n: tv) { i, j in keep.map { $0[(b * tq + i) * tv + j] } ?? true }
-                            let pBase = (b * heads + h) * tq * tv
-                            for x in 0..<(tq * tv) { probabilities[pBase + x] = rows[x] }
-                            rows.withUnsafeBufferPointer { rp in
-                                Kernels.product(rp.baseAddress!, lda: tv, m: tq, k: tv,
-                                                vp.baseAddress! + (b * tv * keyValueHeads + kvh) * valueDim,
-                                                rowStride: keyValueHeads * valueDim, columnStride: 1, n: valueDim,
-                                                into: cp.baseAddress! + (b * tq * heads + h) * valueDim, ldc: heads * valueDim)
-                            }
-                        }
+                scratch.withUnsafeMutableBufferPointer { sb in combined.withUnsafeMutableBufferPointer { cp in
+                probabilities.withUnsafeMutableBufferPointer { pp in
+                    let (qp, kp, vp, sb, cp, pp) = (qp.baseAddress!, kp.baseAddress!, vp.baseAddress!, sb.baseAddress!, cp.baseAddress!, pp.baseAddress)
+                    let run = PhaseRun(counts: [tasks], threads: threads) { _, task, tid in
+                        let (b, h) = (task / heads, task % heads)
+                        let kvh = h / group
+                        let sp = sb + tid * tq * tv
+                        Kernels.product(qp + (b * tq * heads + h) * keyDim, lda: heads * keyDim, m: tq, k: keyDim,
+                                        kp + (b * tv * keyValueHeads + kvh) * keyDim, rowStride: 1,
+                                        columnStride: keyValueHeads * keyDim, n: tv, into: sp, ldc: tv)
+                        if scaleLogits { for x in 0..<(tq * tv) { sp[x] = sp[x] * scale } }
+                        self.masking.softmax(sp, rows: tq, n: tv, keep: keep.map { k in { i, j in k[(b * tq + i) * tv + j] } })
+                        if self.returnScores, let pp { (pp + (b * heads + h) * tq * tv).update(from: sp, count: tq * tv) }
+                        Kernels.product(UnsafePointer(sp), lda: tv, m: tq, k: tv,
+                                        vp + (b * tv * keyValueHeads + kvh) * valueDim,
+                                        rowStride: keyValueHeads * valueDim, columnStride: 1, n: valueDim,
+                                        into: cp + (b * tq * heads + h) * valueDim, ldc: heads * valueDim)
                     }
+                    WorkerPool.shared.run(run)
+                }
                 } }
             } } }
         } else {

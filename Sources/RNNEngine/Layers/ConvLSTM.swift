@@ -59,6 +59,8 @@ public struct ConvLSTMLayer<Scalar: EngineScalar>: Layer {
         return [sequence] + (returnState ? [frame, frame] : [])
     }
 
+    @_specialize(where Scalar == Double)
+    @_specialize(where Scalar == Float)
     public func evaluate(_ call: inout LayerCall<Scalar>) throws -> [Value<Scalar>] {
         let x = try call.single(name).tensor
         guard x.rank == dimensions + 3 else {
@@ -103,6 +105,14 @@ public struct ConvLSTMLayer<Scalar: EngineScalar>: Layer {
                 throw EngineError.invalidInput("\(name) takes two initial states of shape \(EngineError.format([batch] + frameShape + [f]))")
             }
             (h, c) = (initial[0].scalars, initial[1].scalars)
+        }
+        if let fast = fastRecurrence(projected: projected, batch: batch, time: time, frameShape: frameShape, mask: mask,
+                                     initial: call.initialState == nil ? nil : (h, c)) {
+            let states = [Tensor(shape: [batch] + frameShape + [f], scalars: fast.h), Tensor(shape: [batch] + frameShape + [f], scalars: fast.c)]
+            call.finalState = states
+            let main = returnSequences ? Value(Tensor(shape: [batch, time] + frameShape + [f], scalars: fast.main), mask: call.previousMasks[0])
+                                       : Value(Tensor(shape: [batch] + frameShape + [f], scalars: fast.main))
+            return [main] + (returnState ? states.map { Value($0) } : [])
         }
         // Keras's loop starts from a zero "previous output", whatever the initial state.
         var output = [Scalar](repeating: 0, count: stateCount)

@@ -58,6 +58,8 @@ public struct ConvolutionLayer<Scalar: EngineScalar>: Layer {
     /// The Keras class, for messages (`Conv1D`, `DepthwiseConv1D`, ...).
     public var className: String
     let cache = PackedMatrixCache()
+    /// The float32 path's packed kernel (`ConvolutionFast.swift`).
+    let fast = FastConvWeights()
 
     public init(geometry: ConvGeometry, inputChannels: Int, filters: Int, groups: Int = 1, kernel: [Scalar], bias: [Scalar]?,
                 activation: Activation = .linear, channelsFirst: Bool = false, className: String = "Conv") {
@@ -95,6 +97,8 @@ public struct ConvolutionLayer<Scalar: EngineScalar>: Layer {
         return [channelsFirst ? ChannelsLayout.toFirst(y) : y]
     }
 
+    @_specialize(where Scalar == Double)
+    @_specialize(where Scalar == Float)
     public func evaluate(_ call: inout LayerCall<Scalar>) throws -> [Value<Scalar>] {
         var x = try call.single(className).tensor
         guard x.rank == dimensions + 2 else {
@@ -111,6 +115,8 @@ public struct ConvolutionLayer<Scalar: EngineScalar>: Layer {
     }
 
     /// The convolution of a channels-last `x`, bias added (no activation).
+    @_specialize(where Scalar == Double)
+    @_specialize(where Scalar == Float)
     func convolve(_ x: Tensor<Scalar>) throws -> Tensor<Scalar> {
         let batch = x.shape[0]
         let spatial = Array(x.shape[1..<(x.rank - 1)])
@@ -123,6 +129,7 @@ public struct ConvolutionLayer<Scalar: EngineScalar>: Layer {
         let taps = geometry.kernel.reduce(1, *)
         let patch = taps * cg
         try EngineLimits.check([positions, patch], of: Scalar.self, what: "\(className) patches")
+        if let y = fastConvolve(x, spatial: spatial) { return y }
         let inStrides = rowMajorStrides(spatial), outStrides = rowMajorStrides(outSpatial), kStrides = rowMajorStrides(geometry.kernel)
         let inPositions = spatial.reduce(1, *)
         // Per group: its kernel columns as a (patch × fg) matrix.
@@ -213,6 +220,8 @@ public struct SeparableConvolutionLayer<Scalar: EngineScalar>: Layer {
         return [channelsFirst ? ChannelsLayout.toFirst(y) : y]
     }
 
+    @_specialize(where Scalar == Double)
+    @_specialize(where Scalar == Float)
     public func evaluate(_ call: inout LayerCall<Scalar>) throws -> [Value<Scalar>] {
         var x = try call.single(name).tensor
         guard x.rank == depthwise.dimensions + 2 else {
@@ -294,6 +303,8 @@ public struct TransposedConvolutionLayer<Scalar: EngineScalar>: Layer {
         return [channelsFirst ? ChannelsLayout.toFirst(y) : y]
     }
 
+    @_specialize(where Scalar == Double)
+    @_specialize(where Scalar == Float)
     public func evaluate(_ call: inout LayerCall<Scalar>) throws -> [Value<Scalar>] {
         var x = try call.single(name).tensor
         guard x.rank == dimensions + 2 else { throw EngineError.shapeMismatch(what: "\(name) input", expected: "rank \(dimensions + 2)", actual: x.shape) }

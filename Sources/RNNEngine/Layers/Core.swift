@@ -30,10 +30,14 @@ public struct DenseLayer<Scalar: EngineScalar>: Layer {
         return [Array(x.dropLast()) + [units]]
     }
 
+    @_specialize(where Scalar == Double)
+    @_specialize(where Scalar == Float)
     public func evaluate(_ call: inout LayerCall<Scalar>) throws -> [Value<Scalar>] {
         [Value(try self(call.single("Dense").tensor))]
     }
 
+    @_specialize(where Scalar == Double)
+    @_specialize(where Scalar == Float)
     public func callAsFunction(_ x: Tensor<Scalar>) throws -> Tensor<Scalar> {
         guard x.rank >= 2, x.shape.last == inputDim else {
             throw EngineError.shapeMismatch(what: "Dense input", expected: "(..., \(inputDim))", actual: x.shape)

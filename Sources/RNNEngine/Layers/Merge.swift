@@ -46,6 +46,8 @@ public struct MergeLayer<Scalar: EngineScalar>: Layer {
         SymbolicShape(repeating: 1, count: rank - shape.count) + shape
     }
 
+    @_specialize(where Scalar == Double)
+    @_specialize(where Scalar == Float)
     public func evaluate(_ call: inout LayerCall<Scalar>) throws -> [Value<Scalar>] {
         _ = try outputShapes(for: call.inputs.map { $0.tensor.shape.dropFirst().map { $0 } })
         let rank = call.inputs.map(\.tensor.rank).max() ?? 0
@@ -66,6 +68,13 @@ public struct MergeLayer<Scalar: EngineScalar>: Layer {
         }
         var out = xs[0]
         for x in xs.dropFirst() {
+            if x.shape == out.shape, operation == .add || operation == .average {
+                // Same shapes (the usual residual Add): one loop, the same additions.
+                out.scalars.withUnsafeMutableBufferPointer { o in
+                    x.scalars.withUnsafeBufferPointer { v in for i in 0..<o.count { o[i] = o[i] + v[i] } }
+                }
+                continue
+            }
             out = try Broadcast.apply(out, x, what: name) { (a: Scalar, b: Scalar) -> Scalar in
                 switch operation {
                 case .add, .average: return a + b
@@ -192,6 +201,8 @@ public struct ConcatenateLayer<Scalar: EngineScalar>: Layer {
         return [shape]
     }
 
+    @_specialize(where Scalar == Double)
+    @_specialize(where Scalar == Float)
     public func evaluate(_ call: inout LayerCall<Scalar>) throws -> [Value<Scalar>] {
         let tensors = call.inputs.map(\.tensor)
         let out = try Self.concatenate(tensors, axis: axis, what: "Concatenate")

@@ -93,9 +93,15 @@ public struct LayerNormalizationLayer<Scalar: EngineScalar>: Layer {
         return [x]
     }
 
+    @_specialize(where Scalar == Double)
+    @_specialize(where Scalar == Float)
     public func evaluate(_ call: inout LayerCall<Scalar>) throws -> [Value<Scalar>] {
         var x = try call.single("LayerNormalization").tensor
         let r = try checkedAxes(axes, rank: x.rank, layer: "LayerNormalization")
+        if r == Array((x.rank - r.count)..<x.rank) {
+            try normalizeTrailing(&x, axes: r)
+            return [Value(x)]
+        }
         let params = AxisProjection(shape: x.shape, axes: r)
         if let count = gamma?.count ?? beta?.count, count != params.count {
             throw EngineError.shapeMismatch(what: "LayerNormalization input", expected: "\(count) elements over axes \(r)", actual: x.shape)
@@ -122,6 +128,51 @@ public struct LayerNormalizationLayer<Scalar: EngineScalar>: Layer {
             }
         }
         return [Value(x)]
+    }
+
+    /// `evaluate` when the normalized axes are the trailing ones: each group is a contiguous row,
+    /// normalized with the same operations in the same order as the general loop (so the same
+    /// bits), without its per-element index tables.
+    func normalizeTrailing(_ x: inout Tensor<Scalar>, axes r: [Int]) throws {
+        let n = r.map { x.shape[$0] }.reduce(1, *)
+        if let count = gamma?.count ?? beta?.count, count != n {
+            throw EngineError.shapeMismatch(what: "LayerNormalization input", expected: "\(count) elements over axes \(r)", actual: x.shape)
+        }
+        guard n > 0 else { return }
+        let rows = x.count / n
+        let size = Scalar(n)
+        let (gamma, beta, epsilon, rmsScaling, fused) = (self.gamma, self.beta, self.epsilon, self.rmsScaling, self.fused)
+        x.scalars.withUnsafeMutableBufferPointer { xs in
+            for row in 0..<rows {
+                let v = xs.baseAddress! + row * n
+                var sum: Scalar = 0
+                for j in 0..<n { sum += v[j] }
+                let mean = sum / size
+                var squares: Scalar = 0
+                for j in 0..<n {
+                    let d = v[j] - mean
+                    squares += d * d
+                }
+                let inv = 1 / Scalar.sqrt(squares / size + epsilon)
+                for j in 0..<n {
+                    let value = v[j]
+                    if rmsScaling {
+                        let y = value * inv
+                        v[j] = gamma.map { y * $0[j] } ?? y
+                    } else if fused {
+                        var y = (value - mean) * inv
+                        if let gamma { y = y * gamma[j] }
+                        if let beta { y = y + beta[j] }
+                        v[j] = y
+                    } else {
+                        let scaled = gamma.map { inv * $0[j] } ?? inv
+                        var res = -mean * scaled
+                        if let beta { res = res + beta[j] }
+                        v[j] = value * scaled + res
+                    }
+                }
+            }
+        }
     }
 
     /// Per group, the mean and the mean squared deviation from it (`tf.nn.moments`).
@@ -180,19 +231,34 @@ public struct BatchNormalizationLayer<Scalar: EngineScalar>: Layer {
         return [x]
     }
 
+    @_specialize(where Scalar == Double)
+    @_specialize(where Scalar == Float)
     public func evaluate(_ call: inout LayerCall<Scalar>) throws -> [Value<Scalar>] {
         var x = try call.single("BatchNormalization").tensor
-        let params = AxisProjection(shape: x.shape, axes: try checkedAxes(axes, rank: x.rank, layer: "BatchNormalization"))
-        guard params.count == movingMean.count else {
+        let r = try checkedAxes(axes, rank: x.rank, layer: "BatchNormalization")
+        // The usual case, the channels axis last: the statistic of element i is i mod channels
+        // (no per-element index table).
+        let lastOnly = r == [x.rank - 1]
+        let params = lastOnly ? nil : AxisProjection(shape: x.shape, axes: r)
+        let channels = params?.count ?? x.shape[x.rank - 1]
+        guard channels == movingMean.count else {
             throw EngineError.shapeMismatch(what: "BatchNormalization input", expected: "\(movingMean.count) channels", actual: x.shape)
         }
         var scale = movingVariance.map { 1 / Scalar.sqrt($0 + epsilon) }
         if let gamma { for c in scale.indices { scale[c] = scale[c] * gamma[c] } }
         var shift = zip(movingMean, scale).map { -$0 * $1 }
         if let beta { for c in shift.indices { shift[c] = beta[c] + shift[c] } }
-        for i in x.scalars.indices {
-            let c = params.index[i]
-            x.scalars[i] = x.scalars[i] * scale[c] + shift[c]
+        if let params {
+            for i in x.scalars.indices {
+                let c = params.index[i]
+                x.scalars[i] = x.scalars[i] * scale[c] + shift[c]
+            }
+        } else if channels > 0 {
+            x.scalars.withUnsafeMutableBufferPointer { xs in
+                for start in stride(from: 0, to: xs.count, by: channels) {
+                    for c in 0..<channels { xs[start + c] = xs[start + c] * scale[c] + shift[c] }
+                }
+            }
         }
         return [Value(x)]
     }

@@ -73,6 +73,8 @@ public struct PoolingLayer<Scalar: EngineScalar>: Layer {
         return [channelsFirst ? ChannelsLayout.toFirst(x) : x]
     }
 
+    @_specialize(where Scalar == Double)
+    @_specialize(where Scalar == Float)
     public func evaluate(_ call: inout LayerCall<Scalar>) throws -> [Value<Scalar>] {
         var x = try call.single(name).tensor
         guard x.rank == poolSize.count + 2 else {
@@ -91,26 +93,29 @@ public struct PoolingLayer<Scalar: EngineScalar>: Layer {
         var acc = [Scalar](repeating: 0, count: channels)
         let inStrides = Self.strides(spatial)
         let outStrides = Self.strides(outSpatial)
+        let inCount = spatial.reduce(1, *)
+        let isMax = mode == .max
+        var lo = [Int](repeating: 0, count: spatial.count), hi = lo, p = lo
         for b in 0..<batch {
             for o in 0..<outCount {
                 // The window's range along each spatial axis, clipped to the input.
-                var lo = [Int](repeating: 0, count: spatial.count), hi = lo
                 for d in spatial.indices {
                     let i = (o / outStrides[d]) % outSpatial[d]
                     let start = i * strides[d] - windows[d].before
                     lo[d] = max(start, 0)
                     hi[d] = min(start + poolSize[d], spatial[d])
                 }
-                for c in 0..<channels { acc[c] = mode == .max ? -Scalar.infinity : 0 }
+                for c in 0..<channels { acc[c] = isMax ? -Scalar.infinity : 0 }
                 var covered = 0
-                var p = lo
+                for d in spatial.indices { p[d] = lo[d] }
                 iterate: while true {
                     var offset = 0
                     for d in spatial.indices { offset += p[d] * inStrides[d] }
-                    let base = (b * spatial.reduce(1, *) + offset) * channels
-                    for c in 0..<channels {
-                        let v = x.scalars[base + c]
-                        if mode == .max { acc[c] = Swift.max(acc[c], v) } else { acc[c] += v }
+                    let base = (b * inCount + offset) * channels
+                    if isMax {
+                        for c in 0..<channels { acc[c] = Swift.max(acc[c], x.scalars[base + c]) }
+                    } else {
+                        for c in 0..<channels { acc[c] += x.scalars[base + c] }
                     }
                     covered += 1
                     var d = spatial.count - 1
@@ -123,7 +128,7 @@ public struct PoolingLayer<Scalar: EngineScalar>: Layer {
                     break
                 }
                 let dst = (b * outCount + o) * channels
-                for c in 0..<channels { out[dst + c] = mode == .max ? acc[c] : acc[c] / Scalar(covered) }
+                for c in 0..<channels { out[dst + c] = isMax ? acc[c] : acc[c] / Scalar(covered) }
             }
         }
         var y = Tensor(shape: [batch] + outSpatial + [channels], scalars: out)
@@ -182,6 +187,8 @@ public struct GlobalPoolingLayer<Scalar: EngineScalar>: Layer {
         return [channelsFirst ? [channels] + ones : ones + [channels]]
     }
 
+    @_specialize(where Scalar == Double)
+    @_specialize(where Scalar == Float)
     public func evaluate(_ call: inout LayerCall<Scalar>) throws -> [Value<Scalar>] {
         var x = try call.single(name).tensor
         guard x.rank == dimensions + 2 else {
