@@ -12,8 +12,8 @@ from typing import Dict
 
 from ..case import Case
 from . import activation_layers, activations, attention, bidirectional, convolution, \
-    file_formats, gru, lstm, masking, normalization, notebook, ops, pooling, rnn_cells, shape, \
-    simple_rnn, stacks
+    fastpath, file_formats, gru, lstm, masking, normalization, notebook, ops, pooling, \
+    rnn_cells, shape, simple_rnn, stacks
 
 MODULES = (
     lstm,
@@ -33,6 +33,7 @@ MODULES = (
     ops,
     convolution,
     attention,
+    fastpath,
 )
 
 
