@@ -153,4 +153,75 @@ final class FastPathTests: XCTestCase {
             XCTAssertEqual(Double(t[i]), Foundation.tanh(x), accuracy: 3e-7 * abs(Foundation.tanh(x)) + 1e-37, "tanh(\(x))")
         }
     }
+
+    /// The float64 fast path (the error budget's run) against the float64 reference path: the
+    /// same cells, sizes and variants as the float32 test. Both compute in float64, so they
+    /// differ only by summation order and the activations' last bits (the fast path's own
+    /// exp / tanh, within ~1 ulp of libm's): relative 1e-11 (absolute below 1e-3, where sums
+    /// cancel) is ~50 float64 ulps, a generous bound that a wrong gate, step order or mask
+    /// would exceed by far (float32 rounding alone is 1e-7). Deterministic across thread counts.
+    func testFloat64FastMatchesReferenceAndIsDeterministic() throws {
+        var rng = Rng(state: 1234)
+        func close(_ a: Tensor<Double>, _ b: Tensor<Double>, _ what: String) {
+            XCTAssertEqual(a.shape, b.shape, what)
+            var worst = 0.0
+            for (x, y) in zip(a.scalars, b.scalars) { worst = max(worst, abs(x - y) / (1e-3 + abs(y))) }
+            XCTAssertLessThan(worst, 1e-11, "\(what): float64 fast and reference paths differ (worst scaled error \(worst))")
+        }
+        func bits64(_ t: [Tensor<Double>]) -> [[UInt64]] { t.map { $0.scalars.map(\.bitPattern) } }
+        for kind in ["lstm", "gru", "rnn"] {
+            for (batch, units) in [(1, 80), (5, 40), (14, 36)] {
+                let (time, d) = (7, 6)
+                let c = cell(kind, d: d, u: units, rng: &rng).converted(to: Double.self)
+                let x = Tensor(shape: [batch, time, d], scalars: rng.array(batch * time * d)).converted(to: Double.self)
+                let maskValues = (0..<(batch * time)).map { ($0 * 7 + 3) % 5 != 0 }
+                for variant in 0..<4 {
+                    let mask: Mask? = variant & 1 == 1 ? Mask(batch: batch, time: time, values: maskValues) : nil
+                    let initial: [Tensor<Double>]? = variant & 2 == 2
+                        ? c.stateWidths.map { Tensor(shape: [batch, $0], scalars: rng.array(batch * $0)).converted(to: Double.self) } : nil
+                    let layer = RecurrentLayer(cell: c, returnSequences: true, returnState: true,
+                                               goBackwards: variant == 3, zeroOutputForMask: variant == 1)
+                    let reference = layer.genericRun(x, mask: mask, initialState: initial)
+                    var runs: [[Tensor<Double>]] = []
+                    for threads in [1, 2, 3] {
+                        ComputeThreads.count = threads
+                        let r = try layer.run(x, mask: mask, initialState: initial)
+                        runs.append([r.sequence!, r.last] + r.states)
+                    }
+                    let what = "float64 \(kind) B=\(batch) u=\(units) variant \(variant)"
+                    close(runs[0][0], reference.sequence!, what + " sequence")
+                    close(runs[0][1], reference.last, what + " last")
+                    for (s, t) in zip(runs[0].dropFirst(2), reference.states) { close(s, t, what + " state") }
+                    XCTAssertEqual(bits64(runs[0]), bits64(runs[1]), what + ": 1 vs 2 threads")
+                    XCTAssertEqual(bits64(runs[0]), bits64(runs[2]), what + ": 1 vs 3 threads")
+                }
+            }
+        }
+    }
+
+    /// The float64 activations: the vector path gives the scalar path's bits, and both are
+    /// within 2 ulp of libm (relative 4.5e-16) across the range, with the special values right.
+    func testFloat64VectorMathAgainstLibm() {
+        var xs = (0..<8192).map { Double($0 - 4096) / 97.3 }
+        xs += [0, -0.0, 1e-300, -1e-300, 5e-324, 0.625, -0.625, 22, -22.5, 709.78, -745, -800, 800, 1e-9,
+               .infinity, -.infinity, .nan]
+        let n = xs.count
+        var s4 = [Double](repeating: 0, count: n), t4 = s4, s1 = s4, t1 = s4
+        rk_sigmoid_n_d(kernelISA, xs, &s4, n)
+        rk_tanh_n_d(kernelISA, xs, &t4, n)
+        rk_sigmoid_n_d(0, xs, &s1, n)
+        rk_tanh_n_d(0, xs, &t1, n)
+        XCTAssertEqual(s4.map(\.bitPattern), s1.map(\.bitPattern), "sigmoid: vector and scalar bits")
+        XCTAssertEqual(t4.map(\.bitPattern), t1.map(\.bitPattern), "tanh: vector and scalar bits")
+        for i in 0..<n where xs[i].isFinite {
+            let x = xs[i]
+            let sig = 1 / (1 + Foundation.exp(-x)), th = Foundation.tanh(x)
+            if sig > 1e-300 { XCTAssertEqual(s1[i], sig, accuracy: 4.5e-16 * sig, "sigmoid(\(x))") }
+            XCTAssertEqual(t1[i], th, accuracy: 4.5e-16 * abs(th), "tanh(\(x))")
+        }
+        XCTAssertEqual(t1[n - 3], 1)
+        XCTAssertEqual(t1[n - 2], -1)
+        XCTAssertTrue(t1[n - 1].isNaN && s1[n - 1].isNaN)
+        XCTAssertEqual(t1[1].sign, .minus, "tanh(-0) is -0")
+    }
 }

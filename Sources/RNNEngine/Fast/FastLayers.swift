@@ -1,30 +1,42 @@
-/// The float32 fast path behind `RecurrentLayer.run` and `BidirectionalLayer.run`.
+/// The fast path behind `RecurrentLayer.run` and `BidirectionalLayer.run`: float32 (what Keras
+/// computes in) and float64 (the error budget's run), on the same design.
 ///
-/// Taken for `Float` layers whose cell is LSTM, GRU with `reset_after=True`, or SimpleRNN,
-/// with element-wise activations; everything else (float64, stacked cells, GRU with
-/// `reset_after=False`) runs the reference path. Inputs are validated by the caller.
+/// Taken when the cell is LSTM, GRU with `reset_after=True`, or SimpleRNN, with element-wise
+/// activations; everything else (stacked cells, GRU with `reset_after=False`) runs the
+/// reference path. Inputs are validated by the caller.
 extension RecurrentLayer {
     /// The packed weights, or nil when the fast path does not apply.
-    func fastPacked() -> PackedCell? {
-        guard Scalar.self == Float.self, FastPath.enabled else { return nil }
-        return fastCache.packed(cell as! RecurrentCell<Float>)
+    func fastPacked<S: FastScalar>(_: S.Type) -> PackedCell<S>? {
+        guard FastPath.enabled, Scalar.self == S.self else { return nil }
+        return fastCache.packed(cell as! RecurrentCell<S>)
     }
 
-    func fastDirection(_ packed: PackedCell, initialState: [Tensor<Scalar>]?, sequence: SequenceTarget?) -> FastDirection {
+    func fastDirection<S: FastScalar>(_ packed: PackedCell<S>, initialState: [Tensor<Scalar>]?,
+                                      sequence: SequenceTarget<S>?) -> FastDirection<S> {
         FastDirection(packed: packed, goBackwards: goBackwards, zeroOutputForMask: zeroOutputForMask,
-                      initialState: initialState.map { $0 as! [Tensor<Float>] }, sequence: sequence)
+                      initialState: initialState.map { $0 as! [Tensor<S>] }, sequence: sequence)
     }
 
     func fastRun(_ input: Tensor<Scalar>, mask: Mask?, initialState: [Tensor<Scalar>]?) -> RecurrentResult<Scalar>? {
-        guard let packed = fastPacked() else { return nil }
+        switch FastScalarKind(Scalar.self) {
+        case .float32: return fastRun(Float.self, input, mask: mask, initialState: initialState)
+        case .float64: return fastRun(Double.self, input, mask: mask, initialState: initialState)
+        case nil: return nil
+        }
+    }
+
+    private func fastRun<S: FastScalar>(
+        _: S.Type, _ input: Tensor<Scalar>, mask: Mask?, initialState: [Tensor<Scalar>]?
+    ) -> RecurrentResult<Scalar>? {
+        guard let packed = fastPacked(S.self) else { return nil }
         let (batch, time) = (input.shape[0], input.shape[1])
         guard batch >= 1, packed.units >= 1, packed.inputDim >= 1 else { return nil }
-        let x = input as! Tensor<Float>
+        let x = input as! Tensor<S>
         let u = packed.units
-        var results: [FastResult] = []
-        var sequence: [Float] = []
+        var results: [FastResult<S>] = []
+        var sequence: [S] = []
         if returnSequences {
-            sequence = [Float](unsafeUninitializedCapacity: batch * time * u) { buf, count in
+            sequence = [S](unsafeUninitializedCapacity: batch * time * u) { buf, count in
                 let target = SequenceTarget(base: buf.baseAddress!, batchStride: time * u, timeStride: u, flip: false)
                 results = FastRecurrent.run([fastDirection(packed, initialState: initialState, sequence: target)],
                                             input: x, mask: mask, threads: ComputeThreads.count)
@@ -35,7 +47,7 @@ extension RecurrentLayer {
                                         input: x, mask: mask, threads: ComputeThreads.count)
         }
         let r = results[0]
-        let out = RecurrentResult<Float>(
+        let out = RecurrentResult<S>(
             sequence: returnSequences ? Tensor(shape: [batch, time, u], scalars: sequence) : nil,
             last: Tensor(shape: [batch, u], scalars: r.last),
             states: r.states.map { Tensor(shape: [batch, u], scalars: $0) })
@@ -55,20 +67,29 @@ extension BidirectionalLayer {
     func fastRun(
         _ input: Tensor<Scalar>, mask: Mask?, forwardState: [Tensor<Scalar>]?, backwardState: [Tensor<Scalar>]?
     ) -> FastOutcome? {
+        switch FastScalarKind(Scalar.self) {
+        case .float32: return fastRun(Float.self, input, mask: mask, forwardState: forwardState, backwardState: backwardState)
+        case .float64: return fastRun(Double.self, input, mask: mask, forwardState: forwardState, backwardState: backwardState)
+        case nil: return nil
+        }
+    }
+
+    private func fastRun<S: FastScalar>(
+        _: S.Type, _ input: Tensor<Scalar>, mask: Mask?, forwardState: [Tensor<Scalar>]?, backwardState: [Tensor<Scalar>]?
+    ) -> FastOutcome? {
         guard forward.returnSequences == backward.returnSequences,
-              let pf = forward.fastPacked(), let pb = backward.fastPacked() else { return nil }
+              let pf = forward.fastPacked(S.self), let pb = backward.fastPacked(S.self) else { return nil }
         let (batch, time) = (input.shape[0], input.shape[1])
         guard batch >= 1, pf.units >= 1, pb.units >= 1, pf.inputDim >= 1 else { return nil }
-        let x = input as! Tensor<Float>
+        let x = input as! Tensor<S>
         let (uf, ub) = (pf.units, pb.units)
         let threads = ComputeThreads.count
 
-        func states(_ r: FastResult, _ u: Int) -> [Tensor<Float>] { r.states.map { Tensor(shape: [batch, u], scalars: $0) } }
-
+        func states(_ r: FastResult<S>, _ u: Int) -> [Tensor<S>] { r.states.map { Tensor(shape: [batch, u], scalars: $0) } }
         if returnSequences && mergeMode == .concat {
             let width = uf + ub
-            var results: [FastResult] = []
-            let merged = [Float](unsafeUninitializedCapacity: batch * time * width) { buf, count in
+            var results: [FastResult<S>] = []
+            let merged = [S](unsafeUninitializedCapacity: batch * time * width) { buf, count in
                 let base = buf.baseAddress!
                 let tf = SequenceTarget(base: base, batchStride: time * width, timeStride: width, flip: false)
                 let tb = SequenceTarget(base: base + uf, batchStride: time * width, timeStride: width, flip: true)
@@ -84,12 +105,12 @@ extension BidirectionalLayer {
             return .merged(outputs as! [Tensor<Scalar>], finalStates as! [Tensor<Scalar>])
         }
 
-        var results: [FastResult] = []
-        var seqF: [Float] = []
-        var seqB: [Float] = []
+        var results: [FastResult<S>] = []
+        var seqF: [S] = []
+        var seqB: [S] = []
         if returnSequences {
-            seqF = [Float](unsafeUninitializedCapacity: batch * time * uf) { bf, cf in
-                seqB = [Float](unsafeUninitializedCapacity: batch * time * ub) { bb, cb in
+            seqF = [S](unsafeUninitializedCapacity: batch * time * uf) { bf, cf in
+                seqB = [S](unsafeUninitializedCapacity: batch * time * ub) { bb, cb in
                     let tf = SequenceTarget(base: bf.baseAddress!, batchStride: time * uf, timeStride: uf, flip: false)
                     let tb = SequenceTarget(base: bb.baseAddress!, batchStride: time * ub, timeStride: ub, flip: true)
                     results = FastRecurrent.run(
@@ -106,8 +127,8 @@ extension BidirectionalLayer {
                  backward.fastDirection(pb, initialState: backwardState, sequence: nil)],
                 input: x, mask: mask, threads: threads)
         }
-        func result(_ r: FastResult, _ u: Int, _ seq: [Float]) -> RecurrentResult<Scalar> {
-            let out = RecurrentResult<Float>(
+        func result(_ r: FastResult<S>, _ u: Int, _ seq: [S]) -> RecurrentResult<Scalar> {
+            let out = RecurrentResult<S>(
                 sequence: returnSequences ? Tensor(shape: [batch, time, u], scalars: seq) : nil,
                 last: Tensor(shape: [batch, u], scalars: r.last), states: states(r, u))
             return out as! RecurrentResult<Scalar>

@@ -10,30 +10,43 @@ import CRNNKernels
 /// Where one direction writes its output sequence: element `(b, k, j)` (processing step k,
 /// unit j) goes to `base[b * batchStride + time(k) * timeStride + j]`, with
 /// `time(k) = flip ? T-1-k : k`.
-struct SequenceTarget {
-    var base: UnsafeMutablePointer<Float>
+struct SequenceTarget<S: FastScalar> {
+    var base: UnsafeMutablePointer<S>
     var batchStride: Int
     var timeStride: Int
     var flip: Bool
 }
 
+/// A direction's state buffers (two of each, read and written alternately), recorded as raw
+/// pointers: what the per-step code reads are constants of trivial types, so the time loop does
+/// no reference counting and no exclusivity checks (they were ~10% of a B = 1 step).
+struct StepPointers<S: FastScalar> {
+    var h: (UnsafeMutablePointer<S>, UnsafeMutablePointer<S>)
+    var c: (UnsafeMutablePointer<S>, UnsafeMutablePointer<S>)?
+    var out: (UnsafeMutablePointer<S>, UnsafeMutablePointer<S>)?
+    var proj: UnsafeMutablePointer<S>
+}
+
+/// A phase of a fast run: per block, one projection phase, then one phase per step.
+enum FastPhase { case project(block: Int), step(k: Int) }
+
 /// One layer (direction) of a fast run.
-struct FastDirection {
-    var packed: PackedCell
+struct FastDirection<S: FastScalar> {
+    var packed: PackedCell<S>
     var goBackwards: Bool
     var zeroOutputForMask: Bool
     /// Initial states (`stateCount` tensors of `(batch, units)`), or nil for zeros.
-    var initialState: [Tensor<Float>]?
-    var sequence: SequenceTarget?
+    var initialState: [Tensor<S>]?
+    var sequence: SequenceTarget<S>?
 }
 
 /// What a fast run of one direction leaves: the last output and the final states.
-struct FastResult {
-    var last: [Float]
-    var states: [[Float]]
+struct FastResult<S: FastScalar> {
+    var last: [S]
+    var states: [[S]]
 }
 
-/// The float32 fast path: input projection for a block of timesteps as one tiled product,
+/// The fast path (float32, and float64 for the error budget): input projection for a block of timesteps as one tiled product,
 /// then per step the recurrent product on packed weights with the gates fused, split by
 /// units across threads; several directions (Bidirectional) advance in lockstep so both
 /// cores have work.
@@ -104,9 +117,9 @@ enum FastRecurrent {
         return (count, n / count, n % count)
     }
 
-    static func run(
-        _ dirs: [FastDirection], input: Tensor<Float>, mask: Mask?, threads requested: Int
-    ) -> [FastResult] {
+    static func run<S: FastScalar>(
+        _ dirs: [FastDirection<S>], input: Tensor<S>, mask: Mask?, threads requested: Int
+    ) -> [FastResult<S>] {
         let (batch, time, features) = (input.shape[0], input.shape[1], input.shape[2])
         let isa = kernelISA
         let nd = dirs.count
@@ -148,27 +161,22 @@ enum FastRecurrent {
 
         // Time blocks: the projection of a block stays within a few MiB.
         var rowBytes = 0
-        for (d, fused) in zip(dirs, fusedInput) where !fused { rowBytes += batch * d.packed.paddedWidth * 4 }
+        for (d, fused) in zip(dirs, fusedInput) where !fused { rowBytes += batch * d.packed.paddedWidth * MemoryLayout<S>.size }
         let blockSteps = max(1, min(time, projectionBytes / max(rowBytes, 1)))
         let blocks = (time + blockSteps - 1) / blockSteps
 
         // Buffers (kept alive by `taken` until the pool gets them back), recorded as raw pointers:
         // what the per-step code reads are constants of trivial types, so the time loop does no
         // reference counting and no exclusivity checks (they were ~10% of a B = 1 step).
-        struct StepPointers {
-            var h: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>)
-            var c: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>)?
-            var out: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>)?
-            var proj: UnsafeMutablePointer<Float>
-        }
-        var bufs: [StepPointers] = []
+        var bufs: [StepPointers<S>] = []
         let pool = BufferPool.shared
-        var taken: [AlignedBuffer] = []
-        func take(_ n: Int, zeroed: Bool) -> UnsafeMutablePointer<Float> {
-            let b = pool.take(n)
-            if zeroed { b.zero(n) }
+        var taken: [RawBuffer] = []
+        func take(_ n: Int, zeroed: Bool) -> UnsafeMutablePointer<S> {
+            let b = pool.take(bytes: n * MemoryLayout<S>.stride)
+            let p = b.bound(to: S.self, count: n)
+            if zeroed { p.update(repeating: 0, count: n) }
             taken.append(b)
-            return b.pointer
+            return p
         }
         defer { pool.give(taken) }
         for (n, d) in dirs.enumerated() {
@@ -197,8 +205,7 @@ enum FastRecurrent {
         let pointers = bufs
 
         // Phases: per block, one projection phase, then one phase per step.
-        enum Phase { case project(block: Int), step(k: Int) }
-        var phases: [Phase] = []
+        var phases: [FastPhase] = []
         var counts: [Int] = []
         let projTotal = projChunks.reduce(0, +)
         let stepTotal = stepChunks.reduce(0, +)
@@ -216,7 +223,7 @@ enum FastRecurrent {
         for (n, c) in projChunks.enumerated() { for i in 0..<c { projOwner.append((n, i)) } }
         for (n, c) in stepChunks.enumerated() { for i in 0..<c { stepOwner.append((n, i)) } }
 
-        let packs: [Unmanaged<PackedCell>] = dirs.map { Unmanaged.passUnretained($0.packed) }
+        let packs: [Unmanaged<PackedCell<S>>] = dirs.map { Unmanaged.passUnretained($0.packed) }
         let goesBackwards = dirs.map(\.goBackwards)
         let zeroOutput = dirs.map(\.zeroOutputForMask)
         let sequences = dirs.map(\.sequence)
@@ -232,7 +239,7 @@ enum FastRecurrent {
                 func project(dir n: Int, chunk: Int, block: Int, tid: Int) {
                     packs[n]._withUnsafeGuaranteedRef { p in project(p, dir: n, chunk: chunk, block: block) }
                 }
-                func project(_ p: PackedCell, dir n: Int, chunk: Int, block: Int) {
+                func project(_ p: PackedCell<S>, dir n: Int, chunk: Int, block: Int) {
                     let backwards = goesBackwards[n]
                     let (p0, p1) = range(chunk, of: projChunks[n], total: p.panels)
                     let k0 = block * blockSteps
@@ -241,7 +248,7 @@ enum FastRecurrent {
                     let ld = p.paddedWidth
                     let proj = pointers[n].proj
                     let vectors = pw == 48 ? 3 : tileSetting.projVectors
-                    let rowLimit = min(tileSetting.projRows, maxRows(vectors: vectors))
+                    let rowLimit = min(tileSetting.projRows, maxRows(vectors: vectors), S.tileRowLimit)
                     for panel in p0..<p1 {
                         let w = UnsafePointer(p.kernel.pointer + panel * features * pw)
                         let bias = p.projectionBias.map { UnsafePointer($0.pointer + panel * pw) }
@@ -256,10 +263,10 @@ enum FastRecurrent {
                                     let mr = tl.base + (i < tl.extra ? 1 : 0)
                                     let z = proj + (s * batch + r0) * ld + panel * pw
                                     for v in Swift.stride(from: 0, to: pw / 16, by: vectors) {
-                                        rk_tile(isa, Int32(mr), Int32(vectors), x + (r0 * time + t) * features, time * features,
-                                                w + v * 16, pw, features, z + v * 16, ld)
+                                        S.tile(isa, mr, vectors, x + (r0 * time + t) * features, time * features,
+                                               w + v * 16, pw, features, z + v * 16, ld)
                                     }
-                                    if let bias { rk_add_row(isa, Int32(mr), Int32(pw), z, ld, bias) }
+                                    if let bias { S.addRow(isa, mr, pw, z, ld, bias) }
                                     r0 += mr
                                 }
                             }
@@ -275,10 +282,10 @@ enum FastRecurrent {
                                     let lda = backwards ? -features : features
                                     let z = proj + (s0 * batch + b) * ld + panel * pw
                                     for v in Swift.stride(from: 0, to: pw / 16, by: vectors) {
-                                        rk_tile(isa, Int32(mr), Int32(vectors), x + (b * time + t) * features, lda,
-                                                w + v * 16, pw, features, z + v * 16, batch * ld)
+                                        S.tile(isa, mr, vectors, x + (b * time + t) * features, lda,
+                                               w + v * 16, pw, features, z + v * 16, batch * ld)
                                     }
-                                    if let bias { rk_add_row(isa, Int32(mr), Int32(pw), z, batch * ld, bias) }
+                                    if let bias { S.addRow(isa, mr, pw, z, batch * ld, bias) }
                                     s0 += mr
                                 }
                             }
@@ -289,7 +296,7 @@ enum FastRecurrent {
                 func step(dir n: Int, chunk: Int, k: Int, tid: Int) {
                     packs[n]._withUnsafeGuaranteedRef { p in step(p, dir: n, chunk: chunk, k: k, tid: tid) }
                 }
-                func step(_ p: PackedCell, dir n: Int, chunk: Int, k: Int, tid: Int) {
+                func step(_ p: PackedCell<S>, dir n: Int, chunk: Int, k: Int, tid: Int) {
                     let (p0, p1) = range(chunk, of: stepChunks[n], total: p.panels)
                     let t = goesBackwards[n] ? time - 1 - k : k
                     let s = k % blockSteps
@@ -307,7 +314,7 @@ enum FastRecurrent {
                     let fused = fusedInput[n]
                     let z = scratch + tid * scratchStride
                     let vectors = pw == 48 ? 3 : tileSetting.vectors
-                    let rowLimit = min(tileSetting.rows, maxRows(vectors: vectors))
+                    let rowLimit = min(tileSetting.rows, maxRows(vectors: vectors), S.tileRowLimit)
                     let tl = tiles(batch, limit: rowLimit)
                     let u0 = p0 * pu, u1 = min(u, p1 * pu)
                     // Odd steps walk the panels backwards: the weights a step ends on are the ones
@@ -323,23 +330,23 @@ enum FastRecurrent {
                         for gi in 0..<groups {
                             let q0 = p0 + (backwards ? groups - 1 - gi : gi) * groupPanels
                             let q1 = min(p1, q0 + groupPanels)
-                            rk_prefetch_rows(xw + q0 * pw, 1, ld, Int32((q1 - q0) * pw * 4))
+                            prefetchRows(xw + q0 * pw, rows: 1, ld: ld, bytes: (q1 - q0) * pw * MemoryLayout<S>.size)
                             let pairs = (q1 - q0 + 1) / 2
                             for pi in 0..<pairs {
                                 let panel = q0 + 2 * (backwards ? pairs - 1 - pi : pi)
                                 let w = UnsafePointer(p.recurrentKernel.pointer + panel * u * pw)
                                 if panel + 1 < q1 {
-                                    rk_row2p(isa, hPrev, w, w + u * pw, pw, u, z + (panel - q0) * 64, z + (panel - q0 + 1) * 64)
+                                    S.row2p(isa, hPrev, w, w + u * pw, pw, u, z + (panel - q0) * 64, z + (panel - q0 + 1) * 64)
                                 } else {
-                                    rk_tile(isa, 1, 4, hPrev, up, w, pw, u, z + (panel - q0) * 64, 64)
+                                    S.tile(isa, 1, 4, hPrev, up, w, pw, u, z + (panel - q0) * 64, 64)
                                 }
                             }
-                            let n = Int32(q1 - q0), off = q0 * pu
+                            let n = q1 - q0, off = q0 * pu
                             if p.kind == .lstm {
-                                rk_lstm_gates(isa, n, z, 64, xw + q0 * pw, pw, p.stepBias.map { UnsafePointer($0.pointer + q0 * pw) },
-                                              pw, cPrev + off, cNew + off, hNew + off, pu)
+                                S.lstmGates(isa, n, z, 64, xw + q0 * pw, pw, p.stepBias.map { UnsafePointer($0.pointer + q0 * pw) },
+                                            pw, cPrev + off, cNew + off, hNew + off, pu)
                             } else {
-                                rk_rnn_tanh(isa, n, Int32(pu / 16), z, 64, xw + q0 * pw, pw, hNew + off, pu)
+                                S.rnnTanh(isa, n, pu / 16, z, 64, xw + q0 * pw, pw, hNew + off, pu)
                             }
                         }
                         first = p1
@@ -349,7 +356,7 @@ enum FastRecurrent {
                     // next panel into L2 (measured: S3 ~10% faster on a loaded host; S2 and S4 with two
                     // threads, whose halves fit, no better for it).
                     let streamsFromL3 = prefetchNextPanel
-                        && (p1 - p0) * (u + (fused ? features : 0)) * pw * 4 > 3 << 18
+                        && (p1 - p0) * (u + (fused ? features : 0)) * pw * MemoryLayout<S>.size > 3 << 18
                     for j in 0..<(p1 - first) {
                         let panel = backwards ? p1 - 1 - j : first + j
                         let w = UnsafePointer(p.recurrentKernel.pointer + panel * u * pw)
@@ -369,11 +376,11 @@ enum FastRecurrent {
                                 // projection pass would: the same bits), added by the gates
                                 let zx = z + 1024
                                 for v in Swift.stride(from: 0, to: pw / 16, by: vectors) {
-                                    rk_tile_pf(isa, Int32(mr), Int32(vectors), x + (r0 * time + t) * features, time * features,
-                                               wx + v * 16, pw, features, zx + v * 16, pw,
-                                               nextW + min(i * sliceW, features * pw / 16) * 16, v == 0 ? sliceW : 0)
-                                    rk_tile_pf(isa, Int32(mr), Int32(vectors), hPrev + r0 * up, up, w + v * 16, pw, u,
-                                               z + v * 16, pw, nextU + min(i * sliceU, u * pw / 16) * 16, v == 0 ? sliceU : 0)
+                                    S.tilePrefetching(isa, mr, vectors, x + (r0 * time + t) * features, time * features,
+                                                      wx + v * 16, pw, features, zx + v * 16, pw,
+                                                      nextW + min(i * sliceW, features * pw / 16) * 16, v == 0 ? sliceW : 0)
+                                    S.tilePrefetching(isa, mr, vectors, hPrev + r0 * up, up, w + v * 16, pw, u,
+                                                      z + v * 16, pw, nextU + min(i * sliceU, u * pw / 16) * 16, v == 0 ? sliceU : 0)
                                 }
                                 gates(p, isa: isa, rows: mr, acc: z, xw: zx, ld: pw, panel: panel,
                                       hPrev: hPrev, cPrev: cPrev, hNew: hNew, cNew: cNew, row0: r0)
@@ -384,10 +391,10 @@ enum FastRecurrent {
                         for i in 0..<tl.count {
                             let mr = tl.base + (i < tl.extra ? 1 : 0)
                             // the projected inputs this tile's gates read: fetched while the product runs
-                            rk_prefetch_rows(xw + r0 * ld + panel * pw, Int32(mr), ld, Int32(pw * 4))
+                            prefetchRows(xw + r0 * ld + panel * pw, rows: mr, ld: ld, bytes: pw * MemoryLayout<S>.size)
                             for v in Swift.stride(from: 0, to: pw / 16, by: vectors) {
-                                rk_tile_pf(isa, Int32(mr), Int32(vectors), hPrev + r0 * up, up, w + v * 16, pw, u, z + v * 16, pw,
-                                           nextU + min(i * sliceU, u * pw / 16) * 16, v == 0 ? sliceU : 0)
+                                S.tilePrefetching(isa, mr, vectors, hPrev + r0 * up, up, w + v * 16, pw, u, z + v * 16, pw,
+                                                  nextU + min(i * sliceU, u * pw / 16) * 16, v == 0 ? sliceU : 0)
                             }
                             gates(p, isa: isa, rows: mr, acc: z, xw: xw + r0 * ld + panel * pw, ld: ld, panel: panel,
                                   hPrev: hPrev, cPrev: cPrev, hNew: hNew, cNew: cNew, row0: r0)
@@ -444,9 +451,9 @@ enum FastRecurrent {
         return dirs.enumerated().map { n, d in
             let p = d.packed
             let final = time & 1
-            func extract(_ pair: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>)) -> [Float] {
+            func extract(_ pair: (UnsafeMutablePointer<S>, UnsafeMutablePointer<S>)) -> [S] {
                 let buf = final == 0 ? pair.0 : pair.1
-                var out = [Float](repeating: 0, count: batch * p.units)
+                var out = [S](repeating: 0, count: batch * p.units)
                 for b in 0..<batch {
                     for j in 0..<p.units { out[b * p.units + j] = buf[b * p.paddedUnits + j] }
                 }
@@ -455,8 +462,14 @@ enum FastRecurrent {
             let h = extract(pointers[n].h)
             let last = mask != nil ? extract(pointers[n].out!) : h
             let states = p.kind == .lstm ? [h, extract(pointers[n].c!)] : [h]
-            return FastResult(last: last, states: states)
+            return FastResult<S>(last: last, states: states)
         }
+    }
+
+    /// Asks for `bytes` bytes of each of `rows` rows (`ld` scalars apart) from `p` on into cache.
+    @inline(__always)
+    static func prefetchRows<S>(_ p: UnsafeMutablePointer<S>, rows: Int, ld: Int, bytes: Int) {
+        rk_prefetch_bytes(p, Int32(rows), ld * MemoryLayout<S>.stride, Int32(bytes))
     }
 
     /// Panels `[lo, hi)` of chunk `i` of `n` over `total` panels.
@@ -467,10 +480,10 @@ enum FastRecurrent {
 
     /// The gates for `rows` rows of one panel from the recurrent product `acc` (rows × panelWidth).
     @inline(__always)
-    static func gates(
-        _ p: PackedCell, isa: Int32, rows: Int, acc: UnsafeMutablePointer<Float>, xw: UnsafeMutablePointer<Float>?, ld: Int,
-        panel: Int, hPrev: UnsafeMutablePointer<Float>, cPrev: UnsafeMutablePointer<Float>,
-        hNew: UnsafeMutablePointer<Float>, cNew: UnsafeMutablePointer<Float>, row0: Int
+    static func gates<S: FastScalar>(
+        _ p: PackedCell<S>, isa: Int32, rows: Int, acc: UnsafeMutablePointer<S>, xw: UnsafeMutablePointer<S>?, ld: Int,
+        panel: Int, hPrev: UnsafeMutablePointer<S>, cPrev: UnsafeMutablePointer<S>,
+        hNew: UnsafeMutablePointer<S>, cNew: UnsafeMutablePointer<S>, row0: Int
     ) {
         let up = p.paddedUnits
         let pw = p.panelWidth
@@ -479,13 +492,13 @@ enum FastRecurrent {
         if p.fusedGates {
             switch p.kind {
             case .lstm:
-                rk_lstm_gates(isa, Int32(rows), acc, pw, xw, ld, p.stepBias.map { UnsafePointer($0.pointer + panel * pw) }, 0,
-                              cPrev + off, cNew + off, hNew + off, up)
+                S.lstmGates(isa, rows, acc, pw, xw.map { UnsafePointer($0) }, ld,
+                            p.stepBias.map { UnsafePointer($0.pointer + panel * pw) }, 0, cPrev + off, cNew + off, hNew + off, up)
             case .gru:
-                rk_gru_gates(isa, Int32(rows), acc, pw, xw, ld, p.stepBias.map { UnsafePointer($0.pointer + panel * pw) },
-                             hPrev + off, hNew + off, up)
+                S.gruGates(isa, rows, acc, pw, xw!, ld, p.stepBias.map { UnsafePointer($0.pointer + panel * pw) },
+                           hPrev + off, hNew + off, up)
             case .simpleRNN:
-                rk_rnn_tanh(isa, Int32(rows), Int32(pu / 16), acc, pw, xw, ld, hNew + off, up)
+                S.rnnTanh(isa, rows, pu / 16, acc, pw, xw!, ld, hNew + off, up)
             }
             return
         }

@@ -7,27 +7,27 @@ import Darwin
 #endif
 import CRNNKernels
 
-/// A `k × n` float32 matrix packed once for the tile kernels: 64-column panels (the last padded
-/// with zeros), each `k × 64` contiguous.
-final class PackedMatrix: @unchecked Sendable {
+/// A `k × n` matrix packed once for the tile kernels: 64-column panels (the last padded with
+/// zeros), each `k × 64` contiguous.
+final class PackedMatrix<S: FastScalar>: @unchecked Sendable {
     let k: Int
     let n: Int
     let panels: Int
-    let buffer: AlignedBuffer
-    static let panelWidth = 64
+    let buffer: AlignedBuffer<S>
+    static var panelWidth: Int { 64 }
 
     /// Packs row-major `b` (`k × n`).
-    convenience init(_ b: UnsafePointer<Float>, k: Int, n: Int) {
+    convenience init(_ b: UnsafePointer<S>, k: Int, n: Int) {
         self.init(b, k: k, n: n, rowStride: n, columnStride: 1)
     }
 
     /// Packs the `k × n` matrix whose element `(q, j)` is `b[q·rowStride + j·columnStride]` (a
     /// strided slice, or with the strides swapped a transpose).
-    init(_ b: UnsafePointer<Float>, k: Int, n: Int, rowStride: Int, columnStride: Int) {
+    init(_ b: UnsafePointer<S>, k: Int, n: Int, rowStride: Int, columnStride: Int) {
         self.k = k
         self.n = n
         panels = (n + 63) / 64
-        buffer = AlignedBuffer(count: max(panels * k * 64, 1), zeroed: true)
+        buffer = AlignedBuffer<S>(count: max(panels * k * 64, 1), zeroed: true)
         for p in 0..<panels {
             let width = min(64, n - p * 64)
             for q in 0..<k {
@@ -42,24 +42,27 @@ final class PackedMatrix: @unchecked Sendable {
         }
     }
 
-    func panel(_ p: Int) -> UnsafePointer<Float> { UnsafePointer(buffer.pointer + p * k * 64) }
+    func panel(_ p: Int) -> UnsafePointer<S> { UnsafePointer(buffer.pointer + p * k * 64) }
 }
 
 /// Packed weights made on first use and kept with a layer (its copies share them).
 final class PackedMatrixCache: @unchecked Sendable {
     private let lock = NSLockLike()
-    private var packed: [Int: (source: [Float], matrix: PackedMatrix)] = [:]
+    /// Per slot: the array packed (kept, so that its storage and so its identity cannot change)
+    /// and its `PackedMatrix<Float>` or `PackedMatrix<Double>`.
+    private var packed: [Int: (source: Any, matrix: AnyObject)] = [:]
 
     /// The packing of `b` (`k × n`), slot `slot` (a layer may pack several matrices).
-    func matrix(_ b: [Float], k: Int, n: Int, slot: Int = 0) -> PackedMatrix {
+    func matrix<S: FastScalar>(_ b: [S], k: Int, n: Int, slot: Int = 0) -> PackedMatrix<S> {
         lock.lock()
         defer { lock.unlock() }
-        if let p = packed[slot], p.matrix.k == k, p.matrix.n == n, p.source.withUnsafeBufferPointer({ x in
-            b.withUnsafeBufferPointer { y in x.baseAddress == y.baseAddress }
-        }) {
-            return p.matrix
+        if let p = packed[slot], let m = p.matrix as? PackedMatrix<S>, m.k == k, m.n == n,
+           let source = p.source as? [S], source.withUnsafeBufferPointer({ x in
+               b.withUnsafeBufferPointer { y in x.baseAddress == y.baseAddress }
+           }) {
+            return m
         }
-        let m = b.withUnsafeBufferPointer { PackedMatrix($0.baseAddress!, k: k, n: n) }
+        let m = b.withUnsafeBufferPointer { PackedMatrix<S>($0.baseAddress!, k: k, n: n) }
         packed[slot] = (b, m)
         return m
     }
@@ -85,13 +88,13 @@ final class NSLockLike: @unchecked Sendable {
 /// bit-identical for any number of threads.
 enum FastGEMM {
     /// `c (m × n, contiguous) = a (m × k, row stride lda) · b`, then `+ bias` on each row.
-    static func multiply(
-        _ a: UnsafePointer<Float>, lda: Int, m: Int, _ b: PackedMatrix, bias: UnsafePointer<Float>?,
-        into c: UnsafeMutablePointer<Float>, threads requested: Int = ComputeThreads.count
+    static func multiply<S: FastScalar>(
+        _ a: UnsafePointer<S>, lda: Int, m: Int, _ b: PackedMatrix<S>, bias: UnsafePointer<S>?,
+        into c: UnsafeMutablePointer<S>, threads requested: Int = ComputeThreads.count
     ) {
         guard m > 0, b.n > 0 else { return }
         let isa = kernelISA
-        let rowLimit = FastRecurrent.maxRows(vectors: 4)
+        let rowLimit = min(FastRecurrent.maxRows(vectors: 4), S.tileRowLimit)
         let tl = FastRecurrent.tiles(m, limit: rowLimit)
         let (k, n) = (b.k, b.n)
         // A chunk is one row tile against one panel.
@@ -99,7 +102,7 @@ enum FastGEMM {
         let flops = 2 * m * n * k
         let threads = flops < 1 << 20 ? 1 : max(1, min(requested, chunks))
         let scratchCount = rowLimit * 64
-        func chunk(_ c0: Int, scratch: UnsafeMutablePointer<Float>) {
+        func chunk(_ c0: Int, scratch: UnsafeMutablePointer<S>) {
             let (tile, panel) = (c0 / b.panels, c0 % b.panels)
             let r0 = tile * tl.base + min(tile, tl.extra)
             let mr = tl.base + (tile < tl.extra ? 1 : 0)
@@ -110,14 +113,14 @@ enum FastGEMM {
                 if k == 0 {
                     for r in 0..<mr { (z + r * n).update(repeating: 0, count: 64) }
                 } else {
-                    rk_tile(isa, Int32(mr), 4, aRows, lda, b.panel(panel), 64, k, z, n)
+                    S.tile(isa, mr, 4, aRows, lda, b.panel(panel), 64, k, z, n)
                 }
-                if let bias { rk_add_row(isa, Int32(mr), 64, z, n, bias + panel * 64) }
+                if let bias { S.addRow(isa, mr, 64, z, n, bias + panel * 64) }
             } else {
                 if k == 0 {
                     scratch.update(repeating: 0, count: mr * 64)
                 } else {
-                    rk_tile(isa, Int32(mr), 4, aRows, lda, b.panel(panel), 64, k, scratch, 64)
+                    S.tile(isa, mr, 4, aRows, lda, b.panel(panel), 64, k, scratch, 64)
                 }
                 for r in 0..<mr {
                     let z = c + (r0 + r) * n + panel * 64
@@ -126,12 +129,12 @@ enum FastGEMM {
             }
         }
         if threads == 1 {
-            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: scratchCount)
+            let scratch = UnsafeMutablePointer<S>.allocate(capacity: scratchCount)
             defer { scratch.deallocate() }
             for c0 in 0..<chunks { chunk(c0, scratch: scratch) }
             return
         }
-        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: scratchCount * threads)
+        let scratch = UnsafeMutablePointer<S>.allocate(capacity: scratchCount * threads)
         defer { scratch.deallocate() }
         let run = PhaseRun(counts: [chunks], threads: threads) { _, c0, tid in chunk(c0, scratch: scratch + tid * scratchCount) }
         WorkerPool.shared.run(run)
@@ -139,52 +142,62 @@ enum FastGEMM {
 }
 
 extension Kernels {
-    /// `x (rows × k) · w (k × n)` (+ bias on each row): on the float32 tile kernels when the
-    /// scalar is `Float` and the fast path is on (weights packed once in `cache`), else the
-    /// reference loop.
+    /// `x (rows × k) · w (k × n)` (+ bias on each row): on the tile kernels (float32 or float64)
+    /// when the fast path is on (weights packed once in `cache`), else the reference loop.
     static func product<S: EngineScalar>(
         _ x: [S], rows: Int, k: Int, _ w: [S], n: Int, bias: [S]?, cache: PackedMatrixCache, slot: Int = 0
     ) -> [S] {
-        if S.self == Float.self, FastPath.enabled, rows > 0, n > 0 {
-            let xf = x as! [Float], wf = w as! [Float]
-            let packed = cache.matrix(wf, k: k, n: n, slot: slot)
-            let out = [Float](unsafeUninitializedCapacity: rows * n) { buffer, count in
-                xf.withUnsafeBufferPointer { xp in
-                    (bias as! [Float]?).withUnsafeOptionalBufferPointer { bp in
-                        FastGEMM.multiply(xp.baseAddress!, lda: k, m: rows, packed, bias: bp?.baseAddress, into: buffer.baseAddress!)
-                    }
-                }
-                count = rows * n
+        if FastPath.enabled, rows > 0, n > 0, let kind = FastScalarKind(S.self) {
+            switch kind {
+            case .float32:
+                return fastProduct(x as! [Float], rows: rows, k: k, w as! [Float], n: n, bias: bias as! [Float]?,
+                                   cache: cache, slot: slot) as! [S]
+            case .float64:
+                return fastProduct(x as! [Double], rows: rows, k: k, w as! [Double], n: n, bias: bias as! [Double]?,
+                                   cache: cache, slot: slot) as! [S]
             }
-            return out as! [S]
         }
         var y = matmul(x, w, m: rows, k: k, n: n)
         if let bias { addRowVector(&y, bias) }
         return y
+    }
+
+    private static func fastProduct<S: FastScalar>(
+        _ x: [S], rows: Int, k: Int, _ w: [S], n: Int, bias: [S]?, cache: PackedMatrixCache, slot: Int
+    ) -> [S] {
+        let packed = cache.matrix(w, k: k, n: n, slot: slot)
+        return [S](unsafeUninitializedCapacity: rows * n) { buffer, count in
+            x.withUnsafeBufferPointer { xp in
+                bias.withUnsafeOptionalBufferPointer { bp in
+                    FastGEMM.multiply(xp.baseAddress!, lda: k, m: rows, packed, bias: bp?.baseAddress, into: buffer.baseAddress!)
+                }
+            }
+            count = rows * n
+        }
     }
 }
 
 extension Kernels {
     /// `c (m × n, row stride ldc) = a (m × k, row stride lda) · b`, where `b`'s element `(q, j)` is
     /// at `b[q·rowStride + j·columnStride]`: for operands made during a run (attention scores).
-    /// On the tile kernels for float32 (one FMA chain per element), else the reference loop.
+    /// On the tile kernels (one FMA chain per element), else the reference loop.
     static func product<S: EngineScalar>(
         _ a: UnsafePointer<S>, lda: Int, m: Int, k: Int, _ b: UnsafePointer<S>, rowStride: Int, columnStride: Int, n: Int,
         into c: UnsafeMutablePointer<S>, ldc: Int
     ) {
         guard m > 0, n > 0 else { return }
-        if S.self == Float.self, FastPath.enabled {
-            let packed = PackedMatrix(UnsafeRawPointer(b).assumingMemoryBound(to: Float.self), k: k, n: n,
-                                      rowStride: rowStride, columnStride: columnStride)
-            let af = UnsafeRawPointer(a).assumingMemoryBound(to: Float.self)
-            let cf = UnsafeMutableRawPointer(c).assumingMemoryBound(to: Float.self)
-            if ldc == n {
-                FastGEMM.multiply(af, lda: lda, m: m, packed, bias: nil, into: cf, threads: 1)
-            } else {
-                let tmp = UnsafeMutablePointer<Float>.allocate(capacity: m * n)
-                defer { tmp.deallocate() }
-                FastGEMM.multiply(af, lda: lda, m: m, packed, bias: nil, into: tmp, threads: 1)
-                for r in 0..<m { (cf + r * ldc).update(from: tmp + r * n, count: n) }
+        if FastPath.enabled, let kind = FastScalarKind(S.self) {
+            func cast<T>(_ p: UnsafePointer<S>) -> UnsafePointer<T> { UnsafeRawPointer(p).assumingMemoryBound(to: T.self) }
+            func cast<T>(_ p: UnsafeMutablePointer<S>) -> UnsafeMutablePointer<T> {
+                UnsafeMutableRawPointer(p).assumingMemoryBound(to: T.self)
+            }
+            switch kind {
+            case .float32:
+                fastProduct(cast(a) as UnsafePointer<Float>, lda: lda, m: m, k: k, cast(b), rowStride: rowStride,
+                            columnStride: columnStride, n: n, into: cast(c), ldc: ldc)
+            case .float64:
+                fastProduct(cast(a) as UnsafePointer<Double>, lda: lda, m: m, k: k, cast(b), rowStride: rowStride,
+                            columnStride: columnStride, n: n, into: cast(c), ldc: ldc)
             }
             return
         }
@@ -194,6 +207,21 @@ extension Kernels {
                 for q in 0..<k { s += a[i * lda + q] * b[q * rowStride + j * columnStride] }
                 c[i * ldc + j] = s
             }
+        }
+    }
+
+    private static func fastProduct<S: FastScalar>(
+        _ a: UnsafePointer<S>, lda: Int, m: Int, k: Int, _ b: UnsafePointer<S>, rowStride: Int, columnStride: Int, n: Int,
+        into c: UnsafeMutablePointer<S>, ldc: Int
+    ) {
+        let packed = PackedMatrix<S>(b, k: k, n: n, rowStride: rowStride, columnStride: columnStride)
+        if ldc == n {
+            FastGEMM.multiply(a, lda: lda, m: m, packed, bias: nil, into: c, threads: 1)
+        } else {
+            let tmp = UnsafeMutablePointer<S>.allocate(capacity: m * n)
+            defer { tmp.deallocate() }
+            FastGEMM.multiply(a, lda: lda, m: m, packed, bias: nil, into: tmp, threads: 1)
+            for r in 0..<m { (c + r * ldc).update(from: tmp + r * n, count: n) }
         }
     }
 }

@@ -15,21 +15,40 @@ let kernelISA: Int32 = {
     return detected
 }()
 
-/// A float32 buffer aligned to 64 bytes, freed with its owner.
-final class AlignedBuffer: @unchecked Sendable {
-    let pointer: UnsafeMutablePointer<Float>
+/// A buffer of `count` scalars aligned to 64 bytes, freed with its owner.
+final class AlignedBuffer<S: FastScalar>: @unchecked Sendable {
+    let pointer: UnsafeMutablePointer<S>
     let count: Int
+    /// The raw storage (from the pool, or owned).
+    let storage: RawBuffer
 
     init(count: Int, zeroed: Bool = true) {
         self.count = count
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * 4, alignment: 64)
-        pointer = raw.bindMemory(to: Float.self, capacity: max(count, 1))
+        storage = RawBuffer(bytes: max(count, 1) * MemoryLayout<S>.stride)
+        pointer = storage.raw.bindMemory(to: S.self, capacity: max(count, 1))
         if zeroed { pointer.initialize(repeating: 0, count: max(count, 1)) }
     }
 
-    deinit { UnsafeMutableRawPointer(pointer).deallocate() }
-
     func zero(_ n: Int? = nil) { pointer.update(repeating: 0, count: min(n ?? count, count)) }
+}
+
+/// Raw memory aligned to 64 bytes, freed with its owner; what the pool keeps.
+final class RawBuffer: @unchecked Sendable {
+    let raw: UnsafeMutableRawPointer
+    let bytes: Int
+
+    init(bytes: Int) {
+        self.bytes = bytes
+        raw = UnsafeMutableRawPointer.allocate(byteCount: max(bytes, 1), alignment: 64)
+    }
+
+    deinit { raw.deallocate() }
+
+    /// The memory as `count` scalars of type `S` (contents undefined).
+    func bound<S>(to: S.Type, count: Int) -> UnsafeMutablePointer<S> {
+        precondition(count * MemoryLayout<S>.stride <= max(bytes, 1))
+        return raw.bindMemory(to: S.self, capacity: max(count, 1))
+    }
 }
 
 /// Working buffers kept between runs, so that a run does not map, fault in and clear fresh
@@ -37,7 +56,7 @@ final class AlignedBuffer: @unchecked Sendable {
 final class BufferPool: @unchecked Sendable {
     static let shared = BufferPool()
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
-    private var free: [AlignedBuffer] = []
+    private var free: [RawBuffer] = []
     private static let keepBytes = 32 << 20
 
     private init() {
@@ -45,39 +64,40 @@ final class BufferPool: @unchecked Sendable {
         pthread_mutex_init(mutex, nil)
     }
 
-    /// A buffer of at least `count` floats, contents undefined.
-    func take(_ count: Int) -> AlignedBuffer {
+    /// A buffer of at least `bytes` bytes, contents undefined.
+    func take(bytes: Int) -> RawBuffer {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
         var best: Int?
-        for (i, b) in free.enumerated() where b.count >= count && b.count <= 2 * count + 4096 {
-            if best == nil || b.count < free[best!].count { best = i }
+        for (i, b) in free.enumerated() where b.bytes >= bytes && b.bytes <= 2 * bytes + 16384 {
+            if best == nil || b.bytes < free[best!].bytes { best = i }
         }
         if let best { return free.remove(at: best) }
-        return AlignedBuffer(count: count, zeroed: false)
+        return RawBuffer(bytes: bytes)
     }
 
-    func give(_ buffers: [AlignedBuffer]) {
+    func give(_ buffers: [RawBuffer]) {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
         free.append(contentsOf: buffers)
-        free.sort { $0.count > $1.count }
+        free.sort { $0.bytes > $1.bytes }
         var total = 0
         free = free.filter { b in
-            total += b.count * 4
+            total += b.bytes
             return total <= Self.keepBytes
         }
     }
 }
 
-/// One cell's float32 weights, packed once for the tile kernels.
+/// One cell's weights (float32, or float64 for the error budget), packed once for the tile
+/// kernels.
 ///
 /// Units are grouped in panels (16 units for LSTM and GRU, 64 for SimpleRNN); a panel's
 /// columns are its units' gates side by side (`[i f c o]` × 16 for LSTM, `[z r h]` × 16 for
 /// GRU), so one panel yields whole units. Each kernel is stored panel after panel, each panel
 /// `rows × panelWidth` contiguous. Units past `units` (up to a whole panel) have zero weights
 /// and are never reported.
-final class PackedCell: @unchecked Sendable {
+final class PackedCell<S: FastScalar>: @unchecked Sendable {
     enum Kind { case lstm, gru, simpleRNN }
 
     let kind: Kind
@@ -93,13 +113,13 @@ final class PackedCell: @unchecked Sendable {
     var paddedWidth: Int { panels * panelWidth }
 
     /// `panels × inputDim × panelWidth`.
-    let kernel: AlignedBuffer
+    let kernel: AlignedBuffer<S>
     /// `panels × units × panelWidth`.
-    let recurrentKernel: AlignedBuffer
+    let recurrentKernel: AlignedBuffer<S>
     /// Added to the projected inputs (GRU input bias, SimpleRNN bias), panel layout; or nil.
-    let projectionBias: AlignedBuffer?
+    let projectionBias: AlignedBuffer<S>?
     /// Added after `x@W + h@U` (LSTM bias) or to `h@U` (GRU recurrent bias), panel layout; or nil.
-    let stepBias: AlignedBuffer?
+    let stepBias: AlignedBuffer<S>?
     let activation: Activation
     let recurrentActivation: Activation
     /// Whether the gates are the defaults the vector code fuses (tanh, sigmoid).
@@ -107,7 +127,7 @@ final class PackedCell: @unchecked Sendable {
 
     /// The arrays this was packed from (kept so that their storage, and so their identity,
     /// cannot change while this exists).
-    private let sources: [[Float]]
+    private let sources: [[S]]
 
     /// The packed column of gate `g`, unit `j`.
     @inline(__always)
@@ -115,8 +135,8 @@ final class PackedCell: @unchecked Sendable {
         (j / panelUnits) * panelWidth + g * panelUnits + j % panelUnits
     }
 
-    private init(kind: Kind, units: Int, inputDim: Int, gates: Int, panelUnits: Int, kernel: [Float],
-                 recurrentKernel: [Float], projectionBias: [Float]?, stepBias: [Float]?,
+    private init(kind: Kind, units: Int, inputDim: Int, gates: Int, panelUnits: Int, kernel: [S],
+                 recurrentKernel: [S], projectionBias: [S]?, stepBias: [S]?,
                  activation: Activation, recurrentActivation: Activation, fusedGates: Bool) {
         self.kind = kind
         self.units = units
@@ -131,8 +151,8 @@ final class PackedCell: @unchecked Sendable {
         sources = [kernel, recurrentKernel] + [projectionBias, stepBias].compactMap { $0 }
         let width = gates * panelUnits
         let pw = panels * width
-        func pack(_ w: [Float], rows: Int) -> AlignedBuffer {
-            let out = AlignedBuffer(count: panels * rows * width)
+        func pack(_ w: [S], rows: Int) -> AlignedBuffer<S> {
+            let out = AlignedBuffer<S>(count: panels * rows * width)
             let n = gates * units
             w.withUnsafeBufferPointer { src in
                 for r in 0..<rows {
@@ -146,9 +166,9 @@ final class PackedCell: @unchecked Sendable {
             }
             return out
         }
-        func packRow(_ b: [Float]?) -> AlignedBuffer? {
+        func packRow(_ b: [S]?) -> AlignedBuffer<S>? {
             guard let b else { return nil }
-            let out = AlignedBuffer(count: pw)
+            let out = AlignedBuffer<S>(count: pw)
             for g in 0..<gates {
                 for j in 0..<units { out.pointer[(j / panelUnits) * width + g * panelUnits + j % panelUnits] = b[g * units + j] }
             }
@@ -162,7 +182,7 @@ final class PackedCell: @unchecked Sendable {
 
     /// Packs a cell the fast path runs, or returns nil (stacked cells, GRU with
     /// `reset_after=False`, non-element-wise activations).
-    static func make(_ cell: RecurrentCell<Float>) -> PackedCell? {
+    static func make(_ cell: RecurrentCell<S>) -> PackedCell? {
         switch cell {
         case .lstm(let c):
             guard c.activation.isElementwise, c.recurrentActivation.isElementwise else { return nil }
@@ -188,11 +208,11 @@ final class PackedCell: @unchecked Sendable {
     }
 
     /// Whether this was packed from exactly these weights and settings.
-    func matches(_ cell: RecurrentCell<Float>) -> Bool {
-        func same(_ a: [Float], _ b: [Float]) -> Bool {
+    func matches(_ cell: RecurrentCell<S>) -> Bool {
+        func same(_ a: [S], _ b: [S]) -> Bool {
             a.count == b.count && a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in pa.baseAddress == pb.baseAddress } }
         }
-        func sameOptional(_ a: [Float]?, _ index: Int) -> Bool {
+        func sameOptional(_ a: [S]?, _ index: Int) -> Bool {
             guard let a else { return true }
             return index < sources.count && same(a, sources[index])
         }
@@ -223,7 +243,8 @@ final class PackedCell: @unchecked Sendable {
 /// Copies of a layer share it (they share their weight arrays too).
 final class FastCache: @unchecked Sendable {
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
-    private var entry: PackedCell?
+    /// A `PackedCell<Float>` or `PackedCell<Double>`.
+    private var entry: AnyObject?
 
     init() {
         mutex = .allocate(capacity: 1)
@@ -235,11 +256,12 @@ final class FastCache: @unchecked Sendable {
         mutex.deallocate()
     }
 
-    func packed(_ cell: RecurrentCell<Float>) -> PackedCell? {
+    func packed<S: FastScalar>(_ cell: RecurrentCell<S>) -> PackedCell<S>? {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
-        if let entry, entry.matches(cell) { return entry }
-        entry = PackedCell.make(cell)
-        return entry
+        if let entry = entry as? PackedCell<S>, entry.matches(cell) { return entry }
+        let made = PackedCell<S>.make(cell)
+        entry = made
+        return made
     }
 }

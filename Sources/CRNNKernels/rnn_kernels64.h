@@ -1,0 +1,424 @@
+/*
+ * rnncheck's float64 compute kernels: the same design as the float32 ones in rnn_kernels.h (a
+ * register-tiled product on packed weights, fused LSTM / GRU / SimpleRNN gate passes), for the
+ * float64 run the error budget measures Keras's float32 result against.
+ *
+ * Numerics (identical on every path, so results never depend on tiling, ISA or threads):
+ *   - every output element of a product is ONE fused multiply-add chain over k = 0, 1, ...,
+ *     starting from +0 (as in float32);
+ *   - exp is Cephes exp (range reduction by ln 2 in two parts, the (3, 4) rational
+ *     approximation, scaling by 2^n in two exact steps so that denormal results round once),
+ *     within about 1 ulp; sigmoid(x) = 1 / (1 + exp(-x)) with a true division; tanh is Cephes
+ *     tanh: x + x^3 P(x^2) / Q(x^2) below |x| = 0.625, 1 - 2 / (exp(2|x|) + 1) above, +-1 beyond
+ *     |x| = 22 (where 1 - tanh is below half an ulp of 1).
+ *   Both are far more exact than the float32 results they are a yardstick for (float32's ulp is
+ *   2^29 times float64's); they are written out here rather than taken from libm so that the
+ *   vector and scalar paths give the same bits.
+ * Every operation that is fused (fma) is written as fma() in the scalar code and as an FMA in
+ * the vector code; every other product and sum stands in its own statement, so the compiler's
+ * contraction of a*b+c within one expression never applies.
+ */
+#ifndef RNNCHECK_RNN_KERNELS64_H
+#define RNNCHECK_RNN_KERNELS64_H
+
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#define RK_D_EXP_HI 7.09782712893383996843E2
+#define RK_D_EXP_LO (-745.2)
+#define RK_D_LOG2E 1.4426950408889634073599
+#define RK_D_C1 6.93145751953125E-1
+#define RK_D_C2 1.42860682030941723212E-6
+#define RK_D_P0 1.26177193074810590878E-4
+#define RK_D_P1 3.02994407707441961300E-2
+#define RK_D_P2 9.99999999999999999910E-1
+#define RK_D_Q0 3.00198505138664455042E-6
+#define RK_D_Q1 2.52448340349684104192E-3
+#define RK_D_Q2 2.27265548208155028766E-1
+#define RK_D_Q3 2.00000000000000000009E0
+#define RK_D_TP0 (-9.64399179425052238628E-1)
+#define RK_D_TP1 (-9.92877231001918586564E1)
+#define RK_D_TP2 (-1.61468768441708447952E3)
+#define RK_D_TQ0 1.12811678491632931402E2
+#define RK_D_TQ1 2.23548839060100448583E3
+#define RK_D_TQ2 4.84406305325125486048E3
+
+/* Asks for `bytes` bytes of each of `rows` rows (`ld_bytes` apart) from `p` on into cache (any
+ * scalar type). */
+static inline void rk_prefetch_bytes(const void *p, int rows, long ld_bytes, int bytes) {
+    for (int r = 0; r < rows; r++)
+        for (int b = 0; b < bytes; b += 64) __builtin_prefetch((const char *)p + (long)r * ld_bytes + b, 0, 3);
+}
+
+/* 2^n for n in [-1022, 1023], built from its bits. */
+static inline double rk_pow2_d(int64_t n) {
+    uint64_t bits = (uint64_t)(n + 1023) << 52;
+    double d;
+    memcpy(&d, &bits, 8);
+    return d;
+}
+
+static inline double rk_exp_d(double x) {
+    if (x != x) return x;
+    x = x > RK_D_EXP_HI ? RK_D_EXP_HI : x;
+    x = x < RK_D_EXP_LO ? RK_D_EXP_LO : x;
+    double fx = floor(fma(x, RK_D_LOG2E, 0.5));
+    double r = fma(-fx, RK_D_C1, x);
+    r = fma(-fx, RK_D_C2, r);
+    double xx = r * r;
+    double p = fma(RK_D_P0, xx, RK_D_P1);
+    p = fma(p, xx, RK_D_P2);
+    p = p * r;
+    double q = fma(RK_D_Q0, xx, RK_D_Q1);
+    q = fma(q, xx, RK_D_Q2);
+    q = fma(q, xx, RK_D_Q3);
+    double d = q - p;
+    double e = p / d;
+    e = fma(2.0, e, 1.0);
+    int64_t n = (int64_t)fx;               /* in [-1075, 1023] */
+    int64_t n1 = n / 2;                    /* toward zero: both halves in range */
+    int64_t n2 = n - n1;
+    e = e * rk_pow2_d(n1);
+    return e * rk_pow2_d(n2);
+}
+
+static inline double rk_sigmoid_d(double x) {
+    double e = rk_exp_d(-x);
+    double d = 1.0 + e;
+    return 1.0 / d;
+}
+
+static inline double rk_tanh_d(double x) {
+    double ax = fabs(x);
+    if (ax > 0.625) {
+        if (ax > 22.0) return copysign(1.0, x);
+        double s = rk_exp_d(ax + ax);
+        double d = s + 1.0;
+        double t = 2.0 / d;
+        double r = 1.0 - t;
+        return copysign(r, x);
+    }
+    if (x != x || x == 0.0) return x;   /* NaN; and tanh(+-0) = +-0 */
+    double z = x * x;
+    double p = fma(RK_D_TP0, z, RK_D_TP1);
+    p = fma(p, z, RK_D_TP2);
+    double q = z + RK_D_TQ0;
+    q = fma(q, z, RK_D_TQ1);
+    q = fma(q, z, RK_D_TQ2);
+    double xz = x * z;
+    double pq = p / q;
+    return fma(xz, pq, x);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Portable tile product: z[r][j] = sum_q a[r][q] * b[q][j], one fma chain per element.       */
+/* ------------------------------------------------------------------------------------------ */
+
+static inline void rk_tile_generic_d(int mr, int ncols, const double *a, long lda, const double *b, long ldb,
+                                     long k, double *z, long ldz, int accumulate) {
+    for (int r = 0; r < mr; r++) {
+        double *zr = z + (long)r * ldz;
+        if (!accumulate) for (int j = 0; j < ncols; j++) zr[j] = 0.0;
+        const double *ar = a + (long)r * lda;
+        for (long q = 0; q < k; q++) {
+            double av = ar[q];
+            const double *bq = b + q * ldb;
+            for (int j = 0; j < ncols; j++) zr[j] = fma(av, bq[j], zr[j]);
+        }
+    }
+}
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#define RK_T256D __attribute__((target("avx2,fma")))
+
+/* AVX2 tiles: MR rows x 8 columns (two 4-double vectors) in registers; 6 x 8 uses 12
+ * accumulators, 2 weight vectors and 1 broadcast of the 16 registers. */
+#define RK_TILE256D(MR)                                                                       \
+    RK_T256D static inline void rk_tile256d_##MR(const double *a, long lda, const double *b, long ldb, \
+                                                 long k, double *z, long ldz, int accumulate) { \
+        __m256d acc[MR][2];                                                                   \
+        _Pragma("clang loop unroll(full)") for (int r = 0; r < MR; r++) {                     \
+            acc[r][0] = accumulate ? _mm256_loadu_pd(z + (long)r * ldz) : _mm256_setzero_pd(); \
+            acc[r][1] = accumulate ? _mm256_loadu_pd(z + (long)r * ldz + 4) : _mm256_setzero_pd(); \
+        }                                                                                     \
+        for (long q = 0; q < k; q++) {                                                        \
+            __m256d b0 = _mm256_loadu_pd(b + q * ldb), b1 = _mm256_loadu_pd(b + q * ldb + 4); \
+            _Pragma("clang loop unroll(full)") for (int r = 0; r < MR; r++) {                 \
+                __m256d av = _mm256_broadcast_sd(a + (long)r * lda + q);                      \
+                acc[r][0] = _mm256_fmadd_pd(av, b0, acc[r][0]);                               \
+                acc[r][1] = _mm256_fmadd_pd(av, b1, acc[r][1]);                               \
+            }                                                                                 \
+        }                                                                                     \
+        _Pragma("clang loop unroll(full)") for (int r = 0; r < MR; r++) {                     \
+            _mm256_storeu_pd(z + (long)r * ldz, acc[r][0]);                                   \
+            _mm256_storeu_pd(z + (long)r * ldz + 4, acc[r][1]);                               \
+        }                                                                                     \
+    }
+
+RK_TILE256D(1) RK_TILE256D(2) RK_TILE256D(3) RK_TILE256D(4) RK_TILE256D(5) RK_TILE256D(6)
+
+/* z (mr x ncols) = a @ b with ncols a multiple of 8: 8-column strips, up to 6 rows at a time. */
+RK_T256D static inline void rk_tile_avx2_d(int mr, int ncols, const double *a, long lda, const double *b, long ldb,
+                                           long k, double *z, long ldz, int accumulate) {
+    for (int c0 = 0; c0 < ncols; c0 += 8) {
+        for (int r0 = 0; r0 < mr; r0 += 6) {
+            const double *ar = a + (long)r0 * lda;
+            double *zr = z + (long)r0 * ldz + c0;
+            switch (mr - r0 < 6 ? mr - r0 : 6) {
+            case 1: rk_tile256d_1(ar, lda, b + c0, ldb, k, zr, ldz, accumulate); break;
+            case 2: rk_tile256d_2(ar, lda, b + c0, ldb, k, zr, ldz, accumulate); break;
+            case 3: rk_tile256d_3(ar, lda, b + c0, ldb, k, zr, ldz, accumulate); break;
+            case 4: rk_tile256d_4(ar, lda, b + c0, ldb, k, zr, ldz, accumulate); break;
+            case 5: rk_tile256d_5(ar, lda, b + c0, ldb, k, zr, ldz, accumulate); break;
+            default: rk_tile256d_6(ar, lda, b + c0, ldb, k, zr, ldz, accumulate); break;
+            }
+        }
+    }
+}
+
+/* The activations on 4 lanes: the same operations as rk_exp_d / rk_tanh_d, lane by lane. */
+RK_T256D static inline __m256d rk_pow2_256d(__m256i n) {
+    return _mm256_castsi256_pd(_mm256_slli_epi64(_mm256_add_epi64(n, _mm256_set1_epi64x(1023)), 52));
+}
+
+RK_T256D static inline __m256d rk_exp256d(__m256d x) {
+    __m256d nan = _mm256_cmp_pd(x, x, _CMP_UNORD_Q);
+    __m256d xin = x;
+    x = _mm256_min_pd(x, _mm256_set1_pd(RK_D_EXP_HI));
+    x = _mm256_max_pd(x, _mm256_set1_pd(RK_D_EXP_LO));
+    __m256d fx = _mm256_floor_pd(_mm256_fmadd_pd(x, _mm256_set1_pd(RK_D_LOG2E), _mm256_set1_pd(0.5)));
+    __m256d nfx = _mm256_sub_pd(_mm256_setzero_pd(), fx);
+    __m256d r = _mm256_fmadd_pd(nfx, _mm256_set1_pd(RK_D_C1), x);
+    r = _mm256_fmadd_pd(nfx, _mm256_set1_pd(RK_D_C2), r);
+    __m256d xx = _mm256_mul_pd(r, r);
+    __m256d p = _mm256_fmadd_pd(_mm256_set1_pd(RK_D_P0), xx, _mm256_set1_pd(RK_D_P1));
+    p = _mm256_fmadd_pd(p, xx, _mm256_set1_pd(RK_D_P2));
+    p = _mm256_mul_pd(p, r);
+    __m256d q = _mm256_fmadd_pd(_mm256_set1_pd(RK_D_Q0), xx, _mm256_set1_pd(RK_D_Q1));
+    q = _mm256_fmadd_pd(q, xx, _mm256_set1_pd(RK_D_Q2));
+    q = _mm256_fmadd_pd(q, xx, _mm256_set1_pd(RK_D_Q3));
+    __m256d e = _mm256_div_pd(p, _mm256_sub_pd(q, p));
+    e = _mm256_fmadd_pd(_mm256_set1_pd(2.0), e, _mm256_set1_pd(1.0));
+    /* n = (int64)fx, exact (|fx| <= 1075); n1 = n / 2 toward zero, n2 = n - n1 */
+    __m128i n32 = _mm256_cvtpd_epi32(fx);
+    __m256i n = _mm256_cvtepi32_epi64(n32);
+    /* n / 2 toward zero = (n + (n < 0)) >> 1 (arithmetic), as the scalar code's n / 2; the
+     * value fits 32 bits, so on the 32-bit lanes (AVX2 has no 64-bit arithmetic shift) */
+    __m128i h32 = _mm_srai_epi32(_mm_add_epi32(n32, _mm_srli_epi32(n32, 31)), 1);
+    __m256i half = _mm256_cvtepi32_epi64(h32);
+    __m256i rest = _mm256_sub_epi64(n, half);
+    e = _mm256_mul_pd(e, rk_pow2_256d(half));
+    e = _mm256_mul_pd(e, rk_pow2_256d(rest));
+    return _mm256_blendv_pd(e, xin, nan);
+}
+
+RK_T256D static inline __m256d rk_sigmoid256d(__m256d x) {
+    __m256d e = rk_exp256d(_mm256_xor_pd(x, _mm256_set1_pd(-0.0)));
+    __m256d one = _mm256_set1_pd(1.0);
+    return _mm256_div_pd(one, _mm256_add_pd(one, e));
+}
+
+RK_T256D static inline __m256d rk_tanh256d(__m256d x) {
+    __m256d signbit = _mm256_set1_pd(-0.0);
+    __m256d ax = _mm256_andnot_pd(signbit, x);
+    __m256d xs = _mm256_and_pd(signbit, x);
+    /* large: 1 - 2 / (exp(2|x|) + 1), +-1 beyond 22 */
+    __m256d s = rk_exp256d(_mm256_add_pd(ax, ax));
+    __m256d t = _mm256_div_pd(_mm256_set1_pd(2.0), _mm256_add_pd(s, _mm256_set1_pd(1.0)));
+    __m256d big = _mm256_sub_pd(_mm256_set1_pd(1.0), t);
+    big = _mm256_blendv_pd(big, _mm256_set1_pd(1.0), _mm256_cmp_pd(ax, _mm256_set1_pd(22.0), _CMP_GT_OQ));
+    big = _mm256_or_pd(big, xs);
+    /* small: x + (x z) (P(z) / Q(z)) */
+    __m256d z = _mm256_mul_pd(x, x);
+    __m256d p = _mm256_fmadd_pd(_mm256_set1_pd(RK_D_TP0), z, _mm256_set1_pd(RK_D_TP1));
+    p = _mm256_fmadd_pd(p, z, _mm256_set1_pd(RK_D_TP2));
+    __m256d q = _mm256_add_pd(z, _mm256_set1_pd(RK_D_TQ0));
+    q = _mm256_fmadd_pd(q, z, _mm256_set1_pd(RK_D_TQ1));
+    q = _mm256_fmadd_pd(q, z, _mm256_set1_pd(RK_D_TQ2));
+    __m256d small = _mm256_fmadd_pd(_mm256_mul_pd(x, z), _mm256_div_pd(p, q), x);
+    /* +-0 and NaN give themselves, as the scalar code */
+    small = _mm256_blendv_pd(small, x, _mm256_cmp_pd(ax, _mm256_setzero_pd(), _CMP_EQ_UQ));
+    return _mm256_blendv_pd(small, big, _mm256_cmp_pd(ax, _mm256_set1_pd(0.625), _CMP_GT_OQ));
+}
+
+RK_T256D static inline void rk_lstm_gates256d(int rows, double *acc, long ldacc, const double *xw, long ldxw,
+                                              const double *bias, long ldbias, const double *cPrev, double *cNew,
+                                              double *hNew, long ldh) {
+    for (int r = 0; r < rows; r++) {
+        const double *ar = acc + (long)r * ldacc, *xr = xw ? xw + (long)r * ldxw : NULL;
+        const double *br = bias ? bias + (long)r * ldbias : NULL;
+        for (int j = 0; j < 16; j += 4) {
+            __m256d zi = _mm256_loadu_pd(ar + j), zf = _mm256_loadu_pd(ar + 16 + j);
+            __m256d zc = _mm256_loadu_pd(ar + 32 + j), zo = _mm256_loadu_pd(ar + 48 + j);
+            if (xr) {
+                zi = _mm256_add_pd(_mm256_loadu_pd(xr + j), zi);
+                zf = _mm256_add_pd(_mm256_loadu_pd(xr + 16 + j), zf);
+                zc = _mm256_add_pd(_mm256_loadu_pd(xr + 32 + j), zc);
+                zo = _mm256_add_pd(_mm256_loadu_pd(xr + 48 + j), zo);
+            }
+            if (br) {
+                zi = _mm256_add_pd(zi, _mm256_loadu_pd(br + j));
+                zf = _mm256_add_pd(zf, _mm256_loadu_pd(br + 16 + j));
+                zc = _mm256_add_pd(zc, _mm256_loadu_pd(br + 32 + j));
+                zo = _mm256_add_pd(zo, _mm256_loadu_pd(br + 48 + j));
+            }
+            __m256d i = rk_sigmoid256d(zi), f = rk_sigmoid256d(zf), g = rk_tanh256d(zc), o = rk_sigmoid256d(zo);
+            __m256d fc = _mm256_mul_pd(f, _mm256_loadu_pd(cPrev + (long)r * ldh + j));
+            __m256d ig = _mm256_mul_pd(i, g);
+            __m256d c = _mm256_add_pd(fc, ig);
+            _mm256_storeu_pd(cNew + (long)r * ldh + j, c);
+            _mm256_storeu_pd(hNew + (long)r * ldh + j, _mm256_mul_pd(o, rk_tanh256d(c)));
+        }
+    }
+}
+
+RK_T256D static inline void rk_gru_gates256d(int rows, double *acc, long ldacc, const double *xw, long ldxw,
+                                             const double *rbias, const double *hPrev, double *hNew, long ldh) {
+    __m256d one = _mm256_set1_pd(1.0);
+    for (int r = 0; r < rows; r++) {
+        const double *ar = acc + (long)r * ldacc, *xr = xw + (long)r * ldxw;
+        for (int j = 0; j < 16; j += 4) {
+            __m256d mz = _mm256_loadu_pd(ar + j), mr = _mm256_loadu_pd(ar + 16 + j), mh = _mm256_loadu_pd(ar + 32 + j);
+            if (rbias) {
+                mz = _mm256_add_pd(mz, _mm256_loadu_pd(rbias + j));
+                mr = _mm256_add_pd(mr, _mm256_loadu_pd(rbias + 16 + j));
+                mh = _mm256_add_pd(mh, _mm256_loadu_pd(rbias + 32 + j));
+            }
+            __m256d z = rk_sigmoid256d(_mm256_add_pd(_mm256_loadu_pd(xr + j), mz));
+            __m256d rr = rk_sigmoid256d(_mm256_add_pd(_mm256_loadu_pd(xr + 16 + j), mr));
+            __m256d rm = _mm256_mul_pd(rr, mh);
+            __m256d hh = rk_tanh256d(_mm256_add_pd(_mm256_loadu_pd(xr + 32 + j), rm));
+            __m256d a = _mm256_mul_pd(z, _mm256_loadu_pd(hPrev + (long)r * ldh + j));
+            __m256d b = _mm256_mul_pd(_mm256_sub_pd(one, z), hh);
+            _mm256_storeu_pd(hNew + (long)r * ldh + j, _mm256_add_pd(a, b));
+        }
+    }
+}
+
+RK_T256D static inline void rk_rnn_tanh256d(int rows, int n, const double *acc, long ldacc, const double *xw, long ldxw,
+                                            double *hNew, long ldh) {
+    for (int r = 0; r < rows; r++)
+        for (int j = 0; j < n; j += 4) {
+            __m256d v = _mm256_add_pd(_mm256_loadu_pd(xw + (long)r * ldxw + j), _mm256_loadu_pd(acc + (long)r * ldacc + j));
+            _mm256_storeu_pd(hNew + (long)r * ldh + j, rk_tanh256d(v));
+        }
+}
+
+RK_T256D static inline void rk_add_row256d(int rows, int n, double *dst, long ld, const double *src) {
+    for (int r = 0; r < rows; r++)
+        for (int j = 0; j < n; j += 4)
+            _mm256_storeu_pd(dst + (long)r * ld + j, _mm256_add_pd(_mm256_loadu_pd(dst + (long)r * ld + j), _mm256_loadu_pd(src + j)));
+}
+#endif /* __x86_64__ */
+
+/* ------------------------------------------------------------------------------------------ */
+/* Dispatch: isa from rk_cpu_isa() (AVX-512 machines take the AVX2 code for float64).          */
+/* ------------------------------------------------------------------------------------------ */
+
+/* z (mr x 16*nv, ldz) = a (mr x k, lda) @ b (k x 16*nv, ldb). */
+static inline void rk_tile_d(int isa, int mr, int nv, const double *a, long lda, const double *b, long ldb, long k,
+                             double *z, long ldz) {
+#if defined(__x86_64__)
+    if (isa >= 1) { rk_tile_avx2_d(mr, 16 * nv, a, lda, b, ldb, k, z, ldz, 0); return; }
+#endif
+    (void)isa;
+    rk_tile_generic_d(mr, 16 * nv, a, lda, b, ldb, k, z, ldz, 0);
+}
+
+static inline void rk_lstm_gates_d(int isa, int rows, double *acc, long ldacc, const double *xw, long ldxw,
+                                   const double *bias, long ldbias, const double *cPrev, double *cNew, double *hNew,
+                                   long ldh) {
+#if defined(__x86_64__)
+    if (isa >= 1) { rk_lstm_gates256d(rows, acc, ldacc, xw, ldxw, bias, ldbias, cPrev, cNew, hNew, ldh); return; }
+#endif
+    (void)isa;
+    for (int r = 0; r < rows; r++)
+        for (int j = 0; j < 16; j++) {
+            const double *ar = acc + (long)r * ldacc, *xr = xw + (long)r * ldxw;
+            double zi = ar[j], zf = ar[16 + j], zc = ar[32 + j], zo = ar[48 + j];
+            if (xw) { zi = xr[j] + zi; zf = xr[16 + j] + zf; zc = xr[32 + j] + zc; zo = xr[48 + j] + zo; }
+            const double *br = bias ? bias + (long)r * ldbias : NULL;
+            if (br) { zi = zi + br[j]; zf = zf + br[16 + j]; zc = zc + br[32 + j]; zo = zo + br[48 + j]; }
+            double i = rk_sigmoid_d(zi), f = rk_sigmoid_d(zf), g = rk_tanh_d(zc), o = rk_sigmoid_d(zo);
+            double fc = f * cPrev[(long)r * ldh + j], ig = i * g;
+            double c = fc + ig;
+            cNew[(long)r * ldh + j] = c;
+            double tc = rk_tanh_d(c);
+            hNew[(long)r * ldh + j] = o * tc;
+        }
+}
+
+static inline void rk_gru_gates_d(int isa, int rows, double *acc, long ldacc, const double *xw, long ldxw,
+                                  const double *rbias, const double *hPrev, double *hNew, long ldh) {
+#if defined(__x86_64__)
+    if (isa >= 1) { rk_gru_gates256d(rows, acc, ldacc, xw, ldxw, rbias, hPrev, hNew, ldh); return; }
+#endif
+    (void)isa;
+    for (int r = 0; r < rows; r++)
+        for (int j = 0; j < 16; j++) {
+            const double *ar = acc + (long)r * ldacc, *xr = xw + (long)r * ldxw;
+            double mz = ar[j], mr = ar[16 + j], mh = ar[32 + j];
+            if (rbias) { mz = mz + rbias[j]; mr = mr + rbias[16 + j]; mh = mh + rbias[32 + j]; }
+            double z = rk_sigmoid_d(xr[j] + mz);
+            double rr = rk_sigmoid_d(xr[16 + j] + mr);
+            double rm = rr * mh;
+            double hh = rk_tanh_d(xr[32 + j] + rm);
+            double a = z * hPrev[(long)r * ldh + j];
+            double omz = 1.0 - z;
+            double b = omz * hh;
+            hNew[(long)r * ldh + j] = a + b;
+        }
+}
+
+static inline void rk_rnn_tanh_d(int isa, int rows, int n16, const double *acc, long ldacc, const double *xw, long ldxw,
+                                 double *hNew, long ldh) {
+#if defined(__x86_64__)
+    if (isa >= 1) { rk_rnn_tanh256d(rows, 16 * n16, acc, ldacc, xw, ldxw, hNew, ldh); return; }
+#endif
+    (void)isa;
+    for (int r = 0; r < rows; r++)
+        for (int j = 0; j < 16 * n16; j++)
+            hNew[(long)r * ldh + j] = rk_tanh_d(xw[(long)r * ldxw + j] + acc[(long)r * ldacc + j]);
+}
+
+static inline void rk_add_row_d(int isa, int rows, int n, double *dst, long ld, const double *src) {
+#if defined(__x86_64__)
+    if (isa >= 1 && n % 4 == 0) { rk_add_row256d(rows, n, dst, ld, src); return; }
+#endif
+    (void)isa;
+    for (int r = 0; r < rows; r++)
+        for (int j = 0; j < n; j++) dst[(long)r * ld + j] = dst[(long)r * ld + j] + src[j];
+}
+
+/* The activations on n values (tests compare the vector and scalar paths bit for bit). */
+#if defined(__x86_64__)
+RK_T256D static inline void rk_act256d_n(int tanh, const double *x, double *out, long n) {
+    long i = 0;
+    for (; i + 4 <= n; i += 4) {
+        __m256d v = _mm256_loadu_pd(x + i);
+        _mm256_storeu_pd(out + i, tanh ? rk_tanh256d(v) : rk_sigmoid256d(v));
+    }
+    for (; i < n; i++) out[i] = tanh ? rk_tanh_d(x[i]) : rk_sigmoid_d(x[i]);
+}
+#endif
+
+static inline void rk_sigmoid_n_d(int isa, const double *x, double *out, long n) {
+#if defined(__x86_64__)
+    if (isa >= 1) { rk_act256d_n(0, x, out, n); return; }
+#endif
+    (void)isa;
+    for (long i = 0; i < n; i++) out[i] = rk_sigmoid_d(x[i]);
+}
+
+static inline void rk_tanh_n_d(int isa, const double *x, double *out, long n) {
+#if defined(__x86_64__)
+    if (isa >= 1) { rk_act256d_n(1, x, out, n); return; }
+#endif
+    (void)isa;
+    for (long i = 0; i < n; i++) out[i] = rk_tanh_d(x[i]);
+}
+
+
+#endif /* RNNCHECK_RNN_KERNELS64_H */

@@ -1,0 +1,141 @@
+import CRNNKernels
+
+/// The scalars the fast path computes in, with their kernels: `Float` (what Keras computes in,
+/// on the float32 kernels of `rnn_kernels.h`) and `Double` (the error budget's yardstick, on
+/// the float64 kernels of `rnn_kernels64.h`). One design for both: weights packed in panels
+/// once, every product element one FMA chain from +0, gates fused; so both are bit-identical
+/// for any thread count.
+///
+/// Generic code over `FastScalar` is only ever called with a concrete type (see
+/// `FastScalarKind`), so the optimizer specializes it: no witness-table call in a loop.
+protocol FastScalar: EngineScalar {
+    /// `z (mr × 16·nv, ldz) = a (mr × k, lda) · b (k × 16·nv, ldb)`.
+    static func tile(_ isa: Int32, _ mr: Int, _ nv: Int, _ a: UnsafePointer<Self>, _ lda: Int,
+                     _ b: UnsafePointer<Self>, _ ldb: Int, _ k: Int, _ z: UnsafeMutablePointer<Self>, _ ldz: Int)
+    /// `tile`, also fetching `pf2n` lines from `pf2` on into L2 (the next weight panel) where the
+    /// kernels can.
+    static func tilePrefetching(_ isa: Int32, _ mr: Int, _ nv: Int, _ a: UnsafePointer<Self>, _ lda: Int,
+                                _ b: UnsafePointer<Self>, _ ldb: Int, _ k: Int, _ z: UnsafeMutablePointer<Self>,
+                                _ ldz: Int, _ pf2: UnsafePointer<Self>, _ pf2n: Int)
+    /// One row against two 64-column panels.
+    static func row2p(_ isa: Int32, _ a: UnsafePointer<Self>, _ b0: UnsafePointer<Self>, _ b1: UnsafePointer<Self>,
+                      _ ldb: Int, _ k: Int, _ z0: UnsafeMutablePointer<Self>, _ z1: UnsafeMutablePointer<Self>)
+    static func lstmGates(_ isa: Int32, _ rows: Int, _ acc: UnsafeMutablePointer<Self>, _ ldacc: Int,
+                          _ xw: UnsafePointer<Self>?, _ ldxw: Int, _ bias: UnsafePointer<Self>?, _ ldbias: Int,
+                          _ cPrev: UnsafePointer<Self>, _ cNew: UnsafeMutablePointer<Self>,
+                          _ hNew: UnsafeMutablePointer<Self>, _ ldh: Int)
+    static func gruGates(_ isa: Int32, _ rows: Int, _ acc: UnsafeMutablePointer<Self>, _ ldacc: Int,
+                         _ xw: UnsafePointer<Self>, _ ldxw: Int, _ rbias: UnsafePointer<Self>?,
+                         _ hPrev: UnsafePointer<Self>, _ hNew: UnsafeMutablePointer<Self>, _ ldh: Int)
+    static func rnnTanh(_ isa: Int32, _ rows: Int, _ n16: Int, _ acc: UnsafePointer<Self>, _ ldacc: Int,
+                        _ xw: UnsafePointer<Self>, _ ldxw: Int, _ hNew: UnsafeMutablePointer<Self>, _ ldh: Int)
+    /// Adds `src` (n) to each of `rows` rows of `dst`.
+    static func addRow(_ isa: Int32, _ rows: Int, _ n: Int, _ dst: UnsafeMutablePointer<Self>, _ ld: Int,
+                       _ src: UnsafePointer<Self>)
+    /// The most rows one tile call should take (the float64 kernels tile 6 rows at a time).
+    static var tileRowLimit: Int { get }
+}
+
+extension Float: FastScalar {
+    @inline(__always)
+    static func tile(_ isa: Int32, _ mr: Int, _ nv: Int, _ a: UnsafePointer<Float>, _ lda: Int,
+                     _ b: UnsafePointer<Float>, _ ldb: Int, _ k: Int, _ z: UnsafeMutablePointer<Float>, _ ldz: Int) {
+        rk_tile(isa, Int32(mr), Int32(nv), a, lda, b, ldb, k, z, ldz)
+    }
+    @inline(__always)
+    static func tilePrefetching(_ isa: Int32, _ mr: Int, _ nv: Int, _ a: UnsafePointer<Float>, _ lda: Int,
+                                _ b: UnsafePointer<Float>, _ ldb: Int, _ k: Int, _ z: UnsafeMutablePointer<Float>,
+                                _ ldz: Int, _ pf2: UnsafePointer<Float>, _ pf2n: Int) {
+        rk_tile_pf(isa, Int32(mr), Int32(nv), a, lda, b, ldb, k, z, ldz, pf2, pf2n)
+    }
+    @inline(__always)
+    static func row2p(_ isa: Int32, _ a: UnsafePointer<Float>, _ b0: UnsafePointer<Float>, _ b1: UnsafePointer<Float>,
+                      _ ldb: Int, _ k: Int, _ z0: UnsafeMutablePointer<Float>, _ z1: UnsafeMutablePointer<Float>) {
+        rk_row2p(isa, a, b0, b1, ldb, k, z0, z1)
+    }
+    @inline(__always)
+    static func lstmGates(_ isa: Int32, _ rows: Int, _ acc: UnsafeMutablePointer<Float>, _ ldacc: Int,
+                          _ xw: UnsafePointer<Float>?, _ ldxw: Int, _ bias: UnsafePointer<Float>?, _ ldbias: Int,
+                          _ cPrev: UnsafePointer<Float>, _ cNew: UnsafeMutablePointer<Float>,
+                          _ hNew: UnsafeMutablePointer<Float>, _ ldh: Int) {
+        rk_lstm_gates(isa, Int32(rows), acc, ldacc, xw, ldxw, bias, ldbias, cPrev, cNew, hNew, ldh)
+    }
+    @inline(__always)
+    static func gruGates(_ isa: Int32, _ rows: Int, _ acc: UnsafeMutablePointer<Float>, _ ldacc: Int,
+                         _ xw: UnsafePointer<Float>, _ ldxw: Int, _ rbias: UnsafePointer<Float>?,
+                         _ hPrev: UnsafePointer<Float>, _ hNew: UnsafeMutablePointer<Float>, _ ldh: Int) {
+        rk_gru_gates(isa, Int32(rows), acc, ldacc, xw, ldxw, rbias, hPrev, hNew, ldh)
+    }
+    @inline(__always)
+    static func rnnTanh(_ isa: Int32, _ rows: Int, _ n16: Int, _ acc: UnsafePointer<Float>, _ ldacc: Int,
+                        _ xw: UnsafePointer<Float>, _ ldxw: Int, _ hNew: UnsafeMutablePointer<Float>, _ ldh: Int) {
+        rk_rnn_tanh(isa, Int32(rows), Int32(n16), acc, ldacc, xw, ldxw, hNew, ldh)
+    }
+    @inline(__always)
+    static func addRow(_ isa: Int32, _ rows: Int, _ n: Int, _ dst: UnsafeMutablePointer<Float>, _ ld: Int,
+                       _ src: UnsafePointer<Float>) {
+        rk_add_row(isa, Int32(rows), Int32(n), dst, ld, src)
+    }
+    static var tileRowLimit: Int { Int.max }
+}
+
+extension Double: FastScalar {
+    @inline(__always)
+    static func tile(_ isa: Int32, _ mr: Int, _ nv: Int, _ a: UnsafePointer<Double>, _ lda: Int,
+                     _ b: UnsafePointer<Double>, _ ldb: Int, _ k: Int, _ z: UnsafeMutablePointer<Double>, _ ldz: Int) {
+        rk_tile_d(isa, Int32(mr), Int32(nv), a, lda, b, ldb, k, z, ldz)
+    }
+    @inline(__always)
+    static func tilePrefetching(_ isa: Int32, _ mr: Int, _ nv: Int, _ a: UnsafePointer<Double>, _ lda: Int,
+                                _ b: UnsafePointer<Double>, _ ldb: Int, _ k: Int, _ z: UnsafeMutablePointer<Double>,
+                                _ ldz: Int, _ pf2: UnsafePointer<Double>, _ pf2n: Int) {
+        rk_tile_d(isa, Int32(mr), Int32(nv), a, lda, b, ldb, k, z, ldz)
+    }
+    @inline(__always)
+    static func row2p(_ isa: Int32, _ a: UnsafePointer<Double>, _ b0: UnsafePointer<Double>, _ b1: UnsafePointer<Double>,
+                      _ ldb: Int, _ k: Int, _ z0: UnsafeMutablePointer<Double>, _ z1: UnsafeMutablePointer<Double>) {
+        rk_tile_d(isa, 1, 4, a, 0, b0, ldb, k, z0, 64)
+        rk_tile_d(isa, 1, 4, a, 0, b1, ldb, k, z1, 64)
+    }
+    @inline(__always)
+    static func lstmGates(_ isa: Int32, _ rows: Int, _ acc: UnsafeMutablePointer<Double>, _ ldacc: Int,
+                          _ xw: UnsafePointer<Double>?, _ ldxw: Int, _ bias: UnsafePointer<Double>?, _ ldbias: Int,
+                          _ cPrev: UnsafePointer<Double>, _ cNew: UnsafeMutablePointer<Double>,
+                          _ hNew: UnsafeMutablePointer<Double>, _ ldh: Int) {
+        rk_lstm_gates_d(isa, Int32(rows), acc, ldacc, xw, ldxw, bias, ldbias, cPrev, cNew, hNew, ldh)
+    }
+    @inline(__always)
+    static func gruGates(_ isa: Int32, _ rows: Int, _ acc: UnsafeMutablePointer<Double>, _ ldacc: Int,
+                         _ xw: UnsafePointer<Double>, _ ldxw: Int, _ rbias: UnsafePointer<Double>?,
+                         _ hPrev: UnsafePointer<Double>, _ hNew: UnsafeMutablePointer<Double>, _ ldh: Int) {
+        rk_gru_gates_d(isa, Int32(rows), acc, ldacc, xw, ldxw, rbias, hPrev, hNew, ldh)
+    }
+    @inline(__always)
+    static func rnnTanh(_ isa: Int32, _ rows: Int, _ n16: Int, _ acc: UnsafePointer<Double>, _ ldacc: Int,
+                        _ xw: UnsafePointer<Double>, _ ldxw: Int, _ hNew: UnsafeMutablePointer<Double>, _ ldh: Int) {
+        rk_rnn_tanh_d(isa, Int32(rows), Int32(n16), acc, ldacc, xw, ldxw, hNew, ldh)
+    }
+    @inline(__always)
+    static func addRow(_ isa: Int32, _ rows: Int, _ n: Int, _ dst: UnsafeMutablePointer<Double>, _ ld: Int,
+                       _ src: UnsafePointer<Double>) {
+        rk_add_row_d(isa, Int32(rows), Int32(n), dst, ld, src)
+    }
+    static var tileRowLimit: Int { 6 }
+}
+
+/// Which fast scalar an engine scalar is: the one place generic engine code (over
+/// `EngineScalar`) crosses to the fast path's concrete types.
+enum FastScalarKind {
+    case float32, float64
+
+    /// nil for a scalar without fast kernels (it runs the reference path).
+    init?<S: EngineScalar>(_ type: S.Type) {
+        if S.self == Float.self {
+            self = .float32
+        } else if S.self == Double.self {
+            self = .float64
+        } else {
+            return nil
+        }
+    }
+}
