@@ -16,6 +16,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.19"),
+        // `swift package generate-documentation`: the DocC catalogs in Sources/*/*.docc. Links nothing.
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.5.0"),
     ],
     targets: [
         // MARK: - Implementation details
@@ -65,5 +67,9 @@ let package = Package(
             name: "ConformanceTests", dependencies: ["Conformance", "KerasImport", "HDF5", "_TestSupport"],
             exclude: ["Hostile"]),
         .testTarget(name: "RNNCheckCLITests", dependencies: ["HDF5", "_TestSupport"], exclude: ["Resources"]),
+        /// The Swift code of README.md and the DocC articles, compiled and run (SnippetTests keeps them equal).
+        .testTarget(
+            name: "DocumentationTests", dependencies: ["RNNEngine", "KerasImport", "Conformance", "_TestSupport"],
+            exclude: ["Resources"]),
     ]
 )

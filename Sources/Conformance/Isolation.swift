@@ -150,7 +150,11 @@ public final class Worker {
 
     private let output: PipeCollector?
 
+    /// Starts `executable` with `arguments`.
+    ///
     /// - Parameters:
+    ///   - executable: the program to run (the rnncheck binary itself, for an isolated read).
+    ///   - arguments: its command-line arguments, without the program name.
     ///   - standardInput: bytes for the worker's stdin (else it reads nothing).
     ///   - captureStandardOutput: collect the worker's stdout (`standardOutput`).
     ///   - passStandardOutput: let the worker write to this process's stdout.

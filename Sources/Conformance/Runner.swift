@@ -122,9 +122,21 @@ public enum Runner {
         }
     }
 
-    /// Compares a model file with a reference file of `input_*` / `output_*` datasets.
+    /// Compares a model file with a reference file of `input_*` / `output_*` datasets, as
+    /// `rnncheck compare` does: runs the model in float32 on the reference's inputs and diffs
+    /// every output with Keras's.
+    ///
+    /// - Parameters:
+    ///   - modelPath: the Keras model file (`.keras`, full-model `.h5`, or a weights file with `configPath`).
+    ///   - configPath: the model's JSON config, for a weights file.
+    ///   - referencePath: a reference file written by `rnncheck-ref` (or any fixture).
+    ///   - tolerance: nil for ``Tolerance/default`` (`atol 1e-6`, `rtol 1e-5`).
+    ///   - options: what to compute beyond pass / fail (the float64 error budget by default).
+    /// - Returns: a report with one case; an unreadable file makes the case an error
+    ///   (``Report/exitCode`` 2) rather than a thrown error. ``Report/text()`` renders it.
     public static func compare(
-        modelPath: String, configPath: String?, referencePath: String, tolerance: Tolerance?, options: DiffOptions = .init()
+        modelPath: String, configPath: String? = nil, referencePath: String, tolerance: Tolerance? = nil,
+        options: DiffOptions = .init()
     ) -> Report {
         let name = URL(fileURLWithPath: modelPath).lastPathComponent
         do {

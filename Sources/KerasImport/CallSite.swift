@@ -61,6 +61,15 @@ indirect enum CallValue {
         if case .null = self { return true }
         return isTensorArgument
     }
+
+    /// A tensor, null, or a list of those (what a dict of a call's tensors may hold).
+    var isTensorOrNull: Bool {
+        switch self {
+        case .tensor, .null: return true
+        case .list(let items): return items.allSatisfy(\.isTensorOrNull)
+        case .constant: return false
+        }
+    }
 }
 
 /// A layer call as written in a config, in either serialized form, parsed once.
@@ -102,6 +111,12 @@ struct CallSite {
                 }
                 return .tensor(spec)
             }
+            // A dict of tensors (a model with dict inputs called as a layer, and its mask
+            // argument): keras.tree.flatten takes the values in sorted key order.
+            if !v.has("class_name") {
+                let items = try v.keys.sorted().map { try keras3Value(try v[$0]) }
+                if !items.isEmpty, items.allSatisfy(\.isTensorOrNull) { return .list(items) }
+            }
             return .constant(v)
         default: return .constant(v)
         }
@@ -113,8 +128,15 @@ struct CallSite {
     static func keras2(_ node: JSONValue, layerNames: Set<String>, skipFirstNode: Set<String> = []) throws -> CallSite {
         // tf.keras's op layers keep the structure of their first argument: a single tensor is
         // one entry `[layer, node, tensor, kwargs]` rather than a list of them.
-        var entries = try node.array()
-        if let first = entries.first, case .string = first.storage { entries = [node] }
+        var entries: [JSONValue]
+        if case .object = node.storage {
+            // A dict argument (a model with dict inputs called as a layer): the node is a dict of
+            // entries, flattened in sorted key order as tf.nest.flatten does.
+            entries = try node.keys.sorted().map { try node[$0] }
+        } else {
+            entries = try node.array()
+            if let first = entries.first, case .string = first.storage { entries = [node] }
+        }
         var tensors: [CallValue] = []
         var kwargs: [(String, CallValue)]?
         for entry in entries {

@@ -64,6 +64,16 @@ struct GraphBuilder {
         }
     }
 
+    /// Whether a call node is in Keras 2's form: a list of `[layer, node, tensor, kwargs]`, or
+    /// for a dict argument a dict of them (Keras 3 writes `{"args": ..., "kwargs": ...}`).
+    static func isKeras2Node(_ node: JSONValue) -> Bool {
+        switch node.storage {
+        case .array: return true
+        case .object: return !node.has("args")
+        default: return false
+        }
+    }
+
     static func isOpNode(_ entry: JSONValue) throws -> Bool {
         if let module = try entry.optional("module")?.string(), module.hasPrefix("keras.src.ops") { return true }
         return false
@@ -168,11 +178,19 @@ struct GraphBuilder {
         // which the config leaves out (tf.keras `_should_skip_first_node`).
         var skipFirstNode = Set<String>()
         let keras2Form = try entries.contains { e in
-            if let first = try e.optional("inbound_nodes")?.array().first, case .array = first.storage { return true }
-            return false
+            guard let first = try e.optional("inbound_nodes")?.array().first else { return false }
+            return Self.isKeras2Node(first)
         }
+        // Keras 3 does so only in input_layers / output_layers, and only for functional models
+        // (`functional_from_config.get_tensor`); in node arguments it counts from 0.
+        var ioSkipFirstNode = Set<String>()
         if keras2Form {
             for entry in entries where try Self.skipsFirstNode(entry) { skipFirstNode.insert(try entry.string("name")) }
+            ioSkipFirstNode = skipFirstNode
+        } else {
+            for entry in entries where ["Functional", "Model"].contains(try entry.string("class_name")) {
+                ioSkipFirstNode.insert(try entry.string("name"))
+            }
         }
         var keys: [Int: String] = [:]
         var pending: [Pending] = []
@@ -189,7 +207,7 @@ struct GraphBuilder {
             callCounts[index] = inbound.count
             for (call, node) in inbound.enumerated() {
                 let site: CallSite
-                if case .array = node.storage {
+                if Self.isKeras2Node(node) {
                     site = try CallSite.keras2(node, layerNames: layerNames, skipFirstNode: skipFirstNode)
                 } else {
                     site = try CallSite.keras3(node)
@@ -210,7 +228,7 @@ struct GraphBuilder {
             var producers = Set<Int>()
             for spec in item.site?.tensors ?? [] {
                 guard let index = names[spec.layer] else {
-                    throw ImportError.config(file: file, path: spec.path, message: "refers to layer '\(spec.layer)', which the model does not have")
+                    throw ImportError.config(file: file, path: spec.path, message: "refers to layer '\(spec.layer)', which model '\(modelName)' does not have")
                 }
                 guard spec.node >= 0 && spec.node < callCounts[index], let producer = position[spec.producer] else {
                     throw ImportError.config(file: file, path: spec.path,
@@ -246,7 +264,7 @@ struct GraphBuilder {
         }
         if done < pending.count, let stuck = pending.indices.first(where: { waiting[$0] > 0 }) {
             throw ImportError.config(file: file, path: entries[pending[stuck].entry].path,
-                message: "layer '\(try entries[pending[stuck].entry].string("name"))' waits for tensors that no layer produces (a cycle in the graph)")
+                message: "layer '\(try entries[pending[stuck].entry].string("name"))' waits for tensors that no layer of model '\(modelName)' produces (a cycle in the graph)")
         }
 
         func references(_ key: String) throws -> [TensorRef] {
@@ -263,9 +281,9 @@ struct GraphBuilder {
                 let parts = try t.array()
                 guard parts.count == 3 else { throw t.fail("expected [layer, node, tensor]") }
                 let layer = try parts[0].string()
-                let call = try parts[1].int() - (skipFirstNode.contains(layer) ? 1 : 0)
+                let call = try parts[1].int() - (ioSkipFirstNode.contains(layer) ? 1 : 0)
                 guard let node = produced[CallKey(layer: layer, call: call)] else {
-                    throw t.fail("refers to layer '\(layer)' call \(try parts[1].int()), which the model does not have")
+                    throw t.fail("refers to layer '\(layer)' call \(try parts[1].int()), which model '\(modelName)' does not have")
                 }
                 let output = try parts[2].int()
                 guard output >= 0 && output < nodes[node].layer.outputCount else {

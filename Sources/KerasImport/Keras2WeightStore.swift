@@ -89,6 +89,10 @@ final class Keras2WeightStore: WeightStore {
 /// One layer's weights in a Keras 2 file: the arrays of group `layerName` whose names start
 /// with `prefix` (empty for a top-level layer; `enc_lstm/` for a layer inside the model
 /// `encoder`, whose group holds all its layers' weights).
+///
+/// tf.keras names a variable after the layer that made it, never after the models around it:
+/// a layer inside a model inside `encoder` is `deep_dense/kernel:0` in the group `encoder`, so
+/// a layer's prefix is its own name at any depth.
 struct Keras2LayerWeights: LayerWeights {
     let store: Keras2WeightStore
     let layerName: String
@@ -123,6 +127,6 @@ struct Keras2LayerWeights: LayerWeights {
     func child(_ name: String) -> LayerWeights { self }
 
     func layer(key: String, name: String) -> LayerWeights {
-        Keras2LayerWeights(store: store, layerName: layerName, prefix: prefix + name + "/")
+        Keras2LayerWeights(store: store, layerName: layerName, prefix: name + "/")
     }
 }

@@ -34,8 +34,13 @@ public enum KerasFileFormat: String, Sendable {
 }
 
 /// Reads Keras model files into engine models.
+///
+/// For a model ready to run in float32 in one call, use `Model<Float>(kerasFile:)`
+/// (``RNNEngine/Model/init(kerasFile:configPath:customLayers:)``); the loader also returns what
+/// the file recorded beside the model.
 public enum KerasModelLoader {
-    /// Loads a model file from disk.
+    /// Loads a model file from disk, with its weights in float64 (exact for Keras's float32
+    /// weights): `loaded.model.converted(to: Float.self)` computes in float32 as Keras does.
     ///
     /// - Parameters:
     ///   - path: a `.keras` archive, or a `.weights.h5` file (then `configPath` is required).

@@ -110,8 +110,41 @@ extension Layer {
 
 extension Array where Element: BinaryFloatingPoint {
     /// The elements converted to another floating-point type (exact from float32 to float64).
-    @inlinable
-    public func converted<T: BinaryFloatingPoint>(to _: T.Type = T.self) -> [T] { map { T($0) } }
+    ///
+    /// Float and Double go through concrete loops (vectorized), a same-type conversion shares
+    /// the storage: a generic `map { T($0) }` converts element by element through witness
+    /// tables, which showed up in profiles of `run` beside the tile kernel.
+    public func converted<T: BinaryFloatingPoint>(to _: T.Type = T.self) -> [T] {
+        if Element.self == T.self { return unsafeBitCast(self, to: [T].self) }
+        if Element.self == Float.self, T.self == Double.self {
+            return unsafeBitCast(ScalarConversion.widen(unsafeBitCast(self, to: [Float].self)), to: [T].self)
+        }
+        if Element.self == Double.self, T.self == Float.self {
+            return unsafeBitCast(ScalarConversion.narrow(unsafeBitCast(self, to: [Double].self)), to: [T].self)
+        }
+        return map { T($0) }
+    }
+}
+
+/// Concrete Float <-> Double conversion loops (round to nearest, as `Float(_:)` does).
+enum ScalarConversion {
+    static func widen(_ a: [Float]) -> [Double] {
+        [Double](unsafeUninitializedCapacity: a.count) { out, count in
+            a.withUnsafeBufferPointer { src in
+                for i in 0..<src.count { out[i] = Double(src[i]) }
+            }
+            count = a.count
+        }
+    }
+
+    static func narrow(_ a: [Double]) -> [Float] {
+        [Float](unsafeUninitializedCapacity: a.count) { out, count in
+            a.withUnsafeBufferPointer { src in
+                for i in 0..<src.count { out[i] = Float(src[i]) }
+            }
+            count = a.count
+        }
+    }
 }
 
 /// Shape helpers shared by layers.

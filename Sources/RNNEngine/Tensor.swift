@@ -65,7 +65,7 @@ extension Tensor: Equatable where Scalar: Equatable {}
 extension Tensor where Scalar: BinaryFloatingPoint {
     /// The same values in another floating-point type (exact from float32 to float64).
     public func converted<T: BinaryFloatingPoint>(to: T.Type = T.self) -> Tensor<T> {
-        Tensor<T>(shape: shape, scalars: scalars.map { T($0) })
+        Tensor<T>(shape: shape, scalars: scalars.converted(to: T.self))
     }
 }
 

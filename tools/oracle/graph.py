@@ -8,18 +8,32 @@ config order (Keras writes them topologically sorted) and resolve each argument 
 * Keras 3 nodes are {"args": [...], "kwargs": {...}} with tensors written as
   {"class_name": "__keras_tensor__", "config": {"keras_history": [layer, node, index]}}.
   Keras 3 records the mask a layer was called with as kwargs.mask (Masking and
-  Embedding(mask_zero) appear as NotEqual / Any op nodes feeding it), so a layer applies
-  exactly that mask, never one propagated implicitly: a layer called with initial_state and
-  no kwargs.mask runs unmasked, as in Keras 3.
+  Embedding(mask_zero) appear as NotEqual / Any op nodes feeding it), and that is the mask
+  the call gets. Without one (or with null), `Layer.__call__` fills the mask argument from
+  the masks the tensor carries when the call has exactly one tensor argument (step 6 of
+  `Layer.__call__`): a layer called with initial_state runs unmasked, as in Keras 3, while a
+  layer after a model used as a layer gets the mask that model's output carries although the
+  config records none.
 * Keras 2 (tf_keras) nodes hold the call's first argument in its structure, each tensor as
   [layer, node, index, kwargs] (a constant as ['_CONSTANT_VALUE', -1, value, kwargs]), the
   kwargs repeated on each (tf_keras `Node.serialize` / `functional.process_node`, which keeps
-  the last). A layer gets the flattened tensors; masks propagate implicitly from the first
-  input unless the kwargs hold `mask`; an RNN's initial states are its extra inputs. tf.keras
-  op layers (TFOpLambda, SlicingOpLambda) keep the structure: a single tensor is the entry
-  itself rather than a list of one, and the function gets the first argument and the kwargs.
+  the last); a dict argument is a dict of them. A layer gets the flattened tensors; masks
+  propagate implicitly from the inputs unless the kwargs hold `mask`; an RNN's initial states
+  are its extra inputs. tf.keras op layers (TFOpLambda, SlicingOpLambda) keep the structure: a
+  single tensor is the entry itself rather than a list of one, and the function gets the first
+  argument and the kwargs.
 * Keras 3 op nodes (`module` keras.src.ops.*) are evaluated by the op table, with the node's
   args and kwargs (constants as written); ops carry no masks.
+
+A dict of inputs or outputs is flattened in sorted key order, as keras.tree.flatten and
+tf.nest.flatten do. A model used as a layer (class Functional, Sequential or Model) is run by
+`run` on its own config and weights, with the masks its call receives.
+
+Node numbering: Keras 3 numbers a functional model's calls from 1 in input_layers and
+output_layers (`functional_from_config.get_tensor` subtracts 1) and from 0 in node arguments;
+tf.keras numbers the calls of a functional model, or of a Sequential model that starts with an
+InputLayer, from 1 everywhere (`_should_skip_first_node`: call 0 is the model's own
+construction, which the config leaves out).
 
 Every value also keeps the mask Keras attaches to it at run time (`_keras_mask`, what each
 entry returns as its outputs' masks). Layers that read their masks when they run rather than
@@ -45,11 +59,14 @@ OP_LAYERS = ("TFOpLambda", "SlicingOpLambda")
 
 
 def _bool(mask):
-    """A mask argument as bool arrays: one mask, or a list of them (Attention's [q, v] masks)."""
+    """A mask argument as bool arrays: one mask, or a list of them (Attention's [q, v] masks,
+    a merge layer's or a model's inputs)."""
     if mask is None:
         return None
     if isinstance(mask, list):
         return [_bool(m) for m in mask]
+    if isinstance(mask, dict):
+        return {k: _bool(m) for k, m in mask.items()}
     return np.asarray(mask, bool)
 
 
@@ -73,46 +90,100 @@ def _is_k2_tensor(v):
     return isinstance(v, list) and len(v) in (3, 4) and isinstance(v[0], str)
 
 
-def _flatten(v):
-    """tf.nest.flatten over lists and dicts (sorted keys)."""
-    if isinstance(v, list):
-        return [a for item in v for a in _flatten(item)]
+def flatten(v):
+    """keras.tree.flatten / tf.nest.flatten of a structure of leaves (lists and tuples in
+    order, dicts by sorted key)."""
     if isinstance(v, dict):
-        return [a for k in sorted(v) for a in _flatten(v[k])]
+        return [leaf for k in sorted(v) for leaf in flatten(v[k])]
+    if isinstance(v, (list, tuple)):
+        return [leaf for item in v for leaf in flatten(item)]
     return [v]
+
+
+def _histories(v):
+    """input_layers / output_layers: a triple [layer, node, index], or a (nested) list or dict
+    of them, flattened."""
+    if isinstance(v, dict):
+        return [h for k in sorted(v) for h in _histories(v[k])]
+    if isinstance(v[0], str):
+        return [v]
+    return [h for item in v for h in _histories(item)]
+
+
+def _is_k3_tensor(obj):
+    return isinstance(obj, dict) and obj.get("class_name") == "__keras_tensor__"
+
+
+def _has_tensor(obj):
+    """Whether a Keras 3 node argument is or holds a tensor."""
+    if _is_k3_tensor(obj):
+        return True
+    if isinstance(obj, dict):
+        return any(_has_tensor(v) for v in obj.values())
+    return isinstance(obj, list) and any(_has_tensor(v) for v in obj)
+
+
+def skips_first_node(L):
+    """tf.keras `_should_skip_first_node`: a functional model, or a Sequential model whose
+    first layer is an InputLayer."""
+    if L["class_name"] in ("Functional", "Model"):
+        return True
+    if L["class_name"] == "Sequential":
+        inner = L["config"]["layers"]
+        return bool(inner) and inner[0]["class_name"] == "InputLayer"
+    return False
 
 
 def evaluate(model: ModelFile, inputs: list) -> List[np.ndarray]:
     """The model's outputs, in model output order, for inputs in model input order."""
-    layers_cfg = model.config["config"]["layers"]
-    if model.config["class_name"] == "Sequential":
-        x, m = inputs[0], None
+    outs, _ = run(model.config, model.weights, model.keras_major, inputs, [None] * len(inputs))
+    return outs
+
+
+def run(config, weights, keras_major, inputs, input_masks):
+    """(outputs, their masks) of the model {"class_name", "config"} with weights {layer name:
+    arrays, or a dict for a model used as a layer}, on inputs carrying input_masks."""
+    layers_cfg = config["config"]["layers"]
+    if config["class_name"] == "Sequential":
+        x, m = inputs[0], input_masks[0]
         for L in layers_cfg:
             if L["class_name"] == "InputLayer":
                 continue
-            outs, masks, _ = _call(L, model.weights.get(layer_name(L), []), [x], m, None,
-                                   model.keras_major, input_masks=[m])
+            outs, masks, _ = _call(L, weights.get(layer_name(L), []), [x], m, None, keras_major,
+                                   input_masks=[m])
             x, m = outs[0], masks[0]
-        return [x]
+        return [x], [m]
 
-    def triples(v):
-        return [v] if isinstance(v[0], str) else v
-
-    # (layer name, node index, output index) -> value, and -> the mask that value carries.
+    # (layer name, node index as the config writes it, output index) -> value and its mask.
     tensors, tmasks = {}, {}
-    for history, v in zip(triples(model.config["config"]["input_layers"]), inputs):
-        tensors[tuple(history)] = v
-        tmasks[tuple(history)] = None
+    offsets = {layer_name(L): 1 for L in layers_cfg if keras_major < 3 and skips_first_node(L)}
+    classes = {layer_name(L): L["class_name"] for L in layers_cfg}
+
+    def io_key(h):
+        """input_layers / output_layers entry -> key (Keras 3 numbers a functional model's
+        calls from 1 there)."""
+        name, node, index = h
+        if keras_major >= 3 and classes.get(name) in ("Functional", "Model"):
+            node -= 1
+        return (name, node, index)
+
+    for h, v, m in zip(_histories(config["config"]["input_layers"]), inputs, input_masks):
+        tensors[io_key(h)] = v
+        tmasks[io_key(h)] = m
 
     def resolve(obj):
-        """A Keras 3 node argument -> (value, mask, history); lists element-wise; constants
-        as-is (mask and history None)."""
-        if isinstance(obj, dict) and obj.get("class_name") == "__keras_tensor__":
+        """A Keras 3 node argument -> (value, mask, history); lists element-wise, dicts holding
+        tensors key-wise; constants as-is (mask and history None)."""
+        if _is_k3_tensor(obj):
             h = tuple(obj["config"]["keras_history"])
             return tensors[h], tmasks[h], h
         if isinstance(obj, list):
             parts = [resolve(o) for o in obj]
             return [p[0] for p in parts], [p[1] for p in parts], [p[2] for p in parts]
+        if isinstance(obj, dict) and _has_tensor(obj):
+            parts = {k: resolve(v) for k, v in obj.items()}
+            return ({k: p[0] for k, p in parts.items()}, {k: p[1] for k, p in parts.items()},
+                    {k: p[2] for k, p in parts.items()})
         return obj, None, None
 
     def k2_value(v):
@@ -160,35 +231,48 @@ def evaluate(model: ModelFile, inputs: list) -> List[np.ndarray]:
         name = layer_name(L)
         op = is_op_node(L) or L["class_name"] in OP_LAYERS
         for ni, node in enumerate(L["inbound_nodes"]):
-            if isinstance(node, dict):              # Keras 3
+            if isinstance(node, dict) and "args" in node:     # Keras 3
                 resolved = [resolve(a) for a in node["args"]]
                 args = [a[0] for a in resolved]
-                kw = {k: resolve(v) for k, v in node.get("kwargs", {}).items()}
-                # A layer called on one list [a, b, ...] (merge layers, Attention).
-                if len(resolved) == 1 and isinstance(args[0], list):
-                    vals, vmasks, hists = resolved[0]
+                raw_kwargs = node.get("kwargs", {})
+                kw = {k: resolve(v) for k, v in raw_kwargs.items()}
+                # A layer or model called on one list [a, b, ...] or dict {"k": a, ...} (merge
+                # layers, Attention, a model with several inputs).
+                if len(resolved) == 1 and isinstance(args[0], (list, dict)):
+                    vals, vmasks, hists = (flatten(part) for part in resolved[0])
                 else:
                     vals, vmasks, hists = args, [a[1] for a in resolved], [a[2] for a in resolved]
                 mask = kw.get("mask", (None,))[0]
+                if mask is None:
+                    # Layer.__call__ step 6: with exactly one tensor argument, the masks it
+                    # carries (in its structure, flattened).
+                    tensor_args = ([a for a, raw in zip(resolved, node["args"]) if _has_tensor(raw)]
+                                   + [kw[k] for k, raw in raw_kwargs.items()
+                                      if k != "mask" and _has_tensor(raw)])
+                    if len(tensor_args) == 1:
+                        carried = tensor_args[0][1]
+                        mask = flatten(carried) if isinstance(carried, (list, dict)) else carried
+                elif isinstance(mask, dict):
+                    mask = flatten(mask)
             else:                                   # Keras 2
                 first, kw, vmasks, hists = k2_call(node)
-                args, vals = [first], _flatten(first)
+                args, vals = [first], flatten(first)
                 # an explicit mask=None is no mask
                 mask = kw["mask"][0] if "mask" in kw else (vmasks[0] if vmasks else None)
             kwargs = {k: v[0] for k, v in kw.items()}
             if op:                                  # ops take no mask and carry none
-                outs, omasks, clears = _call(L, [], vals, None, None, model.keras_major, args,
+                outs, omasks, clears = _call(L, [], vals, None, None, keras_major, args,
                                              kwargs=kwargs)
             else:
                 layer_kw = {k: v for k, v in kw.items() if k not in ("mask", "initial_state")}
                 outs, omasks, clears = _call(
-                    L, model.weights.get(name, []), vals, mask, kwargs.get("initial_state"),
-                    model.keras_major, input_masks=vmasks,
+                    L, weights.get(name, []), vals, mask, kwargs.get("initial_state"),
+                    keras_major, input_masks=vmasks,
                     kwargs={k: v[0] for k, v in layer_kw.items()},
                     kwarg_masks={k: v[1] for k, v in layer_kw.items() if v[2] is not None})
             for k, (o, m) in enumerate(zip(outs, omasks)):
-                tensors[(name, ni, k)] = o
-                tmasks[(name, ni, k)] = m
+                tensors[(name, ni + offsets.get(name, 0), k)] = o
+                tmasks[(name, ni + offsets.get(name, 0), k)] = m
             if clears:
                 # Keras 3 MultiHeadAttention: set_keras_mask(query / value / key, None). The
                 # data tensors lose their masks; mask arguments (attention_mask, *_mask) keep
@@ -198,4 +282,5 @@ def evaluate(model: ModelFile, inputs: list) -> List[np.ndarray]:
                 for h in data:
                     if isinstance(h, tuple):
                         tmasks[h] = None
-    return [tensors[tuple(h)] for h in triples(model.config["config"]["output_layers"])]
+    keys = [io_key(h) for h in _histories(config["config"]["output_layers"])]
+    return [tensors[k] for k in keys], [tmasks[k] for k in keys]

@@ -51,6 +51,20 @@ class LayerCall:
         return self.inputs[0]
 
     @property
+    def masks(self):
+        """The mask each positional input brings into the call (merge layers, models used as
+        layers): where the call's mask argument gives one (one per input when it is a list,
+        else the first input's), that one, else the mask the input carries (`input_masks`).
+        Keras 3 `Functional.call` sets only the masks it is given on its inputs; tf.keras
+        passes the carried masks as the call's mask when none is given."""
+        n = len(self.inputs)
+        carried = list(self.input_masks) if self.input_masks is not None else [None] * n
+        carried += [None] * (n - len(carried))
+        given = list(self.mask) if isinstance(self.mask, list) else [self.mask]
+        given += [None] * (n - len(given))
+        return [g if g is not None else c for g, c in zip(given, carried)]
+
+    @property
     def previous_mask(self):
         """The mask Keras hands to compute_mask: the call's mask, else the one its first input
         carries. A layer that keeps masks gives its output this one."""

@@ -22,13 +22,30 @@ enum MergeImport {
         "Dot": LayerEntry { b in
             try b.reader.checkKeys(LayerConfigReader.commonKeys.union(["axes", "normalize"]))
             try b.noWeights()
-            let value = try b.config["axes"]
-            let axes: [Int]
-            if case .array = value.storage { axes = try value.array().map { try $0.int() } } else { axes = [try value.int()] }
-            guard axes.count == 1 || axes.count == 2, axes.allSatisfy({ abs($0) <= 64 }) else {
-                throw ImportError.config(file: b.file, path: value.path, message: "layer '\(b.name)': axes must be one axis or a pair, got \(axes)")
-            }
+            let axes = try dotAxes(b)
             return DotLayer<Double>(axes: (axes[0], axes.last!), normalize: try b.reader.bool("normalize", default: false), semantics: b.semantics)
         },
     ]) { _, _ in preconditionFailure("duplicate entry") }
+
+    /// Dot's `axes`: one whole number, or a list of one or two (Keras: "an int or a tuple of two
+    /// ints"), each small enough to be an axis. Whether they fit the inputs is the layer's to say.
+    static func dotAxes(_ b: LayerBuild) throws -> [Int] {
+        let value = try b.config["axes"]
+        let items: [JSONValue]
+        if case .array = value.storage { items = try value.array() } else { items = [value] }
+        let axes = items.compactMap { item -> Int? in
+            guard case .number(let n) = item.storage, n == n.rounded(), abs(n) <= 64 else { return nil }
+            return Int(n)
+        }
+        guard axes.count == items.count, axes.count == 1 || axes.count == 2 else {
+            func shown(_ v: JSONValue) -> String {
+                if case .number(let n) = v.storage { return n == n.rounded() && abs(n) < 1e15 ? String(Int(n)) : String(n) }
+                return v.typeName
+            }
+            let got = if case .array = value.storage { "[" + items.map(shown).joined(separator: ", ") + "]" } else { shown(value) }
+            throw ImportError.config(file: b.file, path: value.path,
+                message: "layer '\(b.name)' (Dot): axes must be a whole number or a pair of whole numbers from -64 to 64, got \(got)")
+        }
+        return axes
+    }
 }

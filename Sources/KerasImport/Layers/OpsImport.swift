@@ -96,6 +96,12 @@ enum OpsImport {
             try b.reader.checkKeys(["name"])
             return try whereOp(&b, "condition", "x1", "x2")
         }
+        for (name, value) in [("ZerosLike", 0.0), ("OnesLike", 1.0)] {
+            table[name] = LayerEntry(x) { b in
+                try b.reader.checkKeys(["name", "dtype"])
+                return FillLikeOp<Double>(value: value, kind: try b.config.optional("dtype").map { try dtype(b, $0) })
+            }
+        }
         table["Clip"] = LayerEntry(x) { b in
             try b.reader.checkKeys(["name", "x_min", "x_max"])
             return ClipOp<Double>(low: try b.config["x_min"].double(), high: try b.config["x_max"].double())

@@ -9,8 +9,10 @@ public enum MergeOperation: String, Sendable, Equatable, CaseIterable {
 /// Keras does (`keras/src/layers/merging/base_merge.py`).
 ///
 /// Masks differ by Keras version. Keras 3: the output mask is the OR of the input masks when
-/// every input has one (else none), and `Maximum` / `Minimum` ignore an input's masked
-/// elements (they take the other operand there). Keras 2: the AND of the masks present.
+/// every input has one (else none); `Maximum` / `Minimum` ignore an input's masked elements
+/// (they take the other operand there), and `Multiply` counts them as 1 and, when every input
+/// has a mask, gives 0 where all are masked. Keras 2: the AND of the masks present, and the
+/// values never depend on the masks.
 public struct MergeLayer<Scalar: EngineScalar>: Layer {
     public var operation: MergeOperation
     public var semantics: KerasSemantics
@@ -52,8 +54,15 @@ public struct MergeLayer<Scalar: EngineScalar>: Layer {
                    scalars: v.tensor.scalars)
         }
         let mask = try outputMask(call)
-        if semantics == .keras3 && (operation == .maximum || operation == .minimum) {
-            return [Value(try maskedExtremum(xs, carried: call.inputs.map(\.mask)), mask: mask)]
+        if semantics == .keras3 {
+            // The masks the tensors carry, as `backend.get_keras_mask(x)` sees them inside
+            // `call`; an input Keras had to expand to a higher rank is a new tensor without one.
+            let carried = call.inputs.map { $0.tensor.rank == rank ? $0.mask : nil }
+            switch operation {
+            case .maximum, .minimum: return [Value(try maskedExtremum(xs, carried: carried), mask: mask)]
+            case .multiply: return [Value(try maskedProduct(xs, carried: carried), mask: mask)]
+            case .add, .subtract, .average: break
+            }
         }
         var out = xs[0]
         for x in xs.dropFirst() {
@@ -74,16 +83,39 @@ public struct MergeLayer<Scalar: EngineScalar>: Layer {
         return [Value(out, mask: mask)]
     }
 
+    /// `ops.broadcast_to(ops.expand_dims(mask, -1), ops.shape(x))` as 0 and 1, or nil without a mask.
+    func spread(_ m: Mask?, _ x: Tensor<Scalar>) throws -> Tensor<Scalar>? {
+        guard let m else { return nil }
+        let expanded = Tensor<Scalar>(shape: m.shape + [1], scalars: m.values.map { $0 ? 1 : 0 })
+        guard Broadcast.shape(expanded.shape, x.shape) == x.shape else {
+            throw EngineError.invalidInput("\(name): a mask of shape \(EngineError.format(m.shape)) does not fit an input of shape \(EngineError.format(x.shape))")
+        }
+        return Broadcast.expand(expanded, to: x.shape)
+    }
+
+    /// Keras 3's `Multiply._merge_function`: a masked element counts as 1 (`where(mask, x, 1)`);
+    /// when every input has a mask, the product is 0 where all of them are masked.
+    func maskedProduct(_ xs: [Tensor<Scalar>], carried: [Mask?]) throws -> Tensor<Scalar> {
+        let everyInputMasked = carried.allSatisfy { $0 != nil }
+        var output: Tensor<Scalar>?
+        var either: Tensor<Scalar>?
+        for (x0, m) in zip(xs, carried) {
+            var x = x0
+            if let mask = try spread(m, x) {
+                x = try Broadcast.select(mask, x, Tensor(shape: [], scalars: [1]), what: name)
+                if everyInputMasked {
+                    either = try either.map { try Broadcast.apply($0, mask, what: name) { ($0 != 0 || $1 != 0) ? 1 : 0 } } ?? mask
+                }
+            }
+            output = try output.map { try Broadcast.apply($0, x, what: name, *) } ?? x
+        }
+        guard var product = output else { throw EngineError.invalidInput("\(name) has no inputs") }
+        if let either { product = try Broadcast.select(either, product, Tensor(shape: [], scalars: [0]), what: name) }
+        return product
+    }
+
     /// Keras 3's `_apply_merge_op_and_or_mask`: where an input is masked it does not take part.
     func maskedExtremum(_ xs: [Tensor<Scalar>], carried: [Mask?]) throws -> Tensor<Scalar> {
-        func spread(_ m: Mask?, _ x: Tensor<Scalar>) throws -> Tensor<Scalar>? {
-            guard let m else { return nil }
-            let expanded = Tensor<Scalar>(shape: m.shape + [1], scalars: m.values.map { $0 ? 1 : 0 })
-            guard Broadcast.shape(expanded.shape, x.shape) == x.shape else {
-                throw EngineError.invalidInput("\(name): a mask of shape \(EngineError.format(m.shape)) does not fit an input of shape \(EngineError.format(x.shape))")
-            }
-            return Broadcast.expand(expanded, to: x.shape)
-        }
         let pick: (Scalar, Scalar) -> Scalar = operation == .maximum ? { Swift.max($0, $1) } : { Swift.min($0, $1) }
         var output = xs[0]
         var outputMask = try spread(carried[0], xs[0])

@@ -691,3 +691,28 @@ public struct CastOp<Scalar: EngineScalar>: Layer {
 
     public var summary: String { "op: cast to \(kind.rawValue)" }
 }
+
+/// `zeros_like(x, dtype)` / `ones_like(x, dtype)`: a tensor of x's shape filled with one value,
+/// of `kind` (nil: x's kind). Keras 3's `Concatenate.compute_mask` records them.
+public struct FillLikeOp<Scalar: EngineScalar>: Layer {
+    public var value: Scalar
+    public var kind: ElementKind?
+
+    public init(value: Scalar, kind: ElementKind?) {
+        self.value = value
+        self.kind = kind
+    }
+
+    public var maskRule: MaskRule { .drop }
+
+    public func outputShapes(for inputs: [SymbolicShape]) throws -> [SymbolicShape] { [try Shapes.single(inputs, "FillLike")] }
+
+    public func evaluate(_ call: inout LayerCall<Scalar>) throws -> [Value<Scalar>] {
+        let x = try call.single("FillLike")
+        return [Value(Tensor(shape: x.tensor.shape, repeating: value), kind: kind ?? x.kind)]
+    }
+
+    public func converted<T: EngineScalar>(to: T.Type) -> any Layer<T> { FillLikeOp<T>(value: T(value), kind: kind) }
+
+    public var summary: String { "op: fill like x with \(value)" + (kind.map { " (\($0.rawValue))" } ?? "") }
+}

@@ -107,8 +107,11 @@ public struct ModelLayer<Scalar: EngineScalar>: Layer {
     public func evaluate(_ call: inout LayerCall<Scalar>) throws -> [Value<Scalar>] {
         var state = StreamingState<Scalar>()
         if let carried = call.initialState { state = try Self.unpack(carried) }
+        // A mask given for an input replaces the one it carries; where none is given, the
+        // carried one stays (Keras 3 `Functional._standardize_inputs` puts it back on the
+        // input; tf.keras passes the carried masks as the call's mask).
         var inputs = call.inputs
-        for k in inputs.indices { inputs[k].mask = call.masks[k] }
+        for k in inputs.indices where call.masks[k] != nil { inputs[k].mask = call.masks[k] }
         let outputs = try model.run(inputs, carrying: &state).outputs
         call.finalState = Self.pack(state)
         return outputs

@@ -12,8 +12,8 @@ from typing import Dict
 
 from ..case import Case
 from . import activation_layers, activations, attention, bidirectional, convolution, \
-    fastpath, file_formats, gru, lstm, masking, normalization, notebook, ops, pooling, \
-    rnn_cells, shape, simple_rnn, stacks
+    fastpath, file_formats, gru, lstm, masking, merge, nested, normalization, notebook, ops, \
+    pooling, rnn_cells, shape, simple_rnn, stacks, wrappers
 
 MODULES = (
     lstm,
@@ -24,6 +24,9 @@ MODULES = (
     masking,
     activations,
     stacks,
+    merge,
+    wrappers,
+    nested,
     notebook,
     file_formats,
     shape,

@@ -180,6 +180,20 @@ def convert_to_tensor(cfg, x, dtype=None, sparse=None, ragged=None):
     return np.asarray(x) if dtype is None else np.asarray(x).astype(_dtype(dtype))
 
 
+@op("ZerosLike")
+def zeros_like(cfg, x):
+    """ops.zeros_like (Keras 3 Concatenate.compute_mask); the op's dtype, else x's."""
+    x = np.asarray(x)
+    return np.zeros(x.shape, x.dtype if cfg.get("dtype") is None else _dtype(cfg["dtype"]))
+
+
+@op("OnesLike")
+def ones_like(cfg, x):
+    """ops.ones_like (Keras 3 Concatenate.compute_mask); the op's dtype, else x's."""
+    x = np.asarray(x)
+    return np.ones(x.shape, x.dtype if cfg.get("dtype") is None else _dtype(cfg["dtype"]))
+
+
 @op("Where")
 def where(cfg, condition, x1, x2):
     return np.where(np.asarray(condition).astype(bool), x1, x2)

@@ -344,3 +344,18 @@ def test_mask_op_nodes():
     assert same.dtype == bool and same.tolist() == [[False, True]]
     floats = _op("ConvertToTensor", {"dtype": "float32"}, anyv)
     assert floats.dtype.kind == "f" and floats.tolist() == [[0.0, 1.0]]   # floats run in float64
+
+
+def test_concatenate_mask_op_nodes():
+    # Keras 3 Concatenate.compute_mask: ones_like(x, dtype="bool") for an input without a mask,
+    # expand_dims of a (batch, time) mask, then concatenate and any. zeros_like keeps x's dtype
+    # when the op names none.
+    ones = _op("OnesLike", {"dtype": "bool"}, np.array([[2.0, 0.0]]))
+    assert ones.dtype == bool and ones.tolist() == [[True, True]]
+    zeros = _op("ZerosLike", {"dtype": None}, np.array([[True, False]]))
+    assert zeros.dtype == bool and zeros.tolist() == [[False, False]]
+    floats = _op("ZerosLike", {"dtype": "float32"}, np.array([[1, 2]]))
+    assert floats.dtype.kind == "f" and floats.tolist() == [[0.0, 0.0]]
+    wide = _op("ExpandDims", {"axis": -1}, np.array([[True, False]]))
+    assert wide.shape == (1, 2, 1)
+
