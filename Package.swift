@@ -8,6 +8,7 @@ let package = Package(
     products: [
         .executable(name: "rnncheck", targets: ["rnncheck"]),
         .library(name: "RNNEngine", targets: ["RNNEngine"]),
+        .library(name: "RNNModelFile", targets: ["RNNModelFile"]),
         .library(name: "KerasImport", targets: ["KerasImport"]),
         .library(name: "Conformance", targets: ["Conformance"]),
         .library(name: "HDF5", targets: ["HDF5"]),
@@ -21,10 +22,12 @@ let package = Package(
     ],
     targets: [
         // MARK: - Implementation details
-        /// libhdf5 as Debian ships it (`libhdf5-dev`), seen through one shim header.
+        /// libhdf5, seen through one shim header. pkg-config name `hdf5`: Homebrew's `hdf5`
+        /// installs `hdf5.pc`; Debian's `libhdf5-dev` installs `hdf5-serial.pc` and points the
+        /// `hdf5.pc` alternative at it.
         .systemLibrary(
             name: "CHDF5",
-            pkgConfig: "hdf5-serial",
+            pkgConfig: "hdf5",
             providers: [.apt(["libhdf5-dev"]), .brew(["hdf5"])]
         ),
         /// The only module that calls libhdf5: files, groups, datasets and attributes as Swift values.
@@ -38,20 +41,23 @@ let package = Package(
             name: "RNNEngine",
             dependencies: [.product(name: "RealModule", package: "swift-numerics"), "CRNNKernels"]
         ),
+        /// rnncheck's own model file (`.rnn`, docs/model-format.md): engine models written and read
+        /// back with no C library, for apps. Depends on RNNEngine only.
+        .target(name: "RNNModelFile", dependencies: ["RNNEngine"]),
         /// Keras files and configs (`.keras`, `.weights.h5`, Keras 2 `.h5`) turned into engine models.
         .target(
             name: "KerasImport",
-            dependencies: ["RNNEngine", "HDF5", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
+            dependencies: ["RNNEngine", "RNNModelFile", "HDF5", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
         ),
         /// The operating-system calls Swift cannot import directly (prctl, O_TMPFILE). Header only.
         .systemLibrary(name: "CSystem"),
         /// Fixtures, element-wise diffs and reports.
-        .target(name: "Conformance", dependencies: ["RNNEngine", "KerasImport", "HDF5", "CSystem"]),
+        .target(name: "Conformance", dependencies: ["RNNEngine", "RNNModelFile", "KerasImport", "HDF5", "CSystem"]),
         /// The command-line tool: parses arguments, calls the modules above.
         .executableTarget(
             name: "rnncheck",
             dependencies: [
-                "Conformance", "KerasImport", "RNNEngine", "HDF5",
+                "Conformance", "KerasImport", "RNNEngine", "RNNModelFile", "HDF5",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -60,6 +66,7 @@ let package = Package(
         .target(name: "_TestSupport", dependencies: ["RNNEngine", "HDF5"], path: "Tests/_TestSupport"),
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5"], exclude: ["Resources", "make_resources.py"]),
         .testTarget(name: "RNNEngineTests", dependencies: ["RNNEngine", "_TestSupport"]),
+        .testTarget(name: "RNNModelFileTests", dependencies: ["RNNModelFile", "KerasImport", "Conformance", "_TestSupport"]),
         .testTarget(
             name: "KerasImportTests", dependencies: ["KerasImport", "Conformance", "HDF5", "_TestSupport"],
             exclude: ["Resources"]),
@@ -69,7 +76,7 @@ let package = Package(
         .testTarget(name: "RNNCheckCLITests", dependencies: ["HDF5", "_TestSupport"], exclude: ["Resources"]),
         /// The Swift code of README.md and the DocC articles, compiled and run (SnippetTests keeps them equal).
         .testTarget(
-            name: "DocumentationTests", dependencies: ["RNNEngine", "KerasImport", "Conformance", "_TestSupport"],
+            name: "DocumentationTests", dependencies: ["RNNEngine", "RNNModelFile", "KerasImport", "Conformance", "_TestSupport"],
             exclude: ["Resources"]),
     ]
 )

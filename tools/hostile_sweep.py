@@ -27,7 +27,9 @@ its ``pending=...`` argument.
 
 Families: archive (zip members and headers), config (JSON), weights (HDF5 model weights),
 reference (inputs and expected outputs), fixture (stored tolerances and embedded files), output
-(``run -o`` and report paths), signal (stopping rnncheck mid-run), argument (command lines).
+(``run -o`` and report paths), modelfile (``rnncheck export`` and ``.rnn`` files: truncated, another
+version, false sizes, checksums, bad JSON, unknown layer types, weights that do not fit), signal
+(stopping rnncheck mid-run), argument (command lines).
 Needs h5py and numpy (tools/requirements.txt). Exits 1 if any case fails.
 """
 
@@ -53,6 +55,8 @@ import zlib
 
 import h5py
 import numpy as np
+
+from model_file import ModelFile
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 BASE_FIXTURE = os.path.join(ROOT, "fixtures", "lstm_seqT_stateT.h5")
@@ -888,6 +892,207 @@ def _(d):
     return spec
 
 
+# ---- model files (rnncheck export, .rnn) ---------------------------------------------------
+
+RNNCHECK = os.path.join(ROOT, ".build", "release", "rnncheck")  # set by main()
+
+
+@functools.lru_cache(maxsize=None)
+def exported():
+    """The base model exported by the rnncheck under test, as a ModelFile."""
+    work = tempfile.mkdtemp(prefix="hostile-export-")
+    try:
+        m = write(os.path.join(work, "model.keras"), MODEL)
+        out = os.path.join(work, "model.rnn")
+        subprocess.run([RNNCHECK, "export", m, "-o", out], check=True, capture_output=True)
+        with open(out, "rb") as f:
+            return ModelFile.parse(f.read())
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def model_file_case(d, data, command="compare"):
+    """`rnncheck compare model.rnn ref.h5` (or inspect / run) on a model file's bytes."""
+    m = write(os.path.join(d, "model.rnn"), data)
+    if command == "inspect":
+        return {"argv": ["inspect", m], "keep": [m]}
+    r = write_reference(os.path.join(d, "ref.h5"))
+    if command == "run":
+        out = os.path.join(d, "out.h5")
+        return {"argv": ["run", m, r, "-o", out], "keep": [m, r], "outputs": [out]}
+    return {"argv": ["compare", m, r], "keep": [m, r]}
+
+
+def edited_description(old, new, count=1):
+    mf = exported()
+    text = mf.description.decode()
+    assert old in text, f"the exported description lacks {old!r}"
+    return ModelFile(description=text.replace(old, new, count).encode(), data=mf.data).to_bytes()
+
+
+@case("modelfile/export", "modelfile", 0, ["wrote", "model.rnn", "format version 1"])
+def _(d):
+    m = write(os.path.join(d, "model.keras"), MODEL)
+    out = os.path.join(d, "model.rnn")
+    return {"argv": ["export", m, "-o", out], "keep": [m], "outputs": [out]}
+
+
+@case("modelfile/compare-exported", "modelfile", 0, ["PASSED"], note="the exported model against Keras's outputs")
+def _(d):
+    return model_file_case(d, exported().to_bytes())
+
+
+@case("modelfile/run-exported", "modelfile", 0, ["wrote"])
+def _(d):
+    return model_file_case(d, exported().to_bytes(), command="run")
+
+
+@case("modelfile/inspect-exported", "modelfile", 0, ["rnncheck model file (.rnn)", "tensor 0: float32"])
+def _(d):
+    return model_file_case(d, exported().to_bytes(), command="inspect")
+
+
+@case("modelfile/export-onto-model", "modelfile", 2, ["model.keras", "is also an input"])
+def _(d):
+    m = write(os.path.join(d, "model.keras"), MODEL)
+    return {"argv": ["export", m, "-o", m], "keep": [m]}
+
+
+@case("modelfile/with-config", "modelfile", 2, ["model.rnn", "carries its own model", "--config"])
+def _(d):
+    spec = model_file_case(d, exported().to_bytes())
+    c = write(os.path.join(d, "config.json"), dict(MEMBERS)["config.json"])
+    spec["argv"] += ["--config", c]
+    spec["keep"].append(c)
+    return spec
+
+
+@case("modelfile/over-max-read-bytes", "modelfile", 2, ["model.rnn", "over the 1000-byte read limit (--max-read-bytes)"],
+      note="an exported file larger than --max-read-bytes: refused before it is read")
+def _(d):
+    spec = model_file_case(d, exported().to_bytes())
+    spec["argv"] += ["--max-read-bytes", "1000"]
+    return spec
+
+
+@case("modelfile/truncated-preamble", "modelfile", 2, ["model.rnn", "shorter than the 40-byte preamble"])
+def _(d):
+    return model_file_case(d, exported().to_bytes()[:20], command="inspect")
+
+
+@case("modelfile/truncated-data", "modelfile", 2, ["model.rnn", "truncated"])
+def _(d):
+    return model_file_case(d, exported().to_bytes()[:-9])
+
+
+@case("modelfile/bad-signature", "modelfile", 2, ["model.rnn", "not a Keras model file", "rnncheck .rnn"])
+def _(d):
+    data = bytearray(exported().to_bytes())
+    data[1] ^= 0x01
+    return model_file_case(d, bytes(data), command="inspect")
+
+
+@case("modelfile/version-2", "modelfile", 2, ["model.rnn", "format version 2", "reads version 1"])
+def _(d):
+    mf = exported()
+    return model_file_case(d, ModelFile(description=mf.description, data=mf.data, version=2).to_bytes())
+
+
+@case("modelfile/reserved-flags", "modelfile", 2, ["model.rnn", "sets flags"])
+def _(d):
+    mf = exported()
+    return model_file_case(d, ModelFile(description=mf.description, data=mf.data, flags=0x80000000).to_bytes())
+
+
+@case("modelfile/description-length-max", "modelfile", 2, ["model.rnn", "declares a model description of 18446744073709551615 bytes"],
+      note="a length of 2^64 - 1 (all bits set): refused before any allocation")
+def _(d):
+    return model_file_case(d, exported().to_bytes(description_length=(1 << 64) - 1))
+
+
+@case("modelfile/data-length-huge", "modelfile", 2, ["model.rnn", "bytes of data"])
+def _(d):
+    return model_file_case(d, exported().to_bytes(data_length=1 << 62))
+
+
+@case("modelfile/trailing-bytes", "modelfile", 2, ["model.rnn", "nothing may follow"])
+def _(d):
+    return model_file_case(d, exported().to_bytes() + b"\0" * 64)
+
+
+@case("modelfile/description-crc", "modelfile", 2, ["model.rnn", "model description is corrupt"])
+def _(d):
+    return model_file_case(d, exported().to_bytes(description_crc=0))
+
+
+@case("modelfile/data-crc", "modelfile", 2, ["model.rnn", "weight data is corrupt"])
+def _(d):
+    mf = exported()
+    data = bytearray(mf.data)
+    data[5] ^= 0x40
+    return model_file_case(d, ModelFile(description=mf.description, data=bytes(data)).to_bytes(data_crc=zlib.crc32(mf.data)))
+
+
+@case("modelfile/not-json", "modelfile", 2, ["model.rnn", "not valid JSON"])
+def _(d):
+    mf = exported()
+    return model_file_case(d, ModelFile(description=mf.description[:-3], data=mf.data).to_bytes())
+
+
+@case("modelfile/nan-in-shape", "modelfile", 2, ["model.rnn", "not valid JSON", "NaN"])
+def _(d):
+    return model_file_case(d, edited_description('"shape":[', '"shape":[NaN,'))
+
+
+@case("modelfile/duplicate-key", "modelfile", 2, ["model.rnn", "appears twice"])
+def _(d):
+    return model_file_case(d, edited_description('{"metadata":{', '{"metadata":{"source":"a",'))
+
+
+@case("modelfile/unknown-layer-type", "modelfile", 2, ["model.rnn", "unknown layer type 'QuantumLayer'"])
+def _(d):
+    return model_file_case(d, edited_description('"type":"RecurrentLayer"', '"type":"QuantumLayer"'))
+
+
+@case("modelfile/unknown-key", "modelfile", 2, ["model.rnn", "unknown key 'stateful'"])
+def _(d):
+    return model_file_case(d, edited_description('"unroll":false', '"unroll":false,"stateful":true'))
+
+
+@case("modelfile/weight-shape-mismatch", "modelfile", 2, ["model.rnn", "the layer needs"])
+def _(d):
+    return model_file_case(d, edited_description('"units":4,', '"units":5,'))
+
+
+@case("modelfile/huge-tensor-shape", "modelfile", 2, ["model.rnn", "needs more bytes than"],
+      note="a tensor claiming 10^12 × 10^12 elements in a 1 KB file")
+def _(d):
+    mf = exported()
+    j = mf.json
+    j["tensors"][0]["shape"] = [10**12, 10**12]
+    return model_file_case(d, mf.with_json(j).to_bytes())
+
+
+@case("modelfile/negative-and-fractional-sizes", "modelfile", 2, ["model.rnn", "must be a whole number"])
+def _(d):
+    return model_file_case(d, edited_description('"units":4,', '"units":-4.5,'))
+
+
+@case("modelfile/200000-brackets", "modelfile", 2, ["model.rnn", "nested more than 256 deep"])
+def _(d):
+    mf = exported()
+    text = mf.description.decode().replace('{"metadata":{', '{"metadata":{"x":' + "[" * 200000 + "]" * 200000 + ",", 1)
+    return model_file_case(d, ModelFile(description=text.encode(), data=mf.data).to_bytes())
+
+
+@case("modelfile/5-million-values", "modelfile", 2, ["model.rnn", "more than 4000000 values"],
+      note="a 10 MB description of zeros: the parser stops counting at 4 million")
+def _(d):
+    mf = exported()
+    text = mf.description.decode().replace('{"metadata":{', '{"metadata":{"x":[' + ",".join(["0"] * 5_000_000) + "],", 1)
+    return model_file_case(d, ModelFile(description=text.encode(), data=mf.data).to_bytes())
+
+
 # ---- signals -------------------------------------------------------------------------------
 
 def hang_compare(d):
@@ -1219,6 +1424,8 @@ def main():
                   f"{'(pending: ' + c.pending + ') ' if c.pending else ''}{c.note}")
         return 0
     rnncheck = os.path.abspath(args.rnncheck)
+    global RNNCHECK
+    RNNCHECK = rnncheck
     root = args.keep or tempfile.mkdtemp(prefix="hostile-sweep-")
     failed, passed, pending, skipped = [], 0, [], 0
     started = time.monotonic()

@@ -1,10 +1,13 @@
 /*
- * CHDF5: libhdf5 (Debian's libhdf5-dev 1.10.8, `hdf5-serial`) as Swift sees it.
+ * CHDF5: libhdf5 as Swift sees it, found by pkg-config as `hdf5` (Debian 12's libhdf5-dev
+ * 1.10.8: the `hdf5.pc` alternative, which points at `hdf5-serial.pc`; Homebrew's hdf5 formula:
+ * its own `hdf5.pc`). Compiles against the 1.10 and 1.14 headers (checked); 2.x by construction.
  *
  * Swift cannot import the HDF5 macros that expand to function calls or casts
  * (`H5P_DEFAULT`, `H5F_ACC_RDONLY`, `H5T_NATIVE_FLOAT`, `H5S_ALL`, ...), so each one the
- * `HDF5` module needs is exposed here as a tiny `static inline` function.
- * Nothing else lives in this header: every call and every check is made in Swift.
+ * `HDF5` module needs is exposed here as a tiny `static inline` function, and so is each call
+ * whose name or argument types changed between HDF5 versions (see the MARK below).
+ * Nothing else lives in this header: every check is made in Swift.
  */
 #ifndef CHDF5_SHIM_H
 #define CHDF5_SHIM_H
@@ -63,6 +66,65 @@ static inline hid_t chdf5_t_std_u64le(void) { return H5T_STD_U64LE; }
 static inline hid_t chdf5_t_c_s1(void) { return H5T_C_S1; }
 /* The size that makes a string type variable-length. */
 static inline size_t chdf5_t_variable(void) { return H5T_VARIABLE; }
+
+/* MARK: - Calls whose name or types depend on the HDF5 version
+ *
+ * From 1.12 on, H5Literate, H5Lget_info, H5Oget_info and (2.0) H5Dread_chunk are macros that
+ * name a numbered function chosen by the API version in force (`H5Literate_vers`, ...), and
+ * H5L_info_t / H5O_info_t are macros too; Swift imports none of them. Each wrapper below calls
+ * the name the C preprocessor resolves, or branches on the `_vers` macro where the arguments
+ * differ, so the same Swift code compiles against 1.10 (Debian 12) and 1.14 (Homebrew, Debian
+ * 13) headers without deprecated API. The Swift side still checks every return value. */
+
+/* What a link is: `.type` and, for soft and external links, `.u.val_size`. */
+typedef H5L_info_t chdf5_link_info;
+/* H5Literate's callback (H5L_iterate_t), with the link info type above. */
+typedef herr_t (*chdf5_link_visitor)(hid_t group, const char *name, const chdf5_link_info *info, void *context);
+
+static inline herr_t chdf5_literate(hid_t group, H5_index_t index, H5_iter_order_t order, hsize_t *position,
+                                    chdf5_link_visitor visit, void *context) {
+    return H5Literate(group, index, order, position, visit, context);
+}
+
+static inline herr_t chdf5_lget_info(hid_t location, const char *name, chdf5_link_info *info, hid_t lapl) {
+    return H5Lget_info(location, name, info, lapl);
+}
+
+/* An object's file number and header address (its identity within an open file). */
+static inline herr_t chdf5_object_identity(hid_t object, unsigned long *fileno, haddr_t *address) {
+#if defined(H5Oget_info_vers) && H5Oget_info_vers >= 3
+    H5O_info2_t info;
+    if (H5Oget_info3(object, &info, H5O_INFO_BASIC) < 0) return -1;
+    *fileno = info.fileno;
+    return H5VLnative_token_to_addr(object, info.token, address);
+#else
+    H5O_info_t info;
+    if (H5Oget_info2(object, &info, H5O_INFO_BASIC) < 0) return -1;
+    *fileno = info.fileno;
+    *address = info.addr;
+    return 0;
+#endif
+}
+
+/* One stored chunk as its raw (still filtered) bytes; `size` is the buffer's size in bytes. */
+static inline herr_t chdf5_read_chunk(hid_t dataset, hid_t dxpl, const hsize_t *offset, uint32_t *filters, void *buffer,
+                                      size_t size) {
+#if defined(H5Dread_chunk_vers) && H5Dread_chunk_vers >= 2
+    return H5Dread_chunk(dataset, dxpl, offset, filters, buffer, &size);
+#else
+    (void)size;
+    return H5Dread_chunk(dataset, dxpl, offset, filters, buffer);
+#endif
+}
+
+/* Frees what a variable-length read allocated (H5Dvlen_reclaim, deprecated from 1.12 on). */
+static inline herr_t chdf5_vlen_reclaim(hid_t type, hid_t space, hid_t dxpl, void *buffer) {
+#if H5_VERSION_GE(1, 12, 0)
+    return H5Treclaim(type, space, dxpl, buffer);
+#else
+    return H5Dvlen_reclaim(type, space, dxpl, buffer);
+#endif
+}
 
 /* MARK: - zlib (HDF5's gzip filter), to measure what a compressed chunk inflates to */
 

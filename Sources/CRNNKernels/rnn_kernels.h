@@ -10,13 +10,16 @@
  * so the package needs no special compiler flags and still runs on any x86-64 or arm64 CPU.
  * Swift's Clang importer compiles these static inline functions (optimized) into RNNEngine.
  *
- * Numerics (identical on every path, so results never depend on the path's tiling or on how
- * work is split between threads):
+ * Numerics (so results never depend on the path's tiling or on how work is split between
+ * threads):
  *   - every output element of a product is ONE fused multiply-add chain over k = 0, 1, ...,
  *     starting from +0, whatever the tile shape, ISA or thread;
  *   - exp is Cephes expf (range reduction by ln 2 in two parts, degree-5 polynomial, exact
  *     scaling), about 1 ulp; sigmoid(x) = 1 / (1 + exp(-x)) with a true division; tanh is
  *     Cephes tanhf: an odd polynomial below |x| = 0.625, 1 - 2 / (exp(2|x|) + 1) above.
+ * The portable, AVX2 and NEON paths give the same bits on every input (Tests/KernelBits,
+ * scripts/test-kernels). The AVX-512 activations take 1/d as rcp14 plus one Newton step
+ * instead of the division: within an ulp of the others, not bit-identical; its products are.
  */
 #ifndef RNNCHECK_RNN_KERNELS_H
 #define RNNCHECK_RNN_KERNELS_H
@@ -50,12 +53,15 @@ static inline void rk_prefetch_rows(const float *p, int rows, long ld, int bytes
         for (int b = 0; b < bytes; b += 64) __builtin_prefetch((const char *)(p + (long)r * ld) + b, 0, 3);
 }
 
-/* 2: AVX-512F (+FMA); 1: AVX2 + FMA; 0: portable C. */
+/* Levels (a lower level may be forced, for tests and measurements): on x86-64, 2: AVX-512F
+ * (+FMA), 1: AVX2 + FMA; on arm64, 1: NEON (every AArch64 CPU has it); 0: portable C. */
 static inline int rk_cpu_isa(void) {
 #if defined(__x86_64__)
     __builtin_cpu_init();
     if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("fma")) return 2;
     if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return 1;
+#elif defined(__aarch64__) && defined(__ARM_NEON)
+    return 1;
 #endif
     return 0;
 }
@@ -534,6 +540,230 @@ RK_T512 static inline void rk_add_row512(int rows, int n, float *dst, long ld, c
 }
 #endif /* __x86_64__ */
 
+/* ========================================================================================== */
+/* NEON (arm64): tiles, vector exp / sigmoid / tanh and the fused gate passes.                */
+/*                                                                                            */
+/* Advanced SIMD is part of every AArch64 CPU (Apple Silicon, Graviton, Ampere, ...), so this */
+/* code needs no target attribute and no run-time check: rk_cpu_isa() reports level 1 there. */
+/* Bit-identical to the portable C above, by construction, lane by lane:                      */
+/*   - products: each output element is one FMA chain over k = 0, 1, ... from +0 (or from z), */
+/*     vfmaq_f32 being a fused multiply-add with one rounding, as fmaf;                       */
+/*   - exp: the same clamps, the same round-to-nearest trick, the same two-part reduction and */
+/*     degree-5 polynomial as rk_exp_s, and the final scaling by 2^n as ldexpf rounds it: two */
+/*     multiplications by 2^(n/2) and 2^(n - n/2), the first exact (y * 2^(n/2) is a normal  */
+/*     float for every n the clamps allow, -150..128), the second rounding once;              */
+/*   - sigmoid 1 / (1 + exp(-x)) and tanh's 1 - 2 / (exp(2|x|) + 1) with true divisions      */
+/*     (vdivq_f32, correctly rounded like '/'); tanh's small branch the same odd polynomial;  */
+/*   - the gate arithmetic in the same order, with the same operand order, as the portable    */
+/*     loops in the dispatch section (x@W + h@U, then + bias; f*c + i*g; z*h + (1-z)*hh).     */
+/* A NaN stays a NaN wherever the portable path gives one; its sign and payload are not part  */
+/* of the promise (x86 and arm64 make different default NaNs). Checked on every kernel, bit   */
+/* for bit against the x86 paths, by Tests/KernelBits (scripts/test-kernels, under qemu).     */
+/* ========================================================================================== */
+
+#if defined(__aarch64__) && defined(__ARM_NEON)
+#include <arm_neon.h>
+#define RK_NEON 1
+#define RK_NEON_UNROLL _Pragma("clang loop unroll(full)")
+
+/* MR rows x 16 columns (four 4-float vectors per row): 4*MR accumulators, the four weight
+ * vectors loaded once per k step, each row's value used as a lane operand. */
+#define RK_TILE_NEON(MR)                                                                      \
+    static inline void rk_tile_neon_##MR(const float *a, long lda, const float *b, long ldb, long k, \
+                                         float *z, long ldz, int accumulate) {                \
+        float32x4_t acc[MR][4];                                                               \
+        RK_NEON_UNROLL for (int r = 0; r < MR; r++)                                           \
+            RK_NEON_UNROLL for (int v = 0; v < 4; v++)                                        \
+                acc[r][v] = accumulate ? vld1q_f32(z + (long)r * ldz + 4 * v) : vdupq_n_f32(0.0f); \
+        for (long q = 0; q < k; q++) {                                                        \
+            const float *bq = b + q * ldb;                                                    \
+            float32x4_t b0 = vld1q_f32(bq), b1 = vld1q_f32(bq + 4), b2 = vld1q_f32(bq + 8),   \
+                        b3 = vld1q_f32(bq + 12);                                              \
+            RK_NEON_UNROLL for (int r = 0; r < MR; r++) {                                     \
+                float av = a[(long)r * lda + q];                                              \
+                acc[r][0] = vfmaq_n_f32(acc[r][0], b0, av);                                   \
+                acc[r][1] = vfmaq_n_f32(acc[r][1], b1, av);                                   \
+                acc[r][2] = vfmaq_n_f32(acc[r][2], b2, av);                                   \
+                acc[r][3] = vfmaq_n_f32(acc[r][3], b3, av);                                   \
+            }                                                                                 \
+        }                                                                                     \
+        RK_NEON_UNROLL for (int r = 0; r < MR; r++)                                           \
+            RK_NEON_UNROLL for (int v = 0; v < 4; v++) vst1q_f32(z + (long)r * ldz + 4 * v, acc[r][v]); \
+    }
+
+RK_TILE_NEON(1) RK_TILE_NEON(2) RK_TILE_NEON(3) RK_TILE_NEON(4) RK_TILE_NEON(5) RK_TILE_NEON(6)
+
+/* One row x 16*NV columns (NV <= 4): up to 16 independent chains, where a 16-column strip
+ * would leave a single row waiting on FMA latency. */
+#define RK_ROW_NEON(NV)                                                                       \
+    static inline void rk_row_neon_##NV(const float *a, const float *b, long ldb, long k, float *z, \
+                                        int accumulate) {                                     \
+        float32x4_t acc[4 * NV];                                                              \
+        RK_NEON_UNROLL for (int v = 0; v < 4 * NV; v++)                                       \
+            acc[v] = accumulate ? vld1q_f32(z + 4 * v) : vdupq_n_f32(0.0f);                   \
+        for (long q = 0; q < k; q++) {                                                        \
+            float av = a[q];                                                                  \
+            RK_NEON_UNROLL for (int v = 0; v < 4 * NV; v++)                                   \
+                acc[v] = vfmaq_n_f32(acc[v], vld1q_f32(b + q * ldb + 4 * v), av);             \
+        }                                                                                     \
+        RK_NEON_UNROLL for (int v = 0; v < 4 * NV; v++) vst1q_f32(z + 4 * v, acc[v]);          \
+    }
+
+RK_ROW_NEON(1) RK_ROW_NEON(2) RK_ROW_NEON(3) RK_ROW_NEON(4)
+
+/* z (mr x 16*nv) = a @ b (or z + a @ b with `accumulate`): one row in one pass, more rows in
+ * 16-column strips of up to 6 rows. */
+static inline void rk_tile_neon(int mr, int nv, const float *a, long lda, const float *b, long ldb, long k,
+                                float *z, long ldz, int accumulate) {
+    if (mr == 1 && nv >= 1 && nv <= 4) {
+        switch (nv) {
+        case 1: rk_row_neon_1(a, b, ldb, k, z, accumulate); return;
+        case 2: rk_row_neon_2(a, b, ldb, k, z, accumulate); return;
+        case 3: rk_row_neon_3(a, b, ldb, k, z, accumulate); return;
+        default: rk_row_neon_4(a, b, ldb, k, z, accumulate); return;
+        }
+    }
+    for (int c0 = 0; c0 < 16 * nv; c0 += 16) {
+        for (int r0 = 0; r0 < mr; r0 += 6) {
+            const float *ar = a + (long)r0 * lda;
+            float *zr = z + (long)r0 * ldz + c0;
+            switch (mr - r0 < 6 ? mr - r0 : 6) {
+            case 1: rk_tile_neon_1(ar, lda, b + c0, ldb, k, zr, ldz, accumulate); break;
+            case 2: rk_tile_neon_2(ar, lda, b + c0, ldb, k, zr, ldz, accumulate); break;
+            case 3: rk_tile_neon_3(ar, lda, b + c0, ldb, k, zr, ldz, accumulate); break;
+            case 4: rk_tile_neon_4(ar, lda, b + c0, ldb, k, zr, ldz, accumulate); break;
+            case 5: rk_tile_neon_5(ar, lda, b + c0, ldb, k, zr, ldz, accumulate); break;
+            default: rk_tile_neon_6(ar, lda, b + c0, ldb, k, zr, ldz, accumulate); break;
+            }
+        }
+    }
+}
+
+/* rk_exp_s, four lanes at a time (see the section comment for the scaling). A NaN passes
+ * through: vminq/vmaxq return it, and every later step propagates it. */
+static inline float32x4_t rk_exp_neon(float32x4_t x) {
+    const float32x4_t magic = vdupq_n_f32(12582912.0f);
+    x = vminq_f32(x, vdupq_n_f32(RK_EXP_HI));
+    x = vmaxq_f32(x, vdupq_n_f32(RK_EXP_LO));
+    float32x4_t fx = vsubq_f32(vfmaq_f32(magic, x, vdupq_n_f32(RK_LOG2E)), magic);
+    float32x4_t r = vfmsq_f32(x, fx, vdupq_n_f32(RK_LN2_HI)); /* fmaf(-fx, LN2_HI, x) */
+    r = vfmsq_f32(r, fx, vdupq_n_f32(RK_LN2_LO));
+    float32x4_t y = vfmaq_f32(vdupq_n_f32(RK_EP1), vdupq_n_f32(RK_EP0), r);
+    y = vfmaq_f32(vdupq_n_f32(RK_EP2), y, r);
+    y = vfmaq_f32(vdupq_n_f32(RK_EP3), y, r);
+    y = vfmaq_f32(vdupq_n_f32(RK_EP4), y, r);
+    y = vfmaq_f32(vdupq_n_f32(RK_EP5), y, r);
+    y = vfmaq_f32(vaddq_f32(r, vdupq_n_f32(1.0f)), y, vmulq_f32(r, r));
+    /* ldexpf(y, n): y * 2^n1 is exact (a normal float), * 2^n2 rounds once */
+    int32x4_t n = vcvtq_s32_f32(fx); /* fx is an integer in [-150, 128]; a NaN lane gives 0 */
+    int32x4_t n1 = vshrq_n_s32(n, 1), n2 = vsubq_s32(n, n1);
+    float32x4_t p1 = vreinterpretq_f32_s32(vshlq_n_s32(vaddq_s32(n1, vdupq_n_s32(127)), 23));
+    float32x4_t p2 = vreinterpretq_f32_s32(vshlq_n_s32(vaddq_s32(n2, vdupq_n_s32(127)), 23));
+    return vmulq_f32(vmulq_f32(y, p1), p2);
+}
+
+/* rk_sigmoid_s: 1 / (1 + exp(-x)). */
+static inline float32x4_t rk_sigmoid_neon(float32x4_t x) {
+    const float32x4_t one = vdupq_n_f32(1.0f);
+    return vdivq_f32(one, vaddq_f32(one, rk_exp_neon(vnegq_f32(x))));
+}
+
+/* rk_tanh_s: |x| > 0.625: 1 - 2 / (exp(2|x|) + 1) with the sign of x; else x + x z P(z). */
+static inline float32x4_t rk_tanh_neon(float32x4_t x) {
+    const float32x4_t one = vdupq_n_f32(1.0f);
+    float32x4_t ax = vabsq_f32(x);
+    float32x4_t big = vsubq_f32(one, vdivq_f32(vdupq_n_f32(2.0f), vaddq_f32(rk_exp_neon(vaddq_f32(ax, ax)), one)));
+    big = vbslq_f32(vdupq_n_u32(0x80000000u), x, big); /* copysignf(big, x) */
+    float32x4_t z = vmulq_f32(x, x);
+    float32x4_t p = vfmaq_f32(vdupq_n_f32(RK_TP1), vdupq_n_f32(RK_TP0), z);
+    p = vfmaq_f32(vdupq_n_f32(RK_TP2), p, z);
+    p = vfmaq_f32(vdupq_n_f32(RK_TP3), p, z);
+    p = vfmaq_f32(vdupq_n_f32(RK_TP4), p, z);
+    float32x4_t small = vfmaq_f32(x, vmulq_f32(p, z), x);
+    return vbslq_f32(vcgtq_f32(ax, vdupq_n_f32(0.625f)), big, small); /* a NaN takes the small branch, as in rk_tanh_s */
+}
+
+/* The LSTM gate pass of rk_lstm_gates (same arguments), four units at a time. */
+static inline void rk_lstm_gates_neon(int rows, const float *acc, long ldacc, const float *xw, long ldxw,
+                                      const float *bias, long ldbias, const float *cPrev, float *cNew, float *hNew,
+                                      long ldh) {
+    for (int r = 0; r < rows; r++) {
+        const float *ar = acc + (long)r * ldacc, *xr = xw ? xw + (long)r * ldxw : NULL;
+        const float *br = bias ? bias + (long)r * ldbias : NULL;
+        for (int j = 0; j < 16; j += 4) {
+            float32x4_t zi = vld1q_f32(ar + j), zf = vld1q_f32(ar + 16 + j), zc = vld1q_f32(ar + 32 + j),
+                        zo = vld1q_f32(ar + 48 + j);
+            if (xr) {
+                zi = vaddq_f32(vld1q_f32(xr + j), zi); zf = vaddq_f32(vld1q_f32(xr + 16 + j), zf);
+                zc = vaddq_f32(vld1q_f32(xr + 32 + j), zc); zo = vaddq_f32(vld1q_f32(xr + 48 + j), zo);
+            }
+            if (br) {
+                zi = vaddq_f32(zi, vld1q_f32(br + j)); zf = vaddq_f32(zf, vld1q_f32(br + 16 + j));
+                zc = vaddq_f32(zc, vld1q_f32(br + 32 + j)); zo = vaddq_f32(zo, vld1q_f32(br + 48 + j));
+            }
+            float32x4_t i = rk_sigmoid_neon(zi), f = rk_sigmoid_neon(zf), g = rk_tanh_neon(zc), o = rk_sigmoid_neon(zo);
+            float32x4_t fc = vmulq_f32(f, vld1q_f32(cPrev + (long)r * ldh + j)), ig = vmulq_f32(i, g);
+            float32x4_t c = vaddq_f32(fc, ig);
+            vst1q_f32(cNew + (long)r * ldh + j, c);
+            vst1q_f32(hNew + (long)r * ldh + j, vmulq_f32(o, rk_tanh_neon(c)));
+        }
+    }
+}
+
+/* The GRU gate pass of rk_gru_gates (same arguments), four units at a time. */
+static inline void rk_gru_gates_neon(int rows, const float *acc, long ldacc, const float *xw, long ldxw,
+                                     const float *rbias, const float *hPrev, float *hNew, long ldh) {
+    const float32x4_t one = vdupq_n_f32(1.0f);
+    for (int r = 0; r < rows; r++) {
+        const float *ar = acc + (long)r * ldacc, *xr = xw + (long)r * ldxw;
+        for (int j = 0; j < 16; j += 4) {
+            float32x4_t mz = vld1q_f32(ar + j), mr = vld1q_f32(ar + 16 + j), mh = vld1q_f32(ar + 32 + j);
+            if (rbias) {
+                mz = vaddq_f32(mz, vld1q_f32(rbias + j)); mr = vaddq_f32(mr, vld1q_f32(rbias + 16 + j));
+                mh = vaddq_f32(mh, vld1q_f32(rbias + 32 + j));
+            }
+            float32x4_t z = rk_sigmoid_neon(vaddq_f32(vld1q_f32(xr + j), mz));
+            float32x4_t rr = rk_sigmoid_neon(vaddq_f32(vld1q_f32(xr + 16 + j), mr));
+            float32x4_t rm = vmulq_f32(rr, mh);
+            float32x4_t hh = rk_tanh_neon(vaddq_f32(vld1q_f32(xr + 32 + j), rm));
+            float32x4_t ha = vmulq_f32(z, vld1q_f32(hPrev + (long)r * ldh + j)), hb = vmulq_f32(vsubq_f32(one, z), hh);
+            vst1q_f32(hNew + (long)r * ldh + j, vaddq_f32(ha, hb));
+        }
+    }
+}
+
+/* SimpleRNN with tanh (rk_rnn_tanh's arguments): h' = tanh(xw + acc). */
+static inline void rk_rnn_tanh_neon(int rows, int n16, const float *acc, long ldacc, const float *xw, long ldxw,
+                                    float *hNew, long ldh) {
+    for (int r = 0; r < rows; r++)
+        for (int j = 0; j < 16 * n16; j += 4)
+            vst1q_f32(hNew + (long)r * ldh + j,
+                      rk_tanh_neon(vaddq_f32(vld1q_f32(xw + (long)r * ldxw + j), vld1q_f32(acc + (long)r * ldacc + j))));
+}
+
+/* dst[j] = dst[j] + src[j] for rows x n. */
+static inline void rk_add_row_neon(int rows, int n, float *dst, long ld, const float *src) {
+    for (int r = 0; r < rows; r++) {
+        float *d = dst + (long)r * ld;
+        int j = 0;
+        for (; j + 4 <= n; j += 4) vst1q_f32(d + j, vaddq_f32(vld1q_f32(d + j), vld1q_f32(src + j)));
+        for (; j < n; j++) d[j] = d[j] + src[j];
+    }
+}
+
+/* out[i] = sigmoid(x[i]) / tanh(x[i]) for any n (the last n % 4 by the scalar code). */
+static inline void rk_sigmoid_neon_n(const float *x, float *out, long n) {
+    long i = 0;
+    for (; i + 4 <= n; i += 4) vst1q_f32(out + i, rk_sigmoid_neon(vld1q_f32(x + i)));
+    for (; i < n; i++) out[i] = rk_sigmoid_s(x[i]);
+}
+static inline void rk_tanh_neon_n(const float *x, float *out, long n) {
+    long i = 0;
+    for (; i + 4 <= n; i += 4) vst1q_f32(out + i, rk_tanh_neon(vld1q_f32(x + i)));
+    for (; i < n; i++) out[i] = rk_tanh_s(x[i]);
+}
+#endif /* NEON */
+
 /* ------------------------------------------------------------------------------------------ */
 /* Dispatch: isa from rk_cpu_isa().                                                           */
 /* ------------------------------------------------------------------------------------------ */
@@ -546,6 +776,9 @@ static inline void rk_tile_acc(int isa, int mr, int nv, const float *a, long lda
 #if defined(__x86_64__)
     if (isa == 2 && rk_tile512(mr, nv, a, lda, b, ldb, k, z, ldz, accumulate, NULL, 0)) return;
     if (isa >= 1) { rk_tile_avx2(mr, 16 * nv, a, lda, b, ldb, k, z, ldz, accumulate); return; }
+#endif
+#if defined(RK_NEON)
+    if (isa >= 1) { rk_tile_neon(mr, nv, a, lda, b, ldb, k, z, ldz, accumulate); return; }
 #endif
     (void)isa;
     rk_tile_generic(mr, 16 * nv, a, lda, b, ldb, k, z, ldz, accumulate);
@@ -582,6 +815,9 @@ static inline void rk_lstm_gates(int isa, int rows, float *acc, long ldacc, cons
 #if defined(__x86_64__)
     if (isa == 2) { rk_lstm_gates512(rows, acc, ldacc, xw, ldxw, bias, ldbias, cPrev, cNew, hNew, ldh); return; }
 #endif
+#if defined(RK_NEON)
+    if (isa >= 1) { rk_lstm_gates_neon(rows, acc, ldacc, xw, ldxw, bias, ldbias, cPrev, cNew, hNew, ldh); return; }
+#endif
     for (int r = 0; r < rows; r++)
         for (int j = 0; j < 16; j++) {
             const float *ar = acc + (long)r * ldacc, *xr = xw + (long)r * ldxw;
@@ -602,6 +838,9 @@ static inline void rk_gru_gates(int isa, int rows, float *acc, long ldacc, const
 #if defined(__x86_64__)
     if (isa == 2) { rk_gru_gates512(rows, acc, ldacc, xw, ldxw, rbias, hPrev, hNew, ldh); return; }
 #endif
+#if defined(RK_NEON)
+    if (isa >= 1) { rk_gru_gates_neon(rows, acc, ldacc, xw, ldxw, rbias, hPrev, hNew, ldh); return; }
+#endif
     for (int r = 0; r < rows; r++)
         for (int j = 0; j < 16; j++) {
             const float *ar = acc + (long)r * ldacc, *xr = xw + (long)r * ldxw;
@@ -621,6 +860,9 @@ static inline void rk_rnn_tanh(int isa, int rows, int n16, const float *acc, lon
 #if defined(__x86_64__)
     if (isa == 2) { rk_rnn_tanh512(rows, n16, acc, ldacc, xw, ldxw, hNew, ldh); return; }
 #endif
+#if defined(RK_NEON)
+    if (isa >= 1) { rk_rnn_tanh_neon(rows, n16, acc, ldacc, xw, ldxw, hNew, ldh); return; }
+#endif
     for (int r = 0; r < rows; r++)
         for (int j = 0; j < 16 * n16; j++)
             hNew[(long)r * ldh + j] = rk_tanh_s(xw[(long)r * ldxw + j] + acc[(long)r * ldacc + j]);
@@ -629,6 +871,9 @@ static inline void rk_rnn_tanh(int isa, int rows, int n16, const float *acc, lon
 static inline void rk_add_row(int isa, int rows, int n, float *dst, long ld, const float *src) {
 #if defined(__x86_64__)
     if (isa == 2) { rk_add_row512(rows, n, dst, ld, src); return; }
+#endif
+#if defined(RK_NEON)
+    if (isa >= 1) { rk_add_row_neon(rows, n, dst, ld, src); return; }
 #endif
     for (int r = 0; r < rows; r++)
         for (int j = 0; j < n; j++) dst[(long)r * ld + j] = dst[(long)r * ld + j] + src[j];
@@ -639,11 +884,17 @@ static inline void rk_sigmoid_n(int isa, const float *x, float *out, long n) {
 #if defined(__x86_64__)
     if (isa == 2 && n % 16 == 0) { rk_sigmoid512_n(x, out, n); return; }
 #endif
+#if defined(RK_NEON)
+    if (isa >= 1) { rk_sigmoid_neon_n(x, out, n); return; }
+#endif
     for (long i = 0; i < n; i++) out[i] = rk_sigmoid_s(x[i]);
 }
 static inline void rk_tanh_n(int isa, const float *x, float *out, long n) {
 #if defined(__x86_64__)
     if (isa == 2 && n % 16 == 0) { rk_tanh512_n(x, out, n); return; }
+#endif
+#if defined(RK_NEON)
+    if (isa >= 1) { rk_tanh_neon_n(x, out, n); return; }
 #endif
     for (long i = 0; i < n; i++) out[i] = rk_tanh_s(x[i]);
 }

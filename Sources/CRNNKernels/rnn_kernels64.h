@@ -17,6 +17,8 @@
  * Every operation that is fused (fma) is written as fma() in the scalar code and as an FMA in
  * the vector code; every other product and sum stands in its own statement, so the compiler's
  * contraction of a*b+c within one expression never applies.
+ * Paths: portable C, AVX2 (x86-64; AVX-512 CPUs use it too) and NEON (arm64), the same bits on
+ * every input (Tests/KernelBits, scripts/test-kernels: x86 natively, arm64 under qemu).
  */
 #ifndef RNNCHECK_RNN_KERNELS64_H
 #define RNNCHECK_RNN_KERNELS64_H
@@ -313,8 +315,207 @@ RK_T256D static inline void rk_add_row256d(int rows, int n, double *dst, long ld
 }
 #endif /* __x86_64__ */
 
+/* ========================================================================================== */
+/* NEON (arm64): the same kernels on 2-double vectors. Every AArch64 CPU has Advanced SIMD,   */
+/* so no target attribute and no run-time check (rk_cpu_isa() reports level 1 there).        */
+/* Bit-identical to the portable C above, lane by lane, as the float32 NEON code is:         */
+/*   - products: one fused chain per element from +0 (vfmaq_n_f64 rounds once, as fma);      */
+/*   - exp: the same clamps, floor (vrndmq_f64, exact), two-part reduction with fused        */
+/*     multiply-subtracts (x - fx c, fused, is fma(-fx, c, x) exactly), the same rational    */
+/*     approximation with a true division, and the scaling by 2^(n/2) then 2^(n - n/2), n/2  */
+/*     rounded toward zero as C's integer division;                                           */
+/*   - sigmoid and tanh with true divisions, tanh's branches and +-0 as the scalar code;     */
+/*   - the gate arithmetic in the portable loops' order, with the same operand order.        */
+/* As everywhere, which NaN comes out (sign, payload) is not part of the promise.            */
+/* Checked bit for bit against the x86 paths by Tests/KernelBits (scripts/test-kernels).     */
+/* ========================================================================================== */
+
+#if defined(__aarch64__) && defined(__ARM_NEON)
+#include <arm_neon.h>
+#define RK_NEON_D 1
+
+/* MR rows x 8 columns (four 2-double vectors): 4*MR accumulators (24 at MR = 6) and the four
+ * weight vectors of one k step, of the 32 vector registers. */
+#define RK_TILE_NEON_D(MR)                                                                    \
+    static inline void rk_tile_neon_d_##MR(const double *a, long lda, const double *b, long ldb, long k, \
+                                           double *z, long ldz) {                             \
+        float64x2_t acc[MR][4];                                                               \
+        _Pragma("clang loop unroll(full)") for (int r = 0; r < MR; r++)                       \
+            _Pragma("clang loop unroll(full)") for (int v = 0; v < 4; v++) acc[r][v] = vdupq_n_f64(0.0); \
+        for (long q = 0; q < k; q++) {                                                        \
+            const double *bq = b + q * ldb;                                                   \
+            float64x2_t b0 = vld1q_f64(bq), b1 = vld1q_f64(bq + 2), b2 = vld1q_f64(bq + 4),   \
+                        b3 = vld1q_f64(bq + 6);                                               \
+            _Pragma("clang loop unroll(full)") for (int r = 0; r < MR; r++) {                 \
+                double av = a[(long)r * lda + q];                                             \
+                acc[r][0] = vfmaq_n_f64(acc[r][0], b0, av);                                   \
+                acc[r][1] = vfmaq_n_f64(acc[r][1], b1, av);                                   \
+                acc[r][2] = vfmaq_n_f64(acc[r][2], b2, av);                                   \
+                acc[r][3] = vfmaq_n_f64(acc[r][3], b3, av);                                   \
+            }                                                                                 \
+        }                                                                                     \
+        _Pragma("clang loop unroll(full)") for (int r = 0; r < MR; r++)                       \
+            _Pragma("clang loop unroll(full)") for (int v = 0; v < 4; v++)                    \
+                vst1q_f64(z + (long)r * ldz + 2 * v, acc[r][v]);                              \
+    }
+
+RK_TILE_NEON_D(1) RK_TILE_NEON_D(2) RK_TILE_NEON_D(3) RK_TILE_NEON_D(4) RK_TILE_NEON_D(5) RK_TILE_NEON_D(6)
+
+/* z (mr x ncols) = a @ b with ncols a multiple of 8: 8-column strips, up to 6 rows at a time. */
+static inline void rk_tile_neon_d(int mr, int ncols, const double *a, long lda, const double *b, long ldb, long k,
+                                  double *z, long ldz) {
+    for (int c0 = 0; c0 < ncols; c0 += 8) {
+        for (int r0 = 0; r0 < mr; r0 += 6) {
+            const double *ar = a + (long)r0 * lda;
+            double *zr = z + (long)r0 * ldz + c0;
+            switch (mr - r0 < 6 ? mr - r0 : 6) {
+            case 1: rk_tile_neon_d_1(ar, lda, b + c0, ldb, k, zr, ldz); break;
+            case 2: rk_tile_neon_d_2(ar, lda, b + c0, ldb, k, zr, ldz); break;
+            case 3: rk_tile_neon_d_3(ar, lda, b + c0, ldb, k, zr, ldz); break;
+            case 4: rk_tile_neon_d_4(ar, lda, b + c0, ldb, k, zr, ldz); break;
+            case 5: rk_tile_neon_d_5(ar, lda, b + c0, ldb, k, zr, ldz); break;
+            default: rk_tile_neon_d_6(ar, lda, b + c0, ldb, k, zr, ldz); break;
+            }
+        }
+    }
+}
+
+/* 2^n per lane, n in [-1022, 1023]. */
+static inline float64x2_t rk_pow2_neon_d(int64x2_t n) {
+    return vreinterpretq_f64_s64(vshlq_n_s64(vaddq_s64(n, vdupq_n_s64(1023)), 52));
+}
+
+/* rk_exp_d, two lanes at a time. A NaN passes through (vminq/vmaxq return it, every later
+ * step propagates it; its lane's n converts to 0). */
+static inline float64x2_t rk_exp_neon_d(float64x2_t x) {
+    x = vminq_f64(x, vdupq_n_f64(RK_D_EXP_HI));
+    x = vmaxq_f64(x, vdupq_n_f64(RK_D_EXP_LO));
+    float64x2_t fx = vrndmq_f64(vfmaq_f64(vdupq_n_f64(0.5), x, vdupq_n_f64(RK_D_LOG2E)));
+    float64x2_t r = vfmsq_f64(x, fx, vdupq_n_f64(RK_D_C1));   /* fma(-fx, C1, x) */
+    r = vfmsq_f64(r, fx, vdupq_n_f64(RK_D_C2));
+    float64x2_t xx = vmulq_f64(r, r);
+    float64x2_t p = vfmaq_f64(vdupq_n_f64(RK_D_P1), vdupq_n_f64(RK_D_P0), xx);
+    p = vfmaq_f64(vdupq_n_f64(RK_D_P2), p, xx);
+    p = vmulq_f64(p, r);
+    float64x2_t q = vfmaq_f64(vdupq_n_f64(RK_D_Q1), vdupq_n_f64(RK_D_Q0), xx);
+    q = vfmaq_f64(vdupq_n_f64(RK_D_Q2), q, xx);
+    q = vfmaq_f64(vdupq_n_f64(RK_D_Q3), q, xx);
+    float64x2_t e = vdivq_f64(p, vsubq_f64(q, p));
+    e = vfmaq_f64(vdupq_n_f64(1.0), vdupq_n_f64(2.0), e);
+    /* n = (int64)fx, exact; n1 = n / 2 toward zero = (int64)(fx * 0.5) (the halving is exact,
+     * the conversion truncates); n2 = n - n1 */
+    int64x2_t n = vcvtq_s64_f64(fx);
+    int64x2_t n1 = vcvtq_s64_f64(vmulq_f64(fx, vdupq_n_f64(0.5)));
+    int64x2_t n2 = vsubq_s64(n, n1);
+    e = vmulq_f64(e, rk_pow2_neon_d(n1));
+    return vmulq_f64(e, rk_pow2_neon_d(n2));
+}
+
+static inline float64x2_t rk_sigmoid_neon_d(float64x2_t x) {
+    const float64x2_t one = vdupq_n_f64(1.0);
+    return vdivq_f64(one, vaddq_f64(one, rk_exp_neon_d(vnegq_f64(x))));
+}
+
+/* rk_tanh_d: |x| > 0.625: 1 - 2 / (exp(2|x|) + 1) (+-1 beyond 22) with the sign of x; else
+ * x + (x z) (P(z) / Q(z)); +-0 give themselves. */
+static inline float64x2_t rk_tanh_neon_d(float64x2_t x) {
+    const float64x2_t one = vdupq_n_f64(1.0);
+    const uint64x2_t signbit = vdupq_n_u64(0x8000000000000000ull);
+    float64x2_t ax = vabsq_f64(x);
+    float64x2_t s = rk_exp_neon_d(vaddq_f64(ax, ax));
+    float64x2_t big = vsubq_f64(one, vdivq_f64(vdupq_n_f64(2.0), vaddq_f64(s, one)));
+    big = vbslq_f64(vcgtq_f64(ax, vdupq_n_f64(22.0)), one, big);
+    big = vbslq_f64(signbit, x, big); /* copysign(big, x) */
+    float64x2_t z = vmulq_f64(x, x);
+    float64x2_t p = vfmaq_f64(vdupq_n_f64(RK_D_TP1), vdupq_n_f64(RK_D_TP0), z);
+    p = vfmaq_f64(vdupq_n_f64(RK_D_TP2), p, z);
+    float64x2_t q = vaddq_f64(z, vdupq_n_f64(RK_D_TQ0));
+    q = vfmaq_f64(vdupq_n_f64(RK_D_TQ1), q, z);
+    q = vfmaq_f64(vdupq_n_f64(RK_D_TQ2), q, z);
+    float64x2_t small = vfmaq_f64(x, vmulq_f64(x, z), vdivq_f64(p, q));
+    small = vbslq_f64(vceqzq_f64(ax), x, small);
+    return vbslq_f64(vcgtq_f64(ax, vdupq_n_f64(0.625)), big, small); /* a NaN takes the small branch */
+}
+
+static inline void rk_lstm_gates_neon_d(int rows, const double *acc, long ldacc, const double *xw, long ldxw,
+                                        const double *bias, long ldbias, const double *cPrev, double *cNew,
+                                        double *hNew, long ldh) {
+    for (int r = 0; r < rows; r++) {
+        const double *ar = acc + (long)r * ldacc, *xr = xw ? xw + (long)r * ldxw : NULL;
+        const double *br = bias ? bias + (long)r * ldbias : NULL;
+        for (int j = 0; j < 16; j += 2) {
+            float64x2_t zi = vld1q_f64(ar + j), zf = vld1q_f64(ar + 16 + j), zc = vld1q_f64(ar + 32 + j),
+                        zo = vld1q_f64(ar + 48 + j);
+            if (xr) {
+                zi = vaddq_f64(vld1q_f64(xr + j), zi); zf = vaddq_f64(vld1q_f64(xr + 16 + j), zf);
+                zc = vaddq_f64(vld1q_f64(xr + 32 + j), zc); zo = vaddq_f64(vld1q_f64(xr + 48 + j), zo);
+            }
+            if (br) {
+                zi = vaddq_f64(zi, vld1q_f64(br + j)); zf = vaddq_f64(zf, vld1q_f64(br + 16 + j));
+                zc = vaddq_f64(zc, vld1q_f64(br + 32 + j)); zo = vaddq_f64(zo, vld1q_f64(br + 48 + j));
+            }
+            float64x2_t i = rk_sigmoid_neon_d(zi), f = rk_sigmoid_neon_d(zf), g = rk_tanh_neon_d(zc),
+                        o = rk_sigmoid_neon_d(zo);
+            float64x2_t fc = vmulq_f64(f, vld1q_f64(cPrev + (long)r * ldh + j)), ig = vmulq_f64(i, g);
+            float64x2_t c = vaddq_f64(fc, ig);
+            vst1q_f64(cNew + (long)r * ldh + j, c);
+            vst1q_f64(hNew + (long)r * ldh + j, vmulq_f64(o, rk_tanh_neon_d(c)));
+        }
+    }
+}
+
+static inline void rk_gru_gates_neon_d(int rows, const double *acc, long ldacc, const double *xw, long ldxw,
+                                       const double *rbias, const double *hPrev, double *hNew, long ldh) {
+    const float64x2_t one = vdupq_n_f64(1.0);
+    for (int r = 0; r < rows; r++) {
+        const double *ar = acc + (long)r * ldacc, *xr = xw + (long)r * ldxw;
+        for (int j = 0; j < 16; j += 2) {
+            float64x2_t mz = vld1q_f64(ar + j), mr = vld1q_f64(ar + 16 + j), mh = vld1q_f64(ar + 32 + j);
+            if (rbias) {
+                mz = vaddq_f64(mz, vld1q_f64(rbias + j)); mr = vaddq_f64(mr, vld1q_f64(rbias + 16 + j));
+                mh = vaddq_f64(mh, vld1q_f64(rbias + 32 + j));
+            }
+            float64x2_t z = rk_sigmoid_neon_d(vaddq_f64(vld1q_f64(xr + j), mz));
+            float64x2_t rr = rk_sigmoid_neon_d(vaddq_f64(vld1q_f64(xr + 16 + j), mr));
+            float64x2_t rm = vmulq_f64(rr, mh);
+            float64x2_t hh = rk_tanh_neon_d(vaddq_f64(vld1q_f64(xr + 32 + j), rm));
+            float64x2_t ha = vmulq_f64(z, vld1q_f64(hPrev + (long)r * ldh + j)), hb = vmulq_f64(vsubq_f64(one, z), hh);
+            vst1q_f64(hNew + (long)r * ldh + j, vaddq_f64(ha, hb));
+        }
+    }
+}
+
+static inline void rk_rnn_tanh_neon_d(int rows, int n, const double *acc, long ldacc, const double *xw, long ldxw,
+                                      double *hNew, long ldh) {
+    for (int r = 0; r < rows; r++)
+        for (int j = 0; j < n; j += 2)
+            vst1q_f64(hNew + (long)r * ldh + j,
+                      rk_tanh_neon_d(vaddq_f64(vld1q_f64(xw + (long)r * ldxw + j), vld1q_f64(acc + (long)r * ldacc + j))));
+}
+
+static inline void rk_add_row_neon_d(int rows, int n, double *dst, long ld, const double *src) {
+    for (int r = 0; r < rows; r++) {
+        double *d = dst + (long)r * ld;
+        int j = 0;
+        for (; j + 2 <= n; j += 2) vst1q_f64(d + j, vaddq_f64(vld1q_f64(d + j), vld1q_f64(src + j)));
+        for (; j < n; j++) d[j] = d[j] + src[j];
+    }
+}
+
+/* out[i] = sigmoid(x[i]) or tanh(x[i]) for any n (an odd last element by the scalar code). */
+static inline void rk_act_neon_d_n(int tanh, const double *x, double *out, long n) {
+    long i = 0;
+    for (; i + 2 <= n; i += 2) {
+        float64x2_t v = vld1q_f64(x + i);
+        vst1q_f64(out + i, tanh ? rk_tanh_neon_d(v) : rk_sigmoid_neon_d(v));
+    }
+    for (; i < n; i++) out[i] = tanh ? rk_tanh_d(x[i]) : rk_sigmoid_d(x[i]);
+}
+#endif /* NEON */
+
 /* ------------------------------------------------------------------------------------------ */
-/* Dispatch: isa from rk_cpu_isa() (AVX-512 machines take the AVX2 code for float64).          */
+/* Dispatch: isa from rk_cpu_isa() (AVX-512 machines take the AVX2 code for float64; arm64's   */
+/* level 1 is NEON).                                                                          */
 /* ------------------------------------------------------------------------------------------ */
 
 /* z (mr x 16*nv, ldz) = a (mr x k, lda) @ b (k x 16*nv, ldb). */
@@ -322,6 +523,9 @@ static inline void rk_tile_d(int isa, int mr, int nv, const double *a, long lda,
                              double *z, long ldz) {
 #if defined(__x86_64__)
     if (isa >= 1) { rk_tile_avx2_d(mr, 16 * nv, a, lda, b, ldb, k, z, ldz, 0); return; }
+#endif
+#if defined(RK_NEON_D)
+    if (isa >= 1) { rk_tile_neon_d(mr, 16 * nv, a, lda, b, ldb, k, z, ldz); return; }
 #endif
     (void)isa;
     rk_tile_generic_d(mr, 16 * nv, a, lda, b, ldb, k, z, ldz, 0);
@@ -332,6 +536,9 @@ static inline void rk_lstm_gates_d(int isa, int rows, double *acc, long ldacc, c
                                    long ldh) {
 #if defined(__x86_64__)
     if (isa >= 1) { rk_lstm_gates256d(rows, acc, ldacc, xw, ldxw, bias, ldbias, cPrev, cNew, hNew, ldh); return; }
+#endif
+#if defined(RK_NEON_D)
+    if (isa >= 1) { rk_lstm_gates_neon_d(rows, acc, ldacc, xw, ldxw, bias, ldbias, cPrev, cNew, hNew, ldh); return; }
 #endif
     (void)isa;
     for (int r = 0; r < rows; r++)
@@ -355,6 +562,9 @@ static inline void rk_gru_gates_d(int isa, int rows, double *acc, long ldacc, co
 #if defined(__x86_64__)
     if (isa >= 1) { rk_gru_gates256d(rows, acc, ldacc, xw, ldxw, rbias, hPrev, hNew, ldh); return; }
 #endif
+#if defined(RK_NEON_D)
+    if (isa >= 1) { rk_gru_gates_neon_d(rows, acc, ldacc, xw, ldxw, rbias, hPrev, hNew, ldh); return; }
+#endif
     (void)isa;
     for (int r = 0; r < rows; r++)
         for (int j = 0; j < 16; j++) {
@@ -377,6 +587,9 @@ static inline void rk_rnn_tanh_d(int isa, int rows, int n16, const double *acc, 
 #if defined(__x86_64__)
     if (isa >= 1) { rk_rnn_tanh256d(rows, 16 * n16, acc, ldacc, xw, ldxw, hNew, ldh); return; }
 #endif
+#if defined(RK_NEON_D)
+    if (isa >= 1) { rk_rnn_tanh_neon_d(rows, 16 * n16, acc, ldacc, xw, ldxw, hNew, ldh); return; }
+#endif
     (void)isa;
     for (int r = 0; r < rows; r++)
         for (int j = 0; j < 16 * n16; j++)
@@ -386,6 +599,9 @@ static inline void rk_rnn_tanh_d(int isa, int rows, int n16, const double *acc, 
 static inline void rk_add_row_d(int isa, int rows, int n, double *dst, long ld, const double *src) {
 #if defined(__x86_64__)
     if (isa >= 1 && n % 4 == 0) { rk_add_row256d(rows, n, dst, ld, src); return; }
+#endif
+#if defined(RK_NEON_D)
+    if (isa >= 1) { rk_add_row_neon_d(rows, n, dst, ld, src); return; }
 #endif
     (void)isa;
     for (int r = 0; r < rows; r++)
@@ -408,6 +624,9 @@ static inline void rk_sigmoid_n_d(int isa, const double *x, double *out, long n)
 #if defined(__x86_64__)
     if (isa >= 1) { rk_act256d_n(0, x, out, n); return; }
 #endif
+#if defined(RK_NEON_D)
+    if (isa >= 1) { rk_act_neon_d_n(0, x, out, n); return; }
+#endif
     (void)isa;
     for (long i = 0; i < n; i++) out[i] = rk_sigmoid_d(x[i]);
 }
@@ -415,6 +634,9 @@ static inline void rk_sigmoid_n_d(int isa, const double *x, double *out, long n)
 static inline void rk_tanh_n_d(int isa, const double *x, double *out, long n) {
 #if defined(__x86_64__)
     if (isa >= 1) { rk_act256d_n(1, x, out, n); return; }
+#endif
+#if defined(RK_NEON_D)
+    if (isa >= 1) { rk_act_neon_d_n(1, x, out, n); return; }
 #endif
     (void)isa;
     for (long i = 0; i < n; i++) out[i] = rk_tanh_d(x[i]);

@@ -8,6 +8,11 @@ public struct OutputDiff: Sendable, Codable, Equatable {
     /// The shape Keras produced.
     public var expectedShape: [Int]
     public var maxAbsError: Double
+    /// The mean, median and 99th percentile of |actual − expected| over the elements
+    /// (`ErrorStatistics`; an element with a NaN error counts as infinite). Nil when the shapes differ.
+    public var meanAbsError: Double?
+    public var medianAbsError: Double?
+    public var p99AbsError: Double?
     public var maxRelError: Double
     /// In float32 ulps (the precision Keras computes in).
     public var maxUlp: Int64
@@ -29,99 +34,15 @@ public struct OutputDiff: Sendable, Codable, Equatable {
     public var budget: ErrorBudget?
     /// Set when an expected-failures entry covers this failing output: its reason.
     public var knownDeviation: String?
+    /// The tolerance applied to this output when it is not the case's (a per-output tolerance).
+    public var tolerance: AppliedTolerance?
 
     enum CodingKeys: String, CodingKey {
         case name, shape, expectedShape = "expected_shape", maxAbsError = "max_abs_error",
-             maxRelError = "max_rel_error", maxUlp = "max_ulp", mismatched, count,
+             meanAbsError = "mean_abs_error", medianAbsError = "median_abs_error", p99AbsError = "p99_abs_error",
+             tolerance, maxRelError = "max_rel_error", maxUlp = "max_ulp", mismatched, count,
              worstIndex = "worst_index", worstActual = "worst_actual", worstExpected = "worst_expected",
              passed, problem, detail, budget = "error_budget", knownDeviation = "known_deviation"
-    }
-}
-
-/// The error budget of one output: "rnncheck is within Keras's own rounding error".
-///
-/// Both float32 results are measured against the same float64 reference: Keras's own float64
-/// run when the fixture has one, otherwise rnncheck's float64 run of the same model.
-public struct ErrorBudget: Sendable, Codable, Equatable {
-    /// `"keras float64"` or `"rnncheck float64"`.
-    public var reference: String
-    /// max |Keras float32 − reference|.
-    public var kerasMaxAbs: Double
-    /// max |rnncheck float32 − reference|.
-    public var rnncheckMaxAbs: Double
-    /// The same in float32 ulps of the reference.
-    public var kerasMaxUlp: Int64
-    public var rnncheckMaxUlp: Int64
-    /// max |rnncheck float64 − Keras float64|, when Keras's float64 run is known: how exactly
-    /// the engine's arithmetic matches Keras's definition.
-    public var float64Agreement: Double?
-
-    /// Whether rnncheck's float32 error is of the size of Keras's own: at most twice Keras's,
-    /// measured either absolutely or in ulps (two float32 programs that sum in different orders
-    /// each round on their own, and with few elements one of them is luckier by chance).
-    public var withinKerasRounding: Bool {
-        rnncheckMaxAbs <= 2 * kerasMaxAbs || rnncheckMaxUlp <= 2 * kerasMaxUlp || rnncheckMaxAbs <= 1e-7
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case reference, kerasMaxAbs = "keras_max_abs", rnncheckMaxAbs = "rnncheck_max_abs",
-             kerasMaxUlp = "keras_max_ulp", rnncheckMaxUlp = "rnncheck_max_ulp",
-             float64Agreement = "float64_agreement", withinKerasRounding = "within_keras_rounding"
-    }
-
-    public init(reference: String, kerasMaxAbs: Double, rnncheckMaxAbs: Double, kerasMaxUlp: Int64,
-                rnncheckMaxUlp: Int64, float64Agreement: Double?) {
-        self.reference = reference
-        self.kerasMaxAbs = kerasMaxAbs
-        self.rnncheckMaxAbs = rnncheckMaxAbs
-        self.kerasMaxUlp = kerasMaxUlp
-        self.rnncheckMaxUlp = rnncheckMaxUlp
-        self.float64Agreement = float64Agreement
-    }
-
-    public init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        reference = try c.decode(String.self, forKey: .reference)
-        kerasMaxAbs = try c.decode(Double.self, forKey: .kerasMaxAbs)
-        rnncheckMaxAbs = try c.decode(Double.self, forKey: .rnncheckMaxAbs)
-        kerasMaxUlp = try c.decode(Int64.self, forKey: .kerasMaxUlp)
-        rnncheckMaxUlp = try c.decode(Int64.self, forKey: .rnncheckMaxUlp)
-        float64Agreement = try c.decodeIfPresent(Double.self, forKey: .float64Agreement)
-    }
-
-    public func encode(to encoder: Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(reference, forKey: .reference)
-        try c.encode(kerasMaxAbs, forKey: .kerasMaxAbs)
-        try c.encode(rnncheckMaxAbs, forKey: .rnncheckMaxAbs)
-        try c.encode(kerasMaxUlp, forKey: .kerasMaxUlp)
-        try c.encode(rnncheckMaxUlp, forKey: .rnncheckMaxUlp)
-        try c.encodeIfPresent(float64Agreement, forKey: .float64Agreement)
-        try c.encode(withinKerasRounding, forKey: .withinKerasRounding)
-    }
-
-    /// Measures both float32 results against `reference`.
-    public static func measure(
-        keras: Tensor<Double>, rnncheck: Tensor<Float>, reference: Tensor<Double>, referenceName: String,
-        rnncheckFloat64: Tensor<Double>?, kerasFloat64: Tensor<Double>?
-    ) -> ErrorBudget? {
-        guard keras.shape == reference.shape, rnncheck.shape == reference.shape else { return nil }
-        var (kAbs, rAbs): (Double, Double) = (0, 0)
-        var (kUlp, rUlp): (Int64, Int64) = (0, 0)
-        for i in 0..<reference.count {
-            let ref = reference.scalars[i]
-            let k = keras.scalars[i], r = Double(rnncheck.scalars[i])
-            kAbs = max(kAbs, abs(k - ref))
-            rAbs = max(rAbs, abs(r - ref))
-            kUlp = max(kUlp, ULP.distance(Float(k), Float(ref)))
-            rUlp = max(rUlp, ULP.distance(Float(r), Float(ref)))
-        }
-        var agreement: Double?
-        if let a = rnncheckFloat64, let b = kerasFloat64, a.shape == b.shape {
-            agreement = zip(a.scalars, b.scalars).map { abs($0 - $1) }.max() ?? 0
-        }
-        return ErrorBudget(reference: referenceName, kerasMaxAbs: kAbs, rnncheckMaxAbs: rAbs,
-                           kerasMaxUlp: kUlp, rnncheckMaxUlp: rUlp, float64Agreement: agreement)
     }
 }
 
@@ -226,19 +147,32 @@ public enum Differ {
     public static func compare(
         name: String, actual: Tensor<Float>, expected: Tensor<Double>, tolerance: Tolerance, detail: Bool = false
     ) -> OutputDiff {
+        var diff = compare(name: name, values: actual.converted(to: Double.self), expected: expected, tolerance: tolerance)
+        if detail, diff.problem == nil {
+            diff.detail = ErrorDetail.make(actual: actual, expected: expected, worstIndex: diff.worstIndex)
+        }
+        return diff
+    }
+
+    /// Compares `values` of any precision (a float32 run widened exactly, or a float64 run);
+    /// ulp distances are float32 ulps, the precision Keras computes in.
+    /// `expectedName` names the expected side in a shape mismatch ("Keras's", "B's").
+    public static func compare(name: String, values actual: Tensor<Double>, expected: Tensor<Double>, tolerance: Tolerance,
+                               expectedName: String = "Keras's") -> OutputDiff {
         var diff = OutputDiff(
             name: name, shape: actual.shape, expectedShape: expected.shape, maxAbsError: 0, maxRelError: 0,
             maxUlp: 0, mismatched: 0, count: expected.count, worstIndex: nil, worstActual: nil,
             worstExpected: nil, passed: false, problem: nil, detail: nil, budget: nil, knownDeviation: nil)
         guard actual.shape == expected.shape else {
-            diff.problem = "shape \(shapeText(actual.shape)) differs from Keras's \(shapeText(expected.shape))"
+            diff.problem = "shape \(shapeText(actual.shape)) differs from \(expectedName) \(shapeText(expected.shape))"
             diff.mismatched = max(actual.count, expected.count)
             return diff
         }
         var worst = -1
         var worstScore: (Int, Int, Double) = (-1, -1, -1)
+        var errors = [Double](repeating: 0, count: expected.count)
         for i in 0..<expected.count {
-            let a = Double(actual.scalars[i])
+            let a = actual.scalars[i]
             let e = expected.scalars[i]
             let ulps = ULP.distance(Float(a), Float(e))
             let ok = tolerance.accepts(actual: a, expected: e, ulps: ulps)
@@ -254,6 +188,7 @@ public enum Differ {
                 absError = abs(a - e)
                 relError = e == 0 ? .infinity : absError / abs(e)
             }
+            errors[i] = absError
             if !ok { diff.mismatched += 1 }
             if absError.isNaN {
                 diff.maxAbsError = .nan
@@ -272,11 +207,15 @@ public enum Differ {
         }
         if worst >= 0 {
             diff.worstIndex = expected.multiIndex(worst)
-            diff.worstActual = Double(actual.scalars[worst])
+            diff.worstActual = actual.scalars[worst]
             diff.worstExpected = expected.scalars[worst]
         }
+        if let summary = ErrorStatistics.summary(errors) {
+            diff.meanAbsError = summary.mean
+            diff.medianAbsError = summary.median
+            diff.p99AbsError = summary.p99
+        }
         diff.passed = diff.mismatched == 0
-        if detail { diff.detail = ErrorDetail.make(actual: actual, expected: expected, worstIndex: diff.worstIndex) }
         return diff
     }
 }

@@ -15,11 +15,14 @@ public struct Fixture: Sendable {
     /// The model config, for formats that keep it apart from the weights (`/model/config`).
     public var modelConfig: String?
     public var reference: ReferenceData
+    /// Keras's float64 outputs, every layer's outputs, stored tolerances and provenance.
+    public var extras: ReferenceExtras
+
     /// Keras's float64 run of the same model, when the fixture has one.
-    public var referenceFloat64: [Tensor<Double>]?
-    /// Tolerance overrides stored in the fixture, and why.
-    public var toleranceOverride: (atol: Double?, rtol: Double?, reason: String?)
-    public var provenance: [String: String]
+    public var referenceFloat64: [Tensor<Double>]? { extras.float64 }
+    /// Tolerance overrides stored in the fixture (`/tolerances`), and why.
+    public var toleranceOverride: (atol: Double?, rtol: Double?, reason: String?) { extras.toleranceOverride }
+    public var provenance: [String: String] { extras.provenance }
 
     public static let formatVersion: Int64 = 1
 
@@ -51,53 +54,13 @@ public struct Fixture: Sendable {
             config = try modelGroup.dataset("config").readStrings().first
         }
         let reference = try ReferenceData.read(from: root, file: path)
-        var float64: [Tensor<Double>]?
-        if try root.kind(of: "reference_float64") == .group {
-            let g = try root.group("reference_float64")
-            float64 = try ReferenceData.readNumbered("output_", in: g, names: try g.childNames(), file: path).map(\.1)
-        }
-        var override: (Double?, Double?, String?) = (nil, nil, nil)
-        if try root.kind(of: "tolerances") == .group {
-            let t = try root.group("tolerances")
-            override.0 = try storedTolerance(t, "atol", file: path)
-            override.1 = try storedTolerance(t, "rtol", file: path)
-            if try t.hasAttribute("reason") { override.2 = try t.attribute("reason").stringValue }
-        }
-        var provenance: [String: String] = [:]
-        if try root.kind(of: "provenance") == .group {
-            let p = try root.group("provenance")
-            for key in try p.attributeNames() {
-                switch try p.attribute(key) {
-                case .string(let s): provenance[key] = s
-                case .int(let i): provenance[key] = String(i)
-                case .double(let d): provenance[key] = String(d)
-                case let other: provenance[key] = "\(other)"
-                }
-            }
-        }
+        let extras = try ReferenceExtras.read(root: root, file: path, outputCount: reference.outputs.count)
         return Fixture(path: path, name: name, description: description, modelBytes: bytes, modelFilename: filename,
-                       modelConfig: config, reference: reference, referenceFloat64: float64, toleranceOverride: override, provenance: provenance)
+                       modelConfig: config, reference: reference, extras: extras)
     }
 
-    /// The largest tolerance a fixture may store (atol and rtol alike): a wrong gate, bias or
-    /// activation moves outputs by 1e-3 and more, so a looser tolerance could pass a wrong engine.
-    public static let toleranceCeiling = 1e-3
-
-    /// `/tolerances@<name>`, which must be a finite number in 0...`toleranceCeiling`: the file is
-    /// untrusted, and a stored tolerance of infinity would pass anything.
-    static func storedTolerance(_ group: Group, _ name: String, file: String) throws -> Double? {
-        guard try group.hasAttribute(name) else { return nil }
-        let object = "/tolerances@\(name)"
-        guard let value = try group.attribute(name).doubleValue else {
-            throw ConformanceError.unusable(file: file, object: object, reason: "is not a number; a stored tolerance is one number")
-        }
-        guard value.isFinite, value >= 0, value <= toleranceCeiling else {
-            throw ConformanceError.unusable(
-                file: file, object: object,
-                reason: "is \(value); a stored tolerance must be a finite number from 0 to \(toleranceCeiling) (a looser one could pass a wrong engine)")
-        }
-        return value
-    }
+    /// The largest tolerance a fixture may store (atol and rtol alike): see `StoredTolerance.ceiling`.
+    public static let toleranceCeiling = StoredTolerance.ceiling
 
     /// Loads the embedded model exactly as `rnncheck compare` loads a file from disk.
     public func loadModel() throws -> LoadedModel {

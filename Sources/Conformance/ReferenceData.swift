@@ -9,6 +9,11 @@ public struct ReferenceData: Sendable {
     /// Keras's outputs; names from each dataset's `@name` attribute, or `output_<i>`.
     public var outputs: [(name: String, tensor: Tensor<Double>)]
 
+    public init(inputs: [Tensor<Double>], outputs: [(name: String, tensor: Tensor<Double>)]) {
+        self.inputs = inputs
+        self.outputs = outputs
+    }
+
     /// Reads `input_*` and `output_*` from `group`; `outputsRequired` is false for `run`.
     ///
     /// A dataset with no elements (a batch of 0, or any axis of length 0) is refused: a comparison

@@ -1,14 +1,21 @@
 import Foundation
 
-/// Which tolerance was applied to a case, and why.
+/// Which tolerance was applied to a case (or one output), and why.
 public struct AppliedTolerance: Sendable, Codable, Equatable {
     public var atol: Double
     public var rtol: Double
-    /// `"command line"`, `"default"`, or `"fixture: <reason>"`.
+    /// `"command line"`, `"default"`, `"fixture sets ...: <reason>"`, or for one output
+    /// `"atol from the command line for '<name>'"`, `"atol stored with the output"`.
     public var source: String
+
+    public init(atol: Double, rtol: Double, source: String) {
+        self.atol = atol
+        self.rtol = rtol
+        self.source = source
+    }
 }
 
-/// The result of one fixture or one compare.
+/// The result of one fixture, one compare or one diff.
 public struct CaseResult: Sendable, Codable {
     public var name: String
     public var passed: Bool
@@ -25,6 +32,19 @@ public struct CaseResult: Sendable, Codable {
     public var provenance: [String: String]?
     /// A known deviation: the expected-failures entry that covers this case, if any.
     public var expectedFailure: String?
+    /// Every layer's outputs compared, when the reference has them (`diff`: float32 and float64).
+    public var layers: [LayerComparison]?
+    /// What the two sides are called (nil: rnncheck against Keras; `diff`: the two files).
+    public var sides: Sides?
+    /// Findings that are neither failures nor problems (`diff`: groups only one file has, ...).
+    public var notes: [String]?
+    /// Wall-clock seconds the case took (reading, running, comparing).
+    public var seconds: Double?
+    /// Names given with `--atol NAME=` / `--rtol NAME=` that matched no output or layer here.
+    public var unusedToleranceNames: [String]?
+
+    /// The two sides' names, rnncheck and Keras unless `sides` says otherwise.
+    public var labels: Sides { sides ?? .rnncheckKeras }
 
     public init(
         name: String, passed: Bool, error: String?, outputs: [OutputDiff], file: String?,
@@ -41,7 +61,8 @@ public struct CaseResult: Sendable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case name, passed, error, outputs, file, tolerance, problem, description, provenance,
-             expectedFailure = "expected_failure"
+             expectedFailure = "expected_failure", layers, sides, notes, seconds,
+             unusedToleranceNames = "unused_tolerance_names"
     }
 
     /// A case that could not be run.
@@ -51,14 +72,30 @@ public struct CaseResult: Sendable, Codable {
     }
 }
 
-/// Everything one `verify` or `compare` run found.
+/// Everything one `verify`, `compare` or `diff` run found.
 public struct Report: Sendable, Codable {
+    /// The version of the JSON report's layout (docs/reports.md); reports without it are version 1.
+    public static let schemaVersion = 2
+
+    public var schemaVersion: Int
     public var passed: Bool
     public var cases: [CaseResult]
 
     public init(cases: [CaseResult]) {
+        self.schemaVersion = Self.schemaVersion
         self.cases = cases
         self.passed = !cases.isEmpty && cases.allSatisfy(\.passed)
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case schemaVersion = "schema_version", passed, cases
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        schemaVersion = try c.decodeIfPresent(Int.self, forKey: .schemaVersion) ?? 1
+        passed = try c.decode(Bool.self, forKey: .passed)
+        cases = try c.decode([CaseResult].self, forKey: .cases)
     }
 
     /// 0: everything within tolerance; 1: some output out of tolerance; 2: some input unusable.
@@ -67,13 +104,23 @@ public struct Report: Sendable, Codable {
         return passed ? 0 : 1
     }
 
-    /// The report as JSON (`{"passed", "cases": [...]}`); non-finite numbers as strings.
+    /// The report as JSON (`{"schema_version", "passed", "cases": [...]}`); non-finite numbers as strings.
     public func json() throws -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         encoder.nonConformingFloatEncodingStrategy = .convertToString(
             positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
         return String(decoding: try encoder.encode(self), as: UTF8.self) + "\n"
+    }
+
+    /// Tolerance names given on the command line that matched no output or layer in any case
+    /// that ran (a misspelt name would otherwise change nothing, silently).
+    public var unusedToleranceNames: [String] {
+        let ran = cases.filter { $0.error == nil }
+        guard !ran.isEmpty else { return [] }
+        var unused = ran[0].unusedToleranceNames ?? []
+        for c in ran.dropFirst() { unused = unused.filter { (c.unusedToleranceNames ?? []).contains($0) } }
+        return unused
     }
 
     /// A plain-text report for a terminal or a CI log.
@@ -92,26 +139,54 @@ public struct Report: Sendable, Codable {
                     continue
                 }
                 let mark = o.passed ? "ok  " : (o.knownDeviation != nil ? "xfail" : "FAIL")
-                lines.append("      \(mark) \(o.name) \(shapeText(o.shape)): max abs \(fmt(o.maxAbsError)), max rel \(fmt(o.maxRelError)), max ulp \(o.maxUlp), out of tolerance \(o.mismatched)/\(o.count)")
-                if let b = o.budget {
-                    var line = "           error budget vs \(b.reference): Keras float32 \(fmt(b.kerasMaxAbs)) (\(b.kerasMaxUlp) ulp), rnncheck float32 \(fmt(b.rnncheckMaxAbs)) (\(b.rnncheckMaxUlp) ulp)"
-                    if let agreement = b.float64Agreement { line += "; float64 engines agree to \(fmt(agreement))" }
-                    lines.append(line + (b.withinKerasRounding ? "" : "  [rnncheck's error exceeds twice Keras's own]"))
-                }
+                lines.append("      \(mark) \(o.name) \(shapeText(o.shape)): \(statisticsText(o)), out of tolerance \(o.mismatched)/\(o.count)")
+                if let t = o.tolerance { lines.append("           tolerance atol \(fmt(t.atol)), rtol \(fmt(t.rtol)): \(t.source)") }
+                if let b = o.budget { lines.append("           " + budgetText(b)) }
                 if let reason = o.knownDeviation { lines.append("           known deviation: \(reason)") }
                 if !o.passed, let index = o.worstIndex {
-                    lines.append("           worst at \(Self.describe(index: index)): rnncheck \(fmt(o.worstActual ?? .nan)), Keras \(fmt(o.worstExpected ?? .nan))")
+                    lines.append("           worst at \(Self.describe(index: index)): \(c.labels.actual) \(fmt(o.worstActual ?? .nan)), \(c.labels.expected) \(fmt(o.worstExpected ?? .nan))")
                 }
             }
+            for comparison in c.layers ?? [] { lines += Self.layerLines(comparison, labels: c.labels) }
+            for note in c.notes ?? [] { lines.append("      note: \(note)") }
         }
+        lines.append("")
+        lines.append(summaryLine)
+        return Escape.terminal(lines.joined(separator: "\n")) + "\n"
+    }
+
+    /// "PASSED: 3 of 3 case(s) within tolerance, 0 out of tolerance, 0 unusable."
+    public var summaryLine: String {
         let passedCount = cases.filter(\.passed).count
         let known = cases.filter { $0.passed && $0.expectedFailure != nil }.count
         let errors = cases.filter { $0.error != nil }.count
         let failed = cases.count - passedCount - errors
-        lines.append("")
-        lines.append("\(passed ? "PASSED" : "FAILED"): \(passedCount) of \(cases.count) case(s) within tolerance"
-            + (known > 0 ? " (\(known) with known deviations)" : "") + ", \(failed) out of tolerance, \(errors) unusable.")
-        return Escape.terminal(lines.joined(separator: "\n")) + "\n"
+        return "\(passed ? "PASSED" : "FAILED"): \(passedCount) of \(cases.count) case(s) within tolerance"
+            + (known > 0 ? " (\(known) with known deviations)" : "") + ", \(failed) out of tolerance, \(errors) unusable."
+    }
+
+    /// The text report's lines for one layer comparison: a summary, a table in graph order,
+    /// the first divergence in words, and every unmatched node.
+    static func layerLines(_ comparison: LayerComparison, labels: Sides) -> [String] {
+        var lines = ["      layers: " + comparison.summary]
+        let rows = layerRows(comparison)
+        let header = ["", "node", "class", "output", "max abs", "mean", "median", "p99", "input error", "growth", ""]
+        var widths = header.map(\.count)
+        for r in rows { for (k, cell) in r.enumerated() { widths[k] = max(widths[k], cell.count) } }
+        func line(_ cells: [String]) -> String {
+            cells.enumerated().map { k, cell in
+                k < 4 || k == cells.count - 1 ? cell.padding(toLength: widths[k], withPad: " ", startingAt: 0)
+                      : String(repeating: " ", count: widths[k] - cell.count) + cell
+            }.joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression)
+        }
+        lines.append("           " + line(header))
+        for r in rows { lines.append("           " + line(r)) }
+        if let d = comparison.firstDivergence { lines.append("           " + d.explanation) }
+        for u in comparison.unmatched { lines.append("           unmatched: " + u) }
+        if comparison.outOfTolerance > 0 && comparison.firstDivergence == nil {
+            lines.append("           (no node could be named as the first divergence)")
+        }
+        return lines
     }
 
     /// `(batch 0, time 3, unit 2)` for a rank-3 index, `(batch 0, unit 2)` for rank 2.

@@ -2,6 +2,7 @@ import Foundation
 import HDF5
 import KerasImport
 import RNNEngine
+import RNNModelFile
 
 /// What a diff computes beyond the pass/fail numbers.
 public struct DiffOptions: Sendable {
@@ -9,10 +10,35 @@ public struct DiffOptions: Sendable {
     public var detail: Bool
     /// Runs the model in float64 too and measures both float32 results against it.
     public var errorBudget: Bool
+    /// Tolerances for single outputs and layers (`--atol NAME=VALUE`).
+    public var namedTolerances: [NamedTolerance]
+    /// Accept a reference whose expected values hold NaN or infinity (`--allow-nonfinite`).
+    public var allowNonfinite: Bool
+    /// Whether to compare every layer's outputs.
+    public var layers: LayerMode
+    /// Runs each fixture's model through its exported form (`rnncheck export`): the model is
+    /// written as an rnncheck model file in memory and read back, that model is compared with
+    /// Keras, and its float32 outputs must be bit-identical to the directly loaded model's.
+    public var viaExport: Bool
 
-    public init(detail: Bool = false, errorBudget: Bool = true) {
+    /// When layers are compared.
+    public enum LayerMode: String, Sendable, CaseIterable {
+        /// When the reference has `/layers`.
+        case auto
+        /// Always; a reference without `/layers` is unusable (`--layers`).
+        case require
+        /// Never (`--no-layers`).
+        case skip
+    }
+
+    public init(detail: Bool = false, errorBudget: Bool = true, namedTolerances: [NamedTolerance] = [],
+                allowNonfinite: Bool = false, layers: LayerMode = .auto, viaExport: Bool = false) {
         self.detail = detail
         self.errorBudget = errorBudget
+        self.namedTolerances = namedTolerances
+        self.allowNonfinite = allowNonfinite
+        self.layers = layers
+        self.viaExport = viaExport
     }
 }
 
@@ -89,45 +115,88 @@ public enum Runner {
     /// Verifies one fixture file.
     public static func verify(fixtureAt path: String, tolerance: Tolerance?, options: DiffOptions = .init()) -> CaseResult {
         let stem = URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+        let clock = ContinuousClock.now
         do {
             let fixture = try Fixture.read(path: path)
-            let loaded = try fixture.loadModel()
-            try AllocationBudget.check(outputShapes: loaded.outputShapes, inputShapes: fixture.reference.inputs.map(\.shape), file: path)
-            var applied = AppliedTolerance(
-                atol: tolerance?.atol ?? Tolerance.default.atol, rtol: tolerance?.rtol ?? Tolerance.default.rtol,
-                source: tolerance == nil ? "default" : "command line")
-            // A tolerance given on the command line wins: the fixture's own are then ignored.
-            var reasons: [String] = []
-            if let atol = fixture.toleranceOverride.atol { applied.atol = atol; reasons.append("atol \(atol)") }
-            if let rtol = fixture.toleranceOverride.rtol { applied.rtol = rtol; reasons.append("rtol \(rtol)") }
-            if !reasons.isEmpty, tolerance != nil {
-                applied.atol = tolerance?.atol ?? Tolerance.default.atol
-                applied.rtol = tolerance?.rtol ?? Tolerance.default.rtol
-                applied.source = "command line (the fixture's \(reasons.joined(separator: ", ")) ignored)"
-            } else if !reasons.isEmpty {
-                applied.source = "fixture sets \(reasons.joined(separator: ", ")): \(fixture.toleranceOverride.reason ?? "no reason given")"
+            var loaded = try fixture.loadModel()
+            var exported: (bytes: Int, direct: Model<Double>)?
+            if options.viaExport {
+                let bytes = try ModelFile.encode(loaded.model, metadata: ["source": fixture.modelFilename])
+                let file = try ModelFile(bytes: bytes, name: "\(path)!/model/file (exported to .rnn)")
+                exported = (bytes.count, loaded.model)
+                loaded.model = file.model
+                loaded.outputShapes = file.outputShapes
             }
-            var effective = tolerance ?? .default
-            effective.atol = applied.atol
-            effective.rtol = applied.rtol
+            try AllocationBudget.check(outputShapes: loaded.outputShapes, inputShapes: fixture.reference.inputs.map(\.shape), file: path)
+            let (effective, applied) = caseTolerance(commandLine: tolerance, stored: fixture.toleranceOverride, storedBy: "fixture")
             var result = try compare(model: loaded.model, reference: fixture.reference, tolerance: effective,
-                                     name: fixture.name, file: path, options: options,
-                                     kerasFloat64: fixture.referenceFloat64)
+                                     name: fixture.name, file: path, options: options, extras: fixture.extras,
+                                     commandLineTolerance: tolerance != nil)
             result.tolerance = applied
             result.description = fixture.description
             result.provenance = fixture.provenance
+            if let exported {
+                result.provenance?["rnncheck_export"] = "run through an rnncheck model file of \(exported.bytes) bytes (the Keras file: \(fixture.modelBytes.count))"
+                if let difference = try firstDifference(exported.direct, loaded.model, inputs: fixture.reference.inputs, file: path) {
+                    result.problem = [result.problem, difference].compactMap { $0 }.joined(separator: "; ")
+                    result.passed = false
+                }
+            }
+            result.seconds = clock.secondsSince
             return result
         } catch {
-            return .failed(name: stem, file: path, error: error)
+            var failed = CaseResult.failed(name: stem, file: path, error: error)
+            failed.seconds = clock.secondsSince
+            return failed
         }
+    }
+
+    /// The tolerance of a case: the command line's when given (the file's own are then ignored),
+    /// else the file's `/tolerances`, else the defaults; and how to report it.
+    static func caseTolerance(
+        commandLine tolerance: Tolerance?, stored: (atol: Double?, rtol: Double?, reason: String?), storedBy: String
+    ) -> (Tolerance, AppliedTolerance) {
+        var applied = AppliedTolerance(
+            atol: tolerance?.atol ?? Tolerance.default.atol, rtol: tolerance?.rtol ?? Tolerance.default.rtol,
+            source: tolerance == nil ? "default" : "command line")
+        var reasons: [String] = []
+        if let atol = stored.atol { applied.atol = atol; reasons.append("atol \(atol)") }
+        if let rtol = stored.rtol { applied.rtol = rtol; reasons.append("rtol \(rtol)") }
+        if !reasons.isEmpty, tolerance != nil {
+            applied.atol = tolerance?.atol ?? Tolerance.default.atol
+            applied.rtol = tolerance?.rtol ?? Tolerance.default.rtol
+            applied.source = "command line (the \(storedBy)'s \(reasons.joined(separator: ", ")) ignored)"
+        } else if !reasons.isEmpty {
+            applied.source = "\(storedBy) sets \(reasons.joined(separator: ", ")): \(stored.reason ?? "no reason given")"
+        }
+        var effective = tolerance ?? .default
+        effective.atol = applied.atol
+        effective.rtol = applied.rtol
+        return (effective, applied)
+    }
+
+    /// Where the exported model's float32 outputs differ in any bit from the directly loaded
+    /// model's, or nil when they are identical.
+    static func firstDifference(_ direct: Model<Double>, _ exported: Model<Double>, inputs: [Tensor<Double>], file: String) throws -> String? {
+        let a = try predictFloat32(model: direct, inputs: inputs, file: file)
+        let b = try predictFloat32(model: exported, inputs: inputs, file: file)
+        for (k, (x, y)) in zip(a, b).enumerated() {
+            guard x.shape == y.shape else { return "through the model file, output \(k) has shape \(x.shape) directly and \(y.shape) exported" }
+            if let i = x.scalars.indices.first(where: { x.scalars[$0].bitPattern != y.scalars[$0].bitPattern }) {
+                return "through the model file, output \(k) differs from the direct load at \(x.multiIndex(i)): \(x.scalars[i]) directly, \(y.scalars[i]) exported"
+            }
+        }
+        return a.count == b.count ? nil : "through the model file, the model gives \(b.count) outputs, directly \(a.count)"
     }
 
     /// Compares a model file with a reference file of `input_*` / `output_*` datasets, as
     /// `rnncheck compare` does: runs the model in float32 on the reference's inputs and diffs
-    /// every output with Keras's.
+    /// every output with Keras's, and reads the optional groups a reference can hold
+    /// (`/reference_float64`, `/layers`, `/tolerances`, ...).
     ///
     /// - Parameters:
-    ///   - modelPath: the Keras model file (`.keras`, full-model `.h5`, or a weights file with `configPath`).
+    ///   - modelPath: the Keras model file (`.keras`, full-model `.h5`, or a weights file with `configPath`),
+    ///     or an rnncheck model file (`.rnn`, from `rnncheck export`).
     ///   - configPath: the model's JSON config, for a weights file.
     ///   - referencePath: a reference file written by `rnncheck-ref` (or any fixture).
     ///   - tolerance: nil for ``Tolerance/default`` (`atol 1e-6`, `rtol 1e-5`).
@@ -139,63 +208,142 @@ public enum Runner {
         options: DiffOptions = .init()
     ) -> Report {
         let name = URL(fileURLWithPath: modelPath).lastPathComponent
+        let clock = ContinuousClock.now
         do {
+            try Hints.checkCompareArguments(modelPath: modelPath, referencePath: referencePath)
             reading(configPath.map { "\(modelPath) (with \($0))" } ?? modelPath)
             let loaded = try KerasModelLoader.load(path: modelPath, configPath: configPath)
             reading(referencePath)
             let file = try HDF5.File.open(referencePath)
-            let reference = try ReferenceData.read(from: try file.root, file: referencePath) {
+            let root = try file.root
+            let reference = try ReferenceData.read(from: root, file: referencePath) {
                 try AllocationBudget.check(outputShapes: loaded.outputShapes, inputShapes: $0, file: referencePath)
             }
-            var result = try compare(model: loaded.model, reference: reference, tolerance: tolerance ?? .default,
-                                     name: name, file: referencePath, options: options, kerasFloat64: nil)
-            result.tolerance = AppliedTolerance(
-                atol: (tolerance ?? .default).atol, rtol: (tolerance ?? .default).rtol,
-                source: tolerance == nil ? "default" : "command line")
+            let extras = try ReferenceExtras.read(root: root, file: referencePath, outputCount: reference.outputs.count)
+            let (effective, applied) = caseTolerance(commandLine: tolerance, stored: extras.toleranceOverride, storedBy: "reference")
+            var result = try compare(model: loaded.model, reference: reference, tolerance: effective,
+                                     name: name, file: referencePath, options: options, extras: extras,
+                                     commandLineTolerance: tolerance != nil)
+            result.tolerance = applied
+            result.description = extras.description
+            result.provenance = extras.provenance.isEmpty ? nil : extras.provenance
+            result.seconds = clock.secondsSince
             return Report(cases: [result])
         } catch {
-            return Report(cases: [.failed(name: name, file: referencePath, error: error)])
+            var failed = CaseResult.failed(name: name, file: referencePath, error: error)
+            failed.seconds = clock.secondsSince
+            return Report(cases: [failed])
         }
     }
 
-    /// Runs the float32 model on the reference inputs and diffs every output.
+    /// Runs the float32 model on the reference inputs and diffs every output (and, when the
+    /// reference has them and `options.layers` allows, every layer's outputs).
+    ///
+    /// - Parameters:
+    ///   - tolerance: the case's tolerance; single outputs may get their own from
+    ///     `options.namedTolerances` or from tolerances stored with them in `extras`.
+    ///   - kerasFloat64: Keras's float64 outputs, when not given in `extras`.
+    ///   - commandLineTolerance: whether `tolerance` came from the command line (then tolerances
+    ///     stored with single outputs are ignored, as the file's `/tolerances` are).
     public static func compare(
         model: Model<Double>, reference: ReferenceData, tolerance: Tolerance, name: String, file: String,
-        options: DiffOptions = .init(), kerasFloat64: [Tensor<Double>]? = nil
+        options: DiffOptions = .init(), kerasFloat64: [Tensor<Double>]? = nil, extras: ReferenceExtras? = nil,
+        commandLineTolerance: Bool = false
     ) throws -> CaseResult {
-        let outputs = try predictFloat32(model: model, inputs: reference.inputs, file: file)
+        var extras = extras ?? ReferenceExtras()
+        if extras.float64 == nil { extras.float64 = kerasFloat64 }
+        try ReferenceExtras.checkFinite(reference, extras, file: file, allowed: options.allowNonfinite)
+        if options.layers == .require && extras.layers == nil {
+            throw ConformanceError.unusable(file: file, object: "/layers",
+                reason: "missing group (every layer's outputs, which --layers compares); write the reference with rnncheck-ref MODEL -o REF --layers")
+        }
+        let layerReference = options.layers == .skip ? nil : extras.layers
+        try checkInputCount(model: model, inputs: reference.inputs, file: file)
+        let float32Model = model.converted(to: Float.self)
+        let inputs32 = reference.inputs.map { $0.converted(to: Float.self) }
+        var outputs: [Tensor<Float>]
+        var all: [[Value<Float>]] = []
+        do {
+            if layerReference != nil {
+                all = try float32Model.evaluateAll(inputs32)
+                outputs = model.outputs.map { all[$0.ref.node][$0.ref.output].tensor }
+            } else {
+                outputs = try float32Model.predict(inputs32)
+            }
+        } catch let error as EngineError {
+            throw ConformanceError.unusable(file: file, object: "inputs", reason: error.errorDescription ?? "\(error)")
+        }
         var float64: [Tensor<Double>]?
         if options.errorBudget {
             float64 = try model.predict(reference.inputs)
         }
+        var resolver = ToleranceResolver(base: tolerance, baseSource: "", commandLineAtol: commandLineTolerance,
+                                         commandLineRtol: commandLineTolerance, named: options.namedTolerances)
         var diffs: [OutputDiff] = []
         for (n, expected) in reference.outputs.enumerated() where n < outputs.count {
             let label = expected.name == "output_\(n)" ? model.outputs[n].name : expected.name
-            var diff = Differ.compare(name: label, actual: outputs[n], expected: expected.tensor, tolerance: tolerance,
+            let nodeName = model.nodes[model.outputs[n].ref.node].name
+            let layerName = nodeName.split(separator: "#").first.map(String.init) ?? nodeName
+            let stored = n < extras.outputTolerances.count ? extras.outputTolerances[n] : StoredTolerance()
+            let (t, applied) = resolver.resolve(names: [label, "output_\(n)", nodeName, layerName], stored: stored)
+            var diff = Differ.compare(name: label, actual: outputs[n], expected: expected.tensor, tolerance: t,
                                       detail: options.detail)
+            diff.tolerance = applied
             if let float64 {
-                let keras64 = kerasFloat64.flatMap { n < $0.count ? $0[n] : nil }
-                diff.budget = ErrorBudget.measure(
-                    keras: expected.tensor, rnncheck: outputs[n], reference: keras64 ?? float64[n],
-                    referenceName: keras64 == nil ? "rnncheck float64" : "keras float64",
-                    rnncheckFloat64: float64[n], kerasFloat64: keras64)
+                let keras64 = extras.float64.flatMap { n < $0.count ? $0[n] : nil }
+                diff.budget = ErrorBudget.measure(keras: expected.tensor, rnncheck: outputs[n], rnncheckFloat64: float64[n],
+                                                  kerasFloat64: keras64, passed: diff.passed, atol: t.atol)
             }
             diffs.append(diff)
         }
         var problem: String?
         if outputs.count != reference.outputs.count {
             problem = "the model has \(outputs.count) output(s), the reference has \(reference.outputs.count)"
+                + Hints.rowsHint(kind: "output", files: reference.outputs.map(\.tensor.shape),
+                                 row: outputs.count == 1 ? outputs[0].shape.dropFirst().map { Optional($0) } : nil)
         }
-        let passed = problem == nil && diffs.allSatisfy(\.passed)
-        return CaseResult(name: name, passed: passed, error: nil, outputs: diffs, file: file, tolerance: nil, problem: problem)
+        var result = CaseResult(name: name, passed: problem == nil && diffs.allSatisfy(\.passed), error: nil, outputs: diffs,
+                                file: file, tolerance: nil, problem: problem)
+        if let layerReference {
+            var actual: [String: [Tensor<Double>]] = [:]
+            for (i, node) in model.nodes.enumerated() where !all[i].isEmpty {
+                actual[node.name] = all[i].map { $0.tensor.converted(to: Double.self) }
+            }
+            let index = Dictionary(model.nodes.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
+            let byNode = Dictionary(layerReference.nodes.map { ($0.node, $0) }, uniquingKeysWith: { a, _ in a })
+            let replay: (String) throws -> [Tensor<Double>] = { name in
+                guard let target = index[name] else { return [] }
+                let values = try float32Model.evaluateNode(target, inputs: inputs32) { ref in
+                    let producer = model.nodes[ref.node]
+                    guard !(producer.layer is InputLayer<Double>), let node = byNode[producer.name],
+                          ref.output < node.outputs.count else { return nil }
+                    return node.outputs[ref.output].tensor.converted(to: Float.self)
+                }
+                return values.map { $0.tensor.converted(to: Double.self) }
+            }
+            result.layers = [LayerComparer.compare(
+                precision: "float32", actual: actual, actualClassNames: [:], reference: layerReference,
+                expectedFloat64: extras.layersFloat64, graph: LayerGraph(model), tolerances: &resolver,
+                sides: .rnncheckKeras, replay: replay)]
+        }
+        let unused = resolver.unused
+        if !unused.isEmpty { result.unusedToleranceNames = unused }
+        return result
+    }
+
+    /// Refuses inputs that do not match the model's count, with a hint when the file holds
+    /// one dataset per batch row of a single input.
+    static func checkInputCount(model: Model<Double>, inputs: [Tensor<Double>], file: String) throws {
+        guard inputs.count != model.inputs.count else { return }
+        let shapes: [SymbolicShape] = model.inputs.map { (model.nodes[$0].layer as? InputLayer<Double>)?.shape ?? [] }
+        throw ConformanceError.unusable(file: file, object: "/input_\(min(inputs.count, model.inputs.count))",
+            reason: "the model takes \(model.inputs.count) input(s), the file has \(inputs.count)"
+                + Hints.rowsHint(kind: "input", files: inputs.map(\.shape), row: shapes.count == 1 ? shapes[0] : nil))
     }
 
     /// Runs a model in float32, as Keras does, on inputs given in float64.
     public static func predictFloat32(model: Model<Double>, inputs: [Tensor<Double>], file: String) throws -> [Tensor<Float>] {
-        guard inputs.count == model.inputs.count else {
-            throw ConformanceError.unusable(file: file, object: "/input_\(min(inputs.count, model.inputs.count))",
-                reason: "the model takes \(model.inputs.count) input(s), the file has \(inputs.count)")
-        }
+        try checkInputCount(model: model, inputs: inputs, file: file)
         do {
             return try model.converted(to: Float.self).predict(inputs.map { $0.converted(to: Float.self) })
         } catch let error as EngineError {

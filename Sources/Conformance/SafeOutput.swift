@@ -1,5 +1,23 @@
 import CSystem
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// write(2), named through its module: inside `SafeOutput`, a bare `write` is `SafeOutput.write`.
+private func systemWrite(_ descriptor: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int {
+    #if canImport(Glibc)
+    return Glibc.write(descriptor, buffer, count)
+    #elseif canImport(Musl)
+    return Musl.write(descriptor, buffer, count)
+    #else
+    return Darwin.write(descriptor, buffer, count)
+    #endif
+}
 
 /// Writes rnncheck's outputs (`run -o`, reports) so that nothing but the named file is ever
 /// touched, and a killed process leaves nothing visible:
@@ -80,7 +98,7 @@ public enum SafeOutput {
         }
         var done = 0
         while done < bytes.count {
-            let n = bytes.withUnsafeBytes { raw in Glibc.write(descriptor, raw.baseAddress! + done, raw.count - done) }
+            let n = bytes.withUnsafeBytes { raw in systemWrite(descriptor, raw.baseAddress! + done, raw.count - done) }
             if n < 0 && errno == EINTR { continue }
             guard n > 0 else { throw failure("write the file") }
             done += n

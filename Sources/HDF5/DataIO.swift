@@ -178,7 +178,7 @@ struct DataSource {
         }
         let strings = pointers.map { pointer in pointer.map { String(cString: $0) } ?? "" }
         let reclaimed = pointers.withUnsafeMutableBytes { raw in
-            H5Dvlen_reclaim(memoryType, space, chdf5_p_default(), raw.baseAddress)
+            chdf5_vlen_reclaim(memoryType, space, chdf5_p_default(), raw.baseAddress)
         }
         guard reclaimed >= 0 else { throw fail("H5Dvlen_reclaim") }
         return strings

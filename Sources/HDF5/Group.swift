@@ -68,7 +68,7 @@ public final class Group: AttributeHolder, @unchecked Sendable {
             let names = Names()
             var position: hsize_t = 0
             let status = withExtendedLifetime(names) {
-                H5Literate(id, H5_INDEX_NAME, H5_ITER_INC, &position, { _, name, _, context in
+                chdf5_literate(id, H5_INDEX_NAME, H5_ITER_INC, &position, { _, name, _, context in
                     guard let name, let context else { return -1 }
                     Unmanaged<Names>.fromOpaque(context).takeUnretainedValue().items.append(String(cString: name))
                     return 0
@@ -106,9 +106,10 @@ public final class Group: AttributeHolder, @unchecked Sendable {
     public var identity: ObjectIdentity {
         get throws {
             try withLibrary(file: file.path) {
-                var info = H5O_info_t()
-                guard H5Oget_info2(id, &info, UInt32(H5O_INFO_BASIC)) >= 0 else { throw fail("H5Oget_info2", objectPath) }
-                return ObjectIdentity(fileNumber: UInt64(info.fileno), address: UInt64(info.addr))
+                var fileNumber: UInt = 0
+                var address: haddr_t = 0
+                guard chdf5_object_identity(id, &fileNumber, &address) >= 0 else { throw fail("H5Oget_info", objectPath) }
+                return ObjectIdentity(fileNumber: UInt64(fileNumber), address: UInt64(address))
             }
         }
     }

@@ -60,8 +60,8 @@ struct PathResolver {
             let exists = H5Lexists(current, component, chdf5_p_default())
             guard exists >= 0 else { throw fail("H5Lexists", here) }
             guard exists > 0 else { return .missing(path: here) }
-            var info = H5L_info_t()
-            guard H5Lget_info(current, component, &info, chdf5_p_default()) >= 0 else { throw fail("H5Lget_info", here) }
+            var info = chdf5_link_info()
+            guard chdf5_lget_info(current, component, &info, chdf5_p_default()) >= 0 else { throw fail("H5Lget_info", here) }
 
             let next: hid_t
             switch info.type {

@@ -108,8 +108,9 @@ struct StoredData {
             }
             if mask & (1 << UInt32(deflateIndex)) != 0 { continue }  // gzip skipped for this chunk
             raw = [UInt8](repeating: 0, count: Int(size))
+            let rawSize = raw.count
             var filterMask: UInt32 = 0
-            guard H5Dread_chunk(id, chdf5_p_default(), &offset, &filterMask, &raw) >= 0 else { throw fail("H5Dread_chunk") }
+            guard chdf5_read_chunk(id, chdf5_p_default(), &offset, &filterMask, &raw, rawSize) >= 0 else { throw fail("H5Dread_chunk") }
             if let inflated = Self.inflatedSize(raw, limit: chunkBytes), inflated > chunkBytes {
                 throw refuse("its gzip-compressed chunk at \(offset) inflates to more than the \(chunkBytes) bytes a chunk holds (a decompression bomb)")
             }

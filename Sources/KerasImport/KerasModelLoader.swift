@@ -1,5 +1,6 @@
 import Foundation
 import HDF5
+import RNNModelFile
 import RNNEngine
 import ZIPFoundation
 
@@ -31,6 +32,8 @@ public enum KerasFileFormat: String, Sendable {
     case legacyFullModel = "Keras 2 / tf.keras full-model .h5"
     /// A Keras 2 / tf.keras weights-only `.h5` plus a separate config.
     case legacyWeights = "Keras 2 / tf.keras weights-only .h5"
+    /// rnncheck's own model file (`rnncheck export`, docs/model-format.md).
+    case rnncheckModel = "rnncheck model file (.rnn)"
 }
 
 /// Reads Keras model files into engine models.
@@ -64,6 +67,12 @@ public enum KerasModelLoader {
         bytes: [UInt8], name: String, config: (data: Data, name: String)? = nil, lenient: Bool = false,
         customLayers: [String: CustomLayer] = [:]
     ) throws -> LoadedModel {
+        if ModelFile.hasSignature(bytes) {
+            if config != nil {
+                throw ImportError.unreadable(file: name, reason: "an rnncheck model file carries its own model; do not pass --config")
+            }
+            return try loadModelFile(bytes: bytes, name: name)
+        }
         if bytes.starts(with: [0x50, 0x4B, 0x03, 0x04]) || bytes.starts(with: [0x50, 0x4B, 0x05, 0x06]) {
             if config != nil {
                 throw ImportError.unreadable(file: name, reason: "a .keras archive carries its own config; do not pass --config")
@@ -117,7 +126,18 @@ public enum KerasModelLoader {
         if bytes.isEmpty {
             throw ImportError.unreadable(file: name, reason: "the file is empty")
         }
-        throw ImportError.unreadable(file: name, reason: "not a Keras model file (neither a .keras zip archive nor an HDF5 file)")
+        throw ImportError.unreadable(file: name, reason: "not a Keras model file (neither a .keras zip archive nor an HDF5 file, nor an rnncheck .rnn model file)")
+    }
+
+    /// An rnncheck model file (`rnncheck export`): the engine model as exported, with the Keras
+    /// semantics chosen then. Custom layers cannot be in one read here.
+    static func loadModelFile(bytes: [UInt8], name: String) throws -> LoadedModel {
+        let file = try ModelFile(bytes: bytes, name: name)
+        var notes = ["rnncheck model file, format version \(file.version)"]
+        let origin = ["source", "source_format", "keras_version", "producer"].compactMap { key in file.metadata[key].map { "\(key) \($0)" } }
+        if !origin.isEmpty { notes.append("exported from: " + origin.joined(separator: ", ")) }
+        return LoadedModel(model: file.model, format: .rnncheckModel, kerasVersion: file.metadata["keras_version"],
+                           weightSources: file.tensorSources, notes: notes, outputShapes: file.outputShapes)
     }
 
     /// The bytes of a regular file, refused before reading when it is anything else (a FIFO would

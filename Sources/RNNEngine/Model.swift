@@ -150,6 +150,42 @@ public struct Model<Scalar: EngineScalar>: Sendable {
     public func run(
         _ inputValues: [Value<Scalar>], carrying state: inout StreamingState<Scalar>, keepAll: Bool = false
     ) throws -> (outputs: [Value<Scalar>], all: [[Value<Scalar>]]) {
+        let values = try runNodes(inputValues, carrying: &state, keepAll: keepAll, until: nil)
+        return (outputs.map { values[$0.ref.node][$0.ref.output] }, keepAll ? values : [])
+    }
+
+    /// Runs the model up to node `target` and then evaluates that node alone with some of the
+    /// tensors it reads replaced: `replacement(ref)` gives the tensor to use for output `ref`
+    /// (same shape), or nil to keep the model's own. Masks stay the model's own, as they are
+    /// when the node runs. For asking what one layer computes from another program's values
+    /// of its inputs (a per-layer comparison feeds it Keras's).
+    public func evaluateNode(
+        _ target: Int, inputs inputValues: [Tensor<Scalar>], replacing replacement: (TensorRef) -> Tensor<Scalar>?
+    ) throws -> [Value<Scalar>] {
+        guard nodes.indices.contains(target) else {
+            throw EngineError.invalidInput("model '\(name)' has no node \(target)")
+        }
+        var state = StreamingState<Scalar>()
+        var values = try runNodes(inputValues.map { Value($0) }, carrying: &state, keepAll: true, until: target)
+        let node = nodes[target]
+        if node.layer is InputLayer<Scalar> { return values[target] }
+        for ref in node.references {
+            guard let tensor = replacement(ref) else { continue }
+            guard tensor.shape == values[ref.node][ref.output].tensor.shape else {
+                throw EngineError.shapeMismatch(what: "the replacement for output \(ref.output) of node '\(nodes[ref.node].name)'",
+                                                expected: "\(values[ref.node][ref.output].tensor.shape)",
+                                                actual: tensor.shape)
+            }
+            values[ref.node][ref.output].tensor = tensor
+        }
+        return try evaluate(node, index: target, values: values, state: &state)
+    }
+
+    /// Every node's values (those still needed, unless `keepAll`), evaluating nodes in order up
+    /// to `until` (exclusive; nil: all).
+    private func runNodes(
+        _ inputValues: [Value<Scalar>], carrying state: inout StreamingState<Scalar>, keepAll: Bool, until: Int?
+    ) throws -> [[Value<Scalar>]] {
         guard inputValues.count == inputs.count else {
             throw EngineError.invalidInput("model '\(name)' takes \(inputs.count) input(s), got \(inputValues.count)")
         }
@@ -167,6 +203,7 @@ public struct Model<Scalar: EngineScalar>: Sendable {
             for o in outputs { readers[o.ref.node] += 1 }
         }
         for (index, node) in nodes.enumerated() {
+            if index == until { break }
             if node.layer is InputLayer<Scalar> {
                 guard !values[index].isEmpty else {
                     throw EngineError.invalidInput("input node '\(node.name)' is not a model input")
@@ -184,7 +221,7 @@ public struct Model<Scalar: EngineScalar>: Sendable {
                 }
             }
         }
-        return (outputs.map { values[$0.ref.node][$0.ref.output] }, keepAll ? values : [])
+        return values
     }
 
     private func evaluate(

@@ -17,12 +17,17 @@ extension RNNCheck {
         @Option var model: String?
         @Option var reference: String?
         @Option var config: String?
-        @Option var atol: Double?
-        @Option var rtol: Double?
+        @Option var diffA: String?
+        @Option var diffB: String?
+        @Option(parsing: .unconditionalSingleValue) var atol: [String] = []
+        @Option(parsing: .unconditionalSingleValue) var rtol: [String] = []
         @Option var maxUlp: Int64?
         @Flag var nanEqual = false
+        @Flag var allowNonfinite = false
+        @Flag(inversion: .prefixedNo) var layers: Bool?
         @Flag var noErrorBudget = false
         @Flag var detail = false
+        @Flag var viaExport = false
         @Option var maxReadBytes: Int?
         /// Where the result goes: a path, or "-" for standard output (the pipe to the parent).
         @Option var result: String
@@ -39,12 +44,22 @@ extension RNNCheck {
                 tell(path)
                 Self.testHooks(path)
             }
+            let (a, r): ((global: Double?, named: [(String, Double)]), (global: Double?, named: [(String, Double)]))
+            do {
+                a = try NamedTolerance.parse(atol, option: "--atol")
+                r = try NamedTolerance.parse(rtol, option: "--rtol")
+            } catch {
+                throw ValidationError("\(error)")
+            }
             var tolerance: Tolerance?
-            if atol != nil || rtol != nil || maxUlp != nil || nanEqual {
-                tolerance = Tolerance(atol: atol ?? Tolerance.default.atol, rtol: rtol ?? Tolerance.default.rtol,
+            if a.global != nil || r.global != nil || maxUlp != nil || nanEqual {
+                tolerance = Tolerance(atol: a.global ?? Tolerance.default.atol, rtol: r.global ?? Tolerance.default.rtol,
                                       maxUlp: maxUlp, nanEqual: nanEqual)
             }
-            let options = DiffOptions(detail: detail, errorBudget: !noErrorBudget)
+            let mode: DiffOptions.LayerMode = layers.map { $0 ? .require : .skip } ?? .auto
+            let options = DiffOptions(detail: detail, errorBudget: !noErrorBudget,
+                                      namedTolerances: NamedTolerance.merge(atol: a.named, rtol: r.named),
+                                      allowNonfinite: allowNonfinite, layers: mode, viaExport: viaExport)
             if let fixtureList {
                 // One JSON line per fixture, flushed as each finishes, so that the parent knows
                 // which case was running if this process dies.
@@ -63,13 +78,17 @@ extension RNNCheck {
             if let fixture {
                 Self.testHooks(fixture)
                 outcome = Runner.verify(fixtureAt: fixture, tolerance: tolerance, options: options)
+            } else if let diffA, let diffB {
+                let report = Runner.diff(pathA: diffA, pathB: diffB, tolerance: tolerance, options: options)
+                guard let only = report.cases.first else { throw ExitCode(2) }
+                outcome = only
             } else if let model, let reference {
                 let report = Runner.compare(modelPath: model, configPath: config, referencePath: reference,
                                             tolerance: tolerance, options: options)
                 guard let only = report.cases.first else { throw ExitCode(2) }
                 outcome = only
             } else {
-                throw ValidationError("_case needs --fixture, or --model and --reference.")
+                throw ValidationError("_case needs --fixture, --model and --reference, or --diff-a and --diff-b.")
             }
             if result == "-" {
                 FileHandle.standardOutput.write(try outcome.json())

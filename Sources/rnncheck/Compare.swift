@@ -7,9 +7,13 @@ extension RNNCheck {
         static let configuration = CommandConfiguration(
             abstract: "Compare a Keras model file with Keras's outputs for given inputs.",
             discussion: """
-                MODEL is a Keras 3 .keras archive, or a .weights.h5 file with --config. REF is an HDF5 \
-                file whose root datasets input_0, input_1, ... are the model inputs and output_0, \
-                output_1, ... Keras's outputs, in model order.
+                MODEL is a Keras 3 .keras archive, a Keras 2 / tf.keras .h5 file, or a .weights.h5 file \
+                with --config. REF is an HDF5 file whose root datasets input_0, input_1, ... are the \
+                model inputs and output_0, output_1, ... Keras's outputs, in model order (rnncheck-ref \
+                MODEL -o REF writes one). When REF also holds Keras's float64 outputs \
+                (/reference_float64) the error budget measures against them; when it holds every \
+                layer's outputs (/layers) every layer is compared in graph order and the first one out \
+                of tolerance is named.
                 """)
 
         @Argument(help: "The Keras model file.")

@@ -2,18 +2,18 @@ import ArgumentParser
 import Conformance
 import Foundation
 
-/// `rnncheck`: runs Keras recurrent models outside Keras and checks them against Keras's outputs.
+/// `rnncheck`: runs Keras models outside Keras and checks them against Keras's outputs.
 @main
 struct RNNCheck: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rnncheck",
-        abstract: "Run Keras recurrent models (LSTM, Bidirectional) in Swift and prove they match Keras.",
+        abstract: "Run Keras models in Swift and prove they compute what Keras computes.",
         discussion: """
             Exit codes: 0 every output within tolerance; 1 some output out of tolerance; \
             2 unusable input or wrong usage (a sentence on stderr says which file and what).
             """,
         version: "0.1.0",
-        subcommands: [Verify.self, Compare.self, Run.self, Inspect.self, Bench.self, Case.self]
+        subcommands: [Verify.self, Compare.self, Diff.self, Run.self, Inspect.self, Export.self, Bench.self, Case.self]
     )
 
     /// Maps argument-parser's exit codes onto rnncheck's: usage errors are 2, like unusable input.

@@ -29,6 +29,9 @@ extension RNNCheck {
         @Option(parsing: .unconditional, help: "Threads to run fixtures on (default: every core).")
         var jobs: Int?
 
+        @Flag(help: "Run each fixture's model through its exported form (an rnncheck .rnn model file, written and read back in memory); its float32 outputs must also be bit-identical to the direct load's.")
+        var viaExport = false
+
         func validate() throws {
             if let shard, SuiteSelection.parseShard(shard) == nil {
                 throw ValidationError("--shard takes K/N with 1 ≤ K ≤ N, e.g. 2/4; got '\(shard)'.")
@@ -55,9 +58,13 @@ extension RNNCheck {
             if let progress {
                 callback = { done, total, name in progress.show(done, total, name) }
             }
+            var options = report.diffOptions
+            options.viaExport = viaExport
+            var isolation = report.isolation
+            if viaExport { isolation?.commonArguments.append("--via-export") }
             let result = Runner.verify(
-                paths: paths, tolerance: report.tolerance, options: report.diffOptions, selection: selection,
-                expectedFailures: expected, jobs: jobs, progress: callback, isolation: report.isolation)
+                paths: paths, tolerance: report.tolerance, options: options, selection: selection,
+                expectedFailures: expected, jobs: jobs, progress: callback, isolation: isolation)
             progress?.finish()
             if result.cases.isEmpty {
                 FileHandle.standardError.write(Data("rnncheck: no fixture matches the --filter/--shard selection.\n".utf8))

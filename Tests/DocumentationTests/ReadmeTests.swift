@@ -2,6 +2,7 @@ import Conformance
 import Foundation
 import KerasImport
 import RNNEngine
+import RNNModelFile
 import XCTest
 import _TestSupport
 
@@ -92,5 +93,30 @@ final class ReadmeTests: XCTestCase {
                                       tolerance: .default)
             XCTAssertTrue(diff.passed, "\(file): max abs error \(diff.maxAbsError)")
         }
+    }
+}
+
+/// "Models in apps": the README's reading of an exported `.rnn` file, on the shipped fixture
+/// lstm_seqF_stateF (LSTM(4) on x (5, 3)), giving the bits the `.keras` file gives.
+final class ReadmeModelFileTests: XCTestCase {
+    func testReadAnExportedModel() throws {
+        let files = try fixtureAsUserFiles("lstm_seqF_stateF")
+        // What `rnncheck export model.keras -o model.rnn` writes.
+        let loaded = try KerasModelLoader.load(path: files.path("model.keras"))
+        try Data(try ModelFile.encodeVerified(loaded.model)).write(to: URL(fileURLWithPath: files.path("model.rnn")))
+        let features: [Float] = [0.1, -0.2, 0.3, 0.4, 0.5, -0.6, 0.7, -0.8, 0.9, -1.0, 1.1, 1.2, 1.3, -1.4, 1.5]
+        let (exported, direct) = try inDirectory(files.url) { () throws -> ([Tensor<Float>], [Tensor<Float>]) in
+            // snippet: readme-model-file
+            let url = URL(fileURLWithPath: "model.rnn")   // in an app: Bundle.main.url(forResource: "model", withExtension: "rnn")!
+            let file = try ModelFile(contentsOf: url)     // every size, checksum and weight shape checked as it is read
+            let model = file.model.converted(to: Float.self)             // float32, computed as Keras computes
+            let x = Tensor<Float>(shape: [1, 5, 3], scalars: features)   // (batch 1, time 5, features 3), row-major
+            let outputs = try model.predict([x])                         // the same bits as the .keras file gives
+            // snippet end
+            let x2 = Tensor<Float>(shape: [1, 5, 3], scalars: features)
+            return (outputs, try Model<Float>(kerasFile: "model.keras").predict([x2]))
+        }
+        XCTAssertEqual(exported.map(\.shape), [[1, 4]])
+        XCTAssertEqual(exported.map { $0.scalars.map(\.bitPattern) }, direct.map { $0.scalars.map(\.bitPattern) })
     }
 }

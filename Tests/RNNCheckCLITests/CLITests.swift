@@ -92,6 +92,40 @@ final class CLITests: XCTestCase {
         XCTAssertTrue(r.stdout.hasPrefix("PASS  model.keras"), r.stdout)
     }
 
+    /// `rnncheck export`, then the exported file used where the Keras file was: `compare` passes
+    /// against Keras's outputs, `run` writes exactly the outputs the Keras file's run writes, and a
+    /// damaged copy is refused with exit 2 naming it.
+    func testExportedModelFileStandsInForTheKerasFile() throws {
+        let dir = try TemporaryDirectory()
+        let raw = try RawFixture(path: TestPaths.fixture("bidi_sum_seqT_stateT").path)
+        try raw.writeModel(to: dir.path("model.keras"))
+        try raw.write(to: dir.path("ref.h5"), asFixture: false)
+        let export = try rnncheck(["export", dir.path("model.keras"), "-o", dir.path("model.rnn")])
+        XCTAssertEqual(export.status, 0, export.stderr)
+        XCTAssertTrue(export.stdout.hasPrefix("wrote \(dir.path("model.rnn")): "), export.stdout)
+        XCTAssertTrue(export.stdout.contains("format version 1"), export.stdout)
+
+        let compare = try rnncheck(["compare", dir.path("model.rnn"), dir.path("ref.h5")])
+        XCTAssertEqual(compare.status, 0, compare.stdout + compare.stderr)
+        XCTAssertTrue(compare.stdout.hasPrefix("PASS  model.rnn"), compare.stdout)
+
+        for model in ["model.keras", "model.rnn"] {
+            let r = try rnncheck(["run", dir.path(model), dir.path("ref.h5"), "-o", dir.path(model + ".out.h5")])
+            XCTAssertEqual(r.status, 0, r.stderr)
+        }
+        let direct = try RawFixture.readPlain(path: dir.path("model.keras.out.h5")).outputs
+        let exported = try RawFixture.readPlain(path: dir.path("model.rnn.out.h5")).outputs
+        XCTAssertEqual(direct.count, raw.outputs.count)
+        XCTAssertEqual(exported.map { $0.shape }, direct.map { $0.shape })
+        XCTAssertEqual(exported.map { $0.values.map { $0.bitPattern } }, direct.map { $0.values.map { $0.bitPattern } })
+
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: dir.path("model.rnn")))
+        try bytes.prefix(bytes.count - 1).write(to: URL(fileURLWithPath: dir.path("cut.rnn")))
+        let cut = try rnncheck(["compare", dir.path("cut.rnn"), dir.path("ref.h5")])
+        XCTAssertEqual(cut.status, 2, cut.stdout + cut.stderr)
+        XCTAssertTrue(cut.stderr.contains("cut.rnn") && cut.stderr.contains("truncated"), cut.stderr)
+    }
+
     func testRunWritesOutputsThatCompareAccepts() throws {
         let dir = try TemporaryDirectory()
         let raw = try RawFixture(path: TestPaths.fixture("lstm_initial_state").path)

@@ -26,9 +26,10 @@ extension Report {
         h.raw(tally.outputsFailed > 0 ? ", <strong>\(tally.outputsFailed) out of tolerance</strong>" : "")
         h.raw(tally.outputsKnown > 0 ? ", \(tally.outputsKnown) known deviation\(tally.outputsKnown == 1 ? "" : "s")" : "")
         h.raw(".</p>")
-        h.raw("<p class=\"legend\">Errors are |rnncheck float32 − Keras float32| per element. An element passes when "
-            + "|actual − expected| ≤ atol + rtol·|expected|. The error budget measures both float32 results against "
-            + "the same float64 run.</p></header>\n")
+        h.raw("<p class=\"legend\">Errors are |rnncheck float32 − Keras float32| per element (in a diff, |A − B|). An element "
+            + "passes when |actual − expected| ≤ atol + rtol·|expected|. The error budget measures both float32 results against "
+            + "Keras's float64 run when the reference holds one; otherwise Keras's own error is unknown and only rnncheck's "
+            + "float32-vs-float64 distance is shown.</p></header>\n")
         h.raw("<table class=\"cases\"><thead><tr><th>Status</th><th>Case</th><th>Outputs within tolerance</th>"
             + "<th class=\"num\">Max abs</th><th class=\"num\">Max ulp</th><th>Tolerance</th><th>Error budget</th></tr></thead><tbody>")
         // Failures first, then unusable cases, known deviations, passes; run order within each.
@@ -39,9 +40,7 @@ extension Report {
             let status = CaseStatus(c)
             let finite = c.outputs.filter { $0.problem == nil }
             let maxAbs = finite.map(\.maxAbsError).reduce(0.0) { $0.isNaN || $1.isNaN ? .nan : max($0, $1) }
-            let budgets = c.outputs.compactMap(\.budget)
-            let budget = budgets.isEmpty ? "–" : (budgets.allSatisfy(\.withinKerasRounding)
-                ? "within Keras's rounding" : "<strong>over 2× Keras's rounding</strong>")
+            let budget = Self.budgetCell(c.outputs.compactMap(\.budget))
             h.raw("<tr class=\"\(status.cssClass)\"><td>\(status.badge)</td><td><a href=\"#case-\(i)\">\(Escape.html(c.name))</a></td>")
             h.raw("<td>\(c.error == nil ? "\(c.outputs.filter(\.passed).count) / \(c.outputs.count)" : "unusable")</td>")
             h.raw("<td class=\"num\">\(finite.isEmpty ? "–" : fmt(maxAbs))</td><td class=\"num\">\(finite.isEmpty ? "–" : String(finite.map(\.maxUlp).max() ?? 0))</td>")
@@ -79,8 +78,65 @@ extension Report {
             }
             h.raw("</tbody></table>")
         }
+        if let notes = c.notes, !notes.isEmpty {
+            h.raw("<ul class=\"notes\">")
+            for note in notes { h.raw("<li>\(Escape.html(note))</li>") }
+            h.raw("</ul>")
+        }
         for (k, o) in c.outputs.enumerated() { outputSection(o, of: c, id: "case-\(index)-output-\(k)", into: &h) }
+        for (k, comparison) in (c.layers ?? []).enumerated() {
+            layerSection(comparison, of: c, id: "case-\(index)-layers-\(k)", into: &h)
+        }
         h.raw("</div></details></section>\n")
+    }
+
+    /// The summary table's budget cell: the most serious verdict of the case's outputs.
+    static func budgetCell(_ budgets: [ErrorBudget]) -> String {
+        guard !budgets.isEmpty else { return "–" }
+        let severity: [ErrorBudget.Verdict] = [.referenceSuspect, .outOfTolerance, .exceedsKerasRounding, .kerasErrorUnknown, .withinKerasRounding]
+        let worst = severity.first { v in budgets.contains { $0.verdict == v } } ?? .withinKerasRounding
+        let b = budgets.first { $0.verdict == worst }!
+        return "<span class=\"\(budgetClass(b.verdict))\">\(Escape.html(budgetWord(b)))</span>"
+    }
+
+    /// The CSS class of a budget verdict: green only for within Keras's rounding.
+    static func budgetClass(_ v: ErrorBudget.Verdict) -> String {
+        switch v {
+        case .withinKerasRounding: return "good"
+        case .exceedsKerasRounding: return "warn"
+        case .kerasErrorUnknown: return "muted"
+        case .outOfTolerance, .referenceSuspect: return "bad"
+        }
+    }
+
+    /// One layer comparison: summary, first divergence, the chart of error along the graph,
+    /// the table of node outputs, and the unmatched nodes.
+    private func layerSection(_ comparison: LayerComparison, of c: CaseResult, id: String, into h: inout HTMLBuilder) {
+        h.raw("<div class=\"layers\" id=\"\(id)\"><h3>Layers <span class=\"muted\">(\(Escape.html(comparison.precision)), graph order)</span></h3>")
+        h.raw("<p>\(Escape.html(comparison.summary)).</p>")
+        if let d = comparison.firstDivergence {
+            h.raw("<p class=\"message fail\"><strong>First divergence:</strong> \(Escape.html(d.explanation))</p>")
+        }
+        h.raw("<figure><figcaption>Largest |error| of each layer along the graph</figcaption>")
+        h.raw(SVGPlot.layerErrors(comparison, atol: c.tolerance?.atol, labels: c.labels))
+        h.raw("</figure>")
+        h.raw("<table class=\"layer-table\"><thead><tr><th>Status</th><th>Node</th><th>Class</th><th>Output</th>"
+            + "<th class=\"num\">Max abs</th><th class=\"num\">Mean</th><th class=\"num\">Median</th><th class=\"num\">P99</th>"
+            + "<th class=\"num\">Input error</th><th class=\"num\">Growth</th><th>Note</th></tr></thead><tbody>")
+        for r in layerRows(comparison) {
+            let bad = r[0] != "ok"
+            h.raw("<tr\(bad ? " class=\"fail\"" : "")><td>\(bad ? "<span class=\"badge fail\">FAIL</span>" : "<span class=\"badge pass\">ok</span>")</td>")
+            h.raw("<td><code>\(Escape.html(r[1]))</code></td><td>\(Escape.html(r[2]))</td><td><code>\(Escape.html(r[3]))</code></td>")
+            for cell in r[4...9] { h.raw("<td class=\"num\">\(Escape.html(cell))</td>") }
+            h.raw("<td>\(Escape.html(r[10]))</td></tr>")
+        }
+        h.raw("</tbody></table>")
+        if !comparison.unmatched.isEmpty {
+            h.raw("<ul class=\"unmatched\">")
+            for u in comparison.unmatched { h.raw("<li><strong>Unmatched:</strong> \(Escape.html(u))</li>") }
+            h.raw("</ul>")
+        }
+        h.raw("</div>\n")
     }
 
     private func outputSection(_ o: OutputDiff, of c: CaseResult, id: String, into h: inout HTMLBuilder) {
@@ -93,19 +149,23 @@ extension Report {
             h.raw("<p class=\"message fail\">\(Escape.html(problem))</p></div>\n")
             return
         }
-        h.raw("<table class=\"numbers\"><thead><tr><th>Max abs</th><th>Max rel</th><th>Max ulp</th><th>Out of tolerance</th>"
-            + "<th>Worst element</th><th>rnncheck</th><th>Keras</th></tr></thead><tbody><tr>")
-        h.raw("<td>\(fmt(o.maxAbsError))</td><td>\(fmt(o.maxRelError))</td><td>\(o.maxUlp)</td>")
+        h.raw("<table class=\"numbers\"><thead><tr><th>Max abs</th><th>Mean</th><th>Median</th><th>P99</th><th>Max rel</th><th>Max ulp</th><th>Out of tolerance</th>"
+            + "<th>Worst element</th><th>\(Escape.html(c.labels.actual))</th><th>\(Escape.html(c.labels.expected))</th></tr></thead><tbody><tr>")
+        h.raw("<td>\(fmt(o.maxAbsError))</td><td>\(fmtOptional(o.meanAbsError))</td><td>\(fmtOptional(o.medianAbsError))</td>")
+        h.raw("<td>\(fmtOptional(o.p99AbsError))</td><td>\(fmt(o.maxRelError))</td><td>\(o.maxUlp)</td>")
         h.raw("<td class=\"\(o.mismatched > 0 ? "bad" : "")\">\(o.mismatched) of \(o.count)</td>")
         h.raw("<td>\(o.worstIndex.map { Escape.html(Report.describe(index: $0)) } ?? "–")</td>")
         h.raw("<td class=\"value\">\(fmtValue(o.worstActual))</td><td class=\"value\">\(fmtValue(o.worstExpected))</td></tr></tbody></table>")
+        if let t = o.tolerance {
+            h.raw("<p class=\"muted\">Tolerance for this output: atol \(fmt(t.atol)), rtol \(fmt(t.rtol)) — \(Escape.html(t.source))</p>")
+        }
         if let b = o.budget {
-            h.raw("<div class=\"budget-block\"><p class=\"budget-text\"><strong>Error budget</strong> against \(Escape.html(b.reference)): ")
-            h.raw("Keras float32 \(fmt(b.kerasMaxAbs)) (\(b.kerasMaxUlp) ulp), rnncheck float32 \(fmt(b.rnncheckMaxAbs)) (\(b.rnncheckMaxUlp) ulp)")
-            if let agreement = b.float64Agreement { h.raw("; float64 engines agree to \(fmt(agreement))") }
-            h.raw(b.withinKerasRounding ? ". <span class=\"good\">Within Keras's own rounding.</span>"
-                : ". <strong class=\"bad\">rnncheck's error exceeds twice Keras's own.</strong>")
-            h.raw("</p>\(SVGPlot.budgetBars(b, observed: o.maxAbsError, atol: c.tolerance?.atol))</div>")
+            h.raw("<div class=\"budget-block\"><p class=\"budget-text\"><strong>Error budget</strong> (against \(Escape.html(b.reference))): ")
+            h.raw("<span class=\"\(Self.budgetClass(b.verdict))\">\(Escape.html(b.explanation))</span>")
+            if let agreement = b.float64Agreement, !b.explanation.contains("float64 run differs") {
+                h.raw(" " + Escape.html(agreementText(agreement)))
+            }
+            h.raw("</p>\(SVGPlot.budgetBars(b, observed: o.maxAbsError, atol: o.tolerance?.atol ?? c.tolerance?.atol))</div>")
         }
         if let d = o.detail {
             h.raw("<div class=\"figures\">")
@@ -123,14 +183,14 @@ extension Report {
             }
             if let overTime = d.errorOverTime {
                 h.raw("<figure><figcaption>Largest |error| at each time step (all batch rows and units)</figcaption>")
-                h.raw(SVGPlot.errorOverTime(overTime, atol: c.tolerance?.atol, kerasError: o.budget?.kerasMaxAbs))
+                h.raw(SVGPlot.errorOverTime(overTime, atol: o.tolerance?.atol ?? c.tolerance?.atol, kerasError: o.budget?.kerasMaxAbs))
                 h.raw("</figure>")
             }
             h.raw("<figure><figcaption>Elements by error in float32 ulps <span class=\"muted\">(orange: more than 2 ulp)</span></figcaption>")
             h.raw(SVGPlot.ulpHistogram(counts: d.ulpHistogram, labels: d.ulpBuckets))
             h.raw("</figure></div>")
             if !d.worstElements.isEmpty {
-                h.raw("<table class=\"worst\"><caption>Worst elements</caption><thead><tr><th>Index</th><th>rnncheck</th><th>Keras</th>"
+                h.raw("<table class=\"worst\"><caption>Worst elements</caption><thead><tr><th>Index</th><th>\(Escape.html(c.labels.actual))</th><th>\(Escape.html(c.labels.expected))</th>"
                     + "<th>|error|</th><th>ulps</th></tr></thead><tbody>")
                 for w in d.worstElements {
                     h.raw("<tr><td>\(Escape.html(Report.describe(index: w.index)))</td><td class=\"value\">\(fmtValue(w.rnncheck))</td>")
@@ -201,7 +261,10 @@ struct HTMLBuilder {
     table.provenance{font-size:12.5px}
     table.provenance th{font-weight:500}
     .output{border-top:1px solid var(--line);margin-top:10px;padding-top:2px}
-    .bad{color:var(--fail)}.good{color:var(--pass)}
+    .bad{color:var(--fail)}.good{color:var(--pass)}.warn{color:var(--error)}
+    table.layer-table{font-size:12.5px}
+    table.layer-table tr.fail td{background:#fff5f5}
+    ul.unmatched,ul.notes{margin:4px 0 8px;padding-left:20px}
     td.bad{font-weight:700}
     .budget-block{display:flex;flex-wrap:wrap;align-items:center;gap:4px 16px}
     .budget-text{margin:4px 0;max-width:560px}

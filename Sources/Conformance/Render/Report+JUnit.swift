@@ -2,7 +2,10 @@ extension Report {
     /// The report as JUnit XML, for the test tabs of GitHub Actions, GitLab and Jenkins.
     ///
     /// One `<testsuites>` holding one `<testsuite name="rnncheck">`; in it one
-    /// `<testcase classname="<case>" name="<output>">` per fixture output:
+    /// `<testcase classname="<case>" name="<output>" time="<seconds>">` per fixture output
+    /// (`classname`: the case name without a file extension, other dots made `_`, since JUnit
+    /// readers split a classname at dots into package and class; `time`: the case's wall-clock
+    /// time shared equally by its test cases, so that they add up to the suite's `time`):
     ///
     /// - an output out of tolerance has a `<failure>` whose `message` gives max abs / rel / ulp
     ///   error, how many elements are out of tolerance, the worst index with both values and the
@@ -10,7 +13,11 @@ extension Report {
     /// - an output covered by an expected-failures entry is `<skipped message="known deviation: …">`;
     /// - a case that could not run at all is one test case named `(case)` with an `<error>`;
     /// - a case-level problem (a different number of outputs, a stale expected-failures entry) is
-    ///   one more test case named `(case)` with a `<failure>`.
+    ///   one more test case named `(case)` with a `<failure>`;
+    /// - a case with layer comparisons has one more test case per comparison, named
+    ///   `(layers)` (`(layers float64)` for a diff's second), which passes (the layers are
+    ///   diagnostic: the outputs decide) and lists every layer, the first divergence and the
+    ///   unmatched nodes in `<system-out>`; a failing output's failure text names the first divergence.
     ///
     /// Every test case carries its numbers and error budget in `<system-out>`; failures and
     /// errors carry the case's provenance too, and provenance values shared by all cases (Keras
@@ -23,7 +30,8 @@ extension Report {
         let failures = testcases.filter { if case .failure = $0.outcome { return true } else { return false } }.count
         let errors = testcases.filter { if case .error = $0.outcome { return true } else { return false } }.count
         let skipped = testcases.filter { if case .skipped = $0.outcome { return true } else { return false } }.count
-        let counts = "tests=\"\(testcases.count)\" failures=\"\(failures)\" errors=\"\(errors)\""
+        let seconds = cases.compactMap(\.seconds).reduce(0, +)
+        let counts = "tests=\"\(testcases.count)\" failures=\"\(failures)\" errors=\"\(errors)\" time=\"\(JUnitCase.seconds(seconds))\""
 
         var xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
         xml += "<testsuites name=\"rnncheck\" \(counts)>\n"
@@ -71,8 +79,32 @@ struct JUnitCase {
     var name: String
     var outcome: Outcome
     var systemOut: String
+    var time: Double = 0
+
+    init(classname: String, name: String, outcome: Outcome, systemOut: String) {
+        self.classname = Self.classname(classname)
+        self.name = name
+        self.outcome = outcome
+        self.systemOut = systemOut
+    }
 
     static let caseLevelName = "(case)"
+
+    /// A case name as a JUnit classname: without a model or reference file extension, and with
+    /// other dots made `_` (readers split a classname at dots into package and class).
+    static func classname(_ name: String) -> String {
+        var base = name
+        for ext in [".weights.h5", ".keras", ".h5", ".hdf5", ".json"] where base.lowercased().hasSuffix(ext) && base.count > ext.count {
+            base = String(base.dropLast(ext.count))
+            break
+        }
+        return base.replacingOccurrences(of: ".", with: "_")
+    }
+
+    /// Seconds as the schema's `[0-9]+(\.[0-9]+)?`.
+    static func seconds(_ t: Double) -> String {
+        String(format: "%.3f", t.isFinite && t > 0 ? t : 0)
+    }
 
     /// The test cases of one rnncheck case.
     static func cases(for c: CaseResult) -> [JUnitCase] {
@@ -90,23 +122,31 @@ struct JUnitCase {
                                                    body: ([problem] + caseLines + provenance).joined(separator: "\n")),
                                  systemOut: caseLines.joined(separator: "\n")))
         }
-        for o in c.outputs { out.append(output(o, of: c, caseLines: caseLines)) }
+        let divergence = (c.layers ?? []).compactMap(\.firstDivergence).first.map { "first divergence: " + $0.explanation }
+        for o in c.outputs { out.append(output(o, of: c, caseLines: caseLines + (divergence.map { [$0] } ?? []))) }
+        for comparison in c.layers ?? [] {
+            let name = comparison.precision == "float32" ? "(layers)" : "(layers \(comparison.precision))"
+            let lines = Report.layerLines(comparison, labels: c.labels).map { $0.hasPrefix("      ") ? String($0.dropFirst(6)) : $0 }
+            out.append(JUnitCase(classname: c.name, name: name, outcome: .passed, systemOut: (lines + caseLines).joined(separator: "\n")))
+        }
         if out.isEmpty {
             // Nothing was compared and nothing says why: keep the case visible.
             let outcome: Outcome = c.passed ? .passed
                 : .failure(type: "NoOutputs", message: "no output was compared", body: caseLines.joined(separator: "\n"))
             out.append(JUnitCase(classname: c.name, name: caseLevelName, outcome: outcome, systemOut: caseLines.joined(separator: "\n")))
         }
+        let share = (c.seconds ?? 0) / Double(out.count)
+        for k in out.indices { out[k].time = share }
         return out
     }
 
     static func output(_ o: OutputDiff, of c: CaseResult, caseLines: [String]) -> JUnitCase {
-        var lines = ["shape \(shapeText(o.shape)) (Keras \(shapeText(o.expectedShape)))", numbersText(o)]
-        if let worst = worstText(o) { lines.append("worst at " + worst) }
-        lines.append("tolerance " + toleranceText(c.tolerance))
+        var lines = ["shape \(shapeText(o.shape)) (\(c.labels.expected) \(shapeText(o.expectedShape)))", numbersText(o)]
+        if let worst = worstText(o, labels: c.labels) { lines.append("worst at " + worst) }
+        lines.append("tolerance " + (o.tolerance.map { "atol \(fmt($0.atol)), rtol \(fmt($0.rtol)) (\($0.source))" } ?? toleranceText(c.tolerance)))
         if let b = o.budget { lines.append(budgetText(b)) }
         if let detail = o.detail, !o.passed {
-            lines.append("worst elements (index: rnncheck, Keras, |error|, ulps):")
+            lines.append("worst elements (index: \(c.labels.actual), \(c.labels.expected), |error|, ulps):")
             for w in detail.worstElements {
                 lines.append("  \(Report.describe(index: w.index)): \(fmtValue(w.rnncheck)), \(fmtValue(w.keras)), \(fmt(w.absError)), \(w.ulps)")
             }
@@ -123,10 +163,10 @@ struct JUnitCase {
             if let problem = o.problem {
                 message = problem
             } else {
-                message = "\(o.mismatched) of \(o.count) elements out of tolerance: max abs \(fmt(o.maxAbsError)), max rel \(fmt(o.maxRelError)), max ulp \(o.maxUlp)"
-                if let worst = worstText(o) { message += "; worst at " + worst }
+                message = "\(o.mismatched) of \(o.count) elements out of tolerance: \(statisticsText(o))"
+                if let worst = worstText(o, labels: c.labels) { message += "; worst at " + worst }
             }
-            message += "; tolerance " + toleranceText(c.tolerance)
+            message += "; tolerance " + (o.tolerance.map { "atol \(fmt($0.atol)), rtol \(fmt($0.rtol)) (\($0.source))" } ?? toleranceText(c.tolerance))
             outcome = .failure(type: o.problem == nil ? "OutOfTolerance" : "ShapeMismatch", message: message,
                                body: (lines + provenanceLines(c)).joined(separator: "\n"))
         }
@@ -139,6 +179,7 @@ struct JUnitCase {
         if let file = c.file { lines.append("file: \(file)") }
         if let description = c.description { lines.append("description: \(description)") }
         if let expected = c.expectedFailure { lines.append("expected failure: \(expected)") }
+        for note in c.notes ?? [] { lines.append("note: \(note)") }
         return lines
     }
 
@@ -148,7 +189,7 @@ struct JUnitCase {
     }
 
     func xml(indent: String) -> String {
-        let head = "\(indent)<testcase classname=\"\(Escape.xml(classname, attribute: true))\" name=\"\(Escape.xml(name, attribute: true))\""
+        let head = "\(indent)<testcase classname=\"\(Escape.xml(classname, attribute: true))\" name=\"\(Escape.xml(name, attribute: true))\" time=\"\(Self.seconds(time))\""
         var children = ""
         let inner = indent + "  "
         switch outcome {

@@ -42,6 +42,10 @@ extension Report {
             }
         })
 
+        md += listSection(title: "Notes", items: cases.flatMap { c in
+            (c.notes ?? []).map { "\(Escape.markdownCode(c.name, inTable: false)): \(Escape.markdown($0))" }
+        })
+
         var rows = outputRows()
         var omitted = 0
         if let rowLimit, rows.count > rowLimit {
@@ -52,9 +56,9 @@ extension Report {
         md.append(omitted == 0 ? "### All outputs" : "### Outputs that did not pass")
         md.append("")
         md += MarkdownTable(
-            header: ["Case", "Output", "Shape", "Max abs", "Max rel", "Max ulp", "Out of tolerance",
-                     "Keras f32 vs f64", "rnncheck f32 vs f64", "Status"],
-            alignments: [.left, .left, .left, .right, .right, .right, .right, .right, .right, .left],
+            header: ["Case", "Output", "Shape", "Max abs", "Mean", "Median", "P99", "Max rel", "Max ulp", "Out of tolerance",
+                     "Keras f32 vs f64", "rnncheck f32 vs f64", "Error budget", "Status"],
+            alignments: [.left, .left, .left, .right, .right, .right, .right, .right, .right, .right, .right, .right, .left, .left],
             rows: rows
         ).lines
         md.append("")
@@ -62,9 +66,45 @@ extension Report {
             md.append("\(omitted) passing output\(omitted == 1 ? " is" : "s are") not listed.")
             md.append("")
         }
-        md.append("Error budget: the largest |float32 − float64| over the output, for Keras's float32 run and for "
-            + "rnncheck's, against the same float64 reference (Keras's own float64 run when the fixture has one).")
+        md += layerSection()
+        md.append("Error budget: the largest |float32 − float64| over the output. Keras's own float32 error (Keras f32 vs f64) is "
+            + "known only when the reference holds Keras's float64 outputs (`rnncheck-ref --float64`); rnncheck's float32 is then "
+            + "measured against Keras's float64 run too, and otherwise against its own float64 run. A failing output never gets "
+            + "the \"within Keras's rounding\" verdict.")
         return md.joined(separator: "\n") + "\n"
+    }
+
+    /// Per case with layer comparisons: the summary, the first divergence in words, a table of
+    /// every node output in graph order, and the unmatched nodes.
+    private func layerSection() -> [String] {
+        var md: [String] = []
+        for c in cases {
+            for comparison in c.layers ?? [] {
+                md.append("### Layers of \(Escape.markdownCode(c.name, inTable: false)) (\(Escape.markdown(comparison.precision)))")
+                md.append("")
+                md.append(Escape.markdown(comparison.summary) + ".")
+                md.append("")
+                if let d = comparison.firstDivergence {
+                    md.append("**First divergence:** " + Escape.markdown(d.explanation))
+                    md.append("")
+                }
+                md += MarkdownTable(
+                    header: ["Status", "Node", "Class", "Output", "Max abs", "Mean", "Median", "P99", "Input error", "Growth", "Note"],
+                    alignments: [.left, .left, .left, .left, .right, .right, .right, .right, .right, .right, .left],
+                    rows: layerRows(comparison).map { r in
+                        r.enumerated().map { k, cell in
+                            (k == 1 || k == 3) && !cell.isEmpty ? Escape.markdownCode(cell) : Escape.markdown(cell)
+                        }
+                    }
+                ).lines
+                md.append("")
+                if !comparison.unmatched.isEmpty {
+                    md += comparison.unmatched.map { "- Unmatched: " + Escape.markdown($0) }
+                    md.append("")
+                }
+            }
+        }
+        return md
     }
 
     private func outputRows() -> [[String]] {
@@ -72,25 +112,33 @@ extension Report {
         for c in cases {
             let name = Escape.markdownCode(c.name)
             if c.error != nil {
-                rows.append([name, "–", "–", "–", "–", "–", "–", "–", "–", CaseStatus.error.rawValue])
+                rows.append([name] + Array(repeating: "–", count: 12) + [CaseStatus.error.rawValue])
             }
             if let problem = c.problem {
-                rows.append([name, Escape.markdownCode(JUnitCase.caseLevelName), "–", "–", "–", "–",
-                             Escape.markdown(problem), "–", "–", CaseStatus.failed.rawValue])
+                rows.append([name, Escape.markdownCode(JUnitCase.caseLevelName)] + Array(repeating: "–", count: 7)
+                    + [Escape.markdown(problem), "–", "–", "–", CaseStatus.failed.rawValue])
             }
             for o in c.outputs {
-                let budget = o.budget
-                let numbers: [String] = o.problem == nil
-                    ? [fmt(o.maxAbsError), fmt(o.maxRelError), String(o.maxUlp), "\(o.mismatched) / \(o.count)"]
-                    : ["–", "–", "–", Escape.markdown(o.problem ?? "")]
-                rows.append([name, Escape.markdownCode(o.name), Escape.markdown(shapeText(o.shape))] + numbers + [
-                    budget.map { "\(fmt($0.kerasMaxAbs)) (\($0.kerasMaxUlp) ulp)" } ?? "–",
-                    budget.map { "\(fmt($0.rnncheckMaxAbs)) (\($0.rnncheckMaxUlp) ulp)" + ($0.withinKerasRounding ? "" : " over 2× Keras") } ?? "–",
-                    OutputStatus(o, in: c).label,
-                ])
+                let numbers: [String]
+                if o.problem == nil {
+                    numbers = [fmt(o.maxAbsError), fmtOptional(o.meanAbsError), fmtOptional(o.medianAbsError),
+                               fmtOptional(o.p99AbsError), fmt(o.maxRelError), String(o.maxUlp), "\(o.mismatched) / \(o.count)"]
+                } else {
+                    numbers = ["–", "–", "–", "–", "–", "–", Escape.markdown(o.problem ?? "")]
+                }
+                rows.append([name, Escape.markdownCode(o.name), Escape.markdown(shapeText(o.shape))] + numbers
+                    + budgetCells(o.budget) + [OutputStatus(o, in: c).label])
             }
         }
         return rows
+    }
+
+    /// The budget's three cells: Keras f32 vs f64 ("unknown" without Keras's float64 outputs),
+    /// rnncheck f32 vs f64, and the verdict in words.
+    private func budgetCells(_ b: ErrorBudget?) -> [String] {
+        guard let b else { return ["–", "–", "–"] }
+        let keras = b.kerasMaxAbs.map { "\(fmt($0)) (\(b.kerasMaxUlp ?? 0) ulp)" } ?? "unknown"
+        return [keras, "\(fmt(b.rnncheckMaxAbs)) (\(b.rnncheckMaxUlp) ulp)", Escape.markdown(budgetWord(b))]
     }
 
     private func failureSection() -> [String] {
@@ -109,18 +157,19 @@ extension Report {
                 if let problem = o.problem {
                     md.append("- " + Escape.markdown(problem) + ".")
                 } else {
-                    md.append("- **\(o.mismatched) of \(o.count)** elements out of tolerance: "
-                        + "max abs \(fmt(o.maxAbsError)), max rel \(fmt(o.maxRelError)), max ulp \(o.maxUlp).")
+                    md.append("- **\(o.mismatched) of \(o.count)** elements out of tolerance: " + Escape.markdown(statisticsText(o)) + ".")
                 }
-                if let worst = worstText(o) {
+                if let worst = worstText(o, labels: c.labels) {
                     md.append("- Worst at " + Escape.markdown(worst) + ".")
                 }
-                md.append("- Tolerance: " + Escape.markdown(toleranceText(c.tolerance)) + ".")
-                if let b = o.budget { md.append("- E" + Escape.markdown(String(budgetText(b).dropFirst())) + ".") }
+                md.append("- Tolerance: " + Escape.markdown(o.tolerance.map { "atol \(fmt($0.atol)), rtol \(fmt($0.rtol)) (\($0.source))" }
+                    ?? toleranceText(c.tolerance)) + ".")
+                if let b = o.budget { md.append("- E" + Escape.markdown(String(budgetText(b).dropFirst()))) }
+                if let d = c.layers?.first?.firstDivergence { md.append("- First divergence: " + Escape.markdown(d.explanation)) }
                 md.append("")
                 if let detail = o.detail, !detail.worstElements.isEmpty {
                     md += MarkdownTable(
-                        header: ["Index", "rnncheck", "Keras", "abs error", "ulps"],
+                        header: ["Index", Escape.markdown(c.labels.actual), Escape.markdown(c.labels.expected), "abs error", "ulps"],
                         alignments: [.left, .right, .right, .right, .right],
                         rows: detail.worstElements.map {
                             [Escape.markdown(Report.describe(index: $0.index)), fmtValue($0.rnncheck), fmtValue($0.keras),

@@ -142,21 +142,87 @@ func toleranceText(_ t: AppliedTolerance?) -> String {
 }
 
 /// The worst element in words: "(batch 1, time 3, unit 6): rnncheck 0.1234, Keras 0.1244".
-func worstText(_ o: OutputDiff) -> String? {
+func worstText(_ o: OutputDiff, labels: Sides = .rnncheckKeras) -> String? {
     guard let index = o.worstIndex else { return nil }
-    return "\(Report.describe(index: index)): rnncheck \(fmtValue(o.worstActual)), Keras \(fmtValue(o.worstExpected))"
+    return "\(Report.describe(index: index)): \(labels.actual) \(fmtValue(o.worstActual)), \(labels.expected) \(fmtValue(o.worstExpected))"
+}
+
+/// "max abs 1.2e-07 (mean 3.0e-08, median 2.1e-08, p99 1.1e-07), max rel 2.0e-06, max ulp 3".
+func statisticsText(_ o: OutputDiff) -> String {
+    var s = "max abs \(fmt(o.maxAbsError))"
+    if let mean = o.meanAbsError, let median = o.medianAbsError, let p99 = o.p99AbsError {
+        s += " (mean \(fmt(mean)), median \(fmt(median)), p99 \(fmt(p99)))"
+    }
+    return s + ", max rel \(fmt(o.maxRelError)), max ulp \(o.maxUlp)"
 }
 
 /// The numbers of one output on one line.
 func numbersText(_ o: OutputDiff) -> String {
     if let problem = o.problem { return problem }
-    return "max abs \(fmt(o.maxAbsError)), max rel \(fmt(o.maxRelError)), max ulp \(o.maxUlp), out of tolerance \(o.mismatched) of \(o.count)"
+    return "\(statisticsText(o)), out of tolerance \(o.mismatched) of \(o.count)"
 }
 
-/// The error budget on one line.
+/// The error budget in words: its verdict, and how closely the float64 runs agree.
 func budgetText(_ b: ErrorBudget) -> String {
-    var s = "error budget vs \(b.reference): Keras float32 \(fmt(b.kerasMaxAbs)) (\(b.kerasMaxUlp) ulp), rnncheck float32 \(fmt(b.rnncheckMaxAbs)) (\(b.rnncheckMaxUlp) ulp)"
-    if let agreement = b.float64Agreement { s += "; float64 engines agree to \(fmt(agreement))" }
-    s += b.withinKerasRounding ? "; within Keras's own rounding" : "; exceeds twice Keras's own rounding error"
+    var s = "error budget: \(b.explanation)"
+    if let agreement = b.float64Agreement, !b.explanation.contains("float64 run differs") { s += " " + agreementText(agreement) }
     return s
+}
+
+/// How closely the float64 runs of rnncheck and Keras agree, in a sentence.
+func agreementText(_ agreement: Double) -> String {
+    agreement <= 1e-9 ? "The float64 runs of rnncheck and Keras agree to \(fmt(agreement))."
+        : "The float64 runs of rnncheck and Keras differ by up to \(fmt(agreement))."
+}
+
+/// Short words for a budget verdict, for table cells.
+func budgetWord(_ b: ErrorBudget) -> String {
+    switch b.verdict {
+    case .withinKerasRounding: return "within Keras's rounding"
+    case .exceedsKerasRounding: return "over 2× Keras's rounding"
+    case .kerasErrorUnknown: return "Keras's error unknown"
+    case .outOfTolerance: return "out of tolerance"
+    case .referenceSuspect: return "reference suspect"
+    }
+}
+
+/// "3.1e-05" for a value, "–" for none.
+func fmtOptional(_ x: Double?) -> String { x.map(fmt) ?? "–" }
+
+/// An error growth: "×12.3", "new" (the inputs were exact: the error arose in the node), "–"
+/// (unknown, or no error at all).
+func growthText(_ g: Double?) -> String {
+    guard let g else { return "–" }
+    if g.isInfinite { return "new" }
+    if g.isNaN { return "NaN" }
+    return "×" + String(format: "%.3g", g)
+}
+
+/// The table of a layer comparison, one row per node output in graph order: status, node,
+/// class, output, max / mean / median / p99 abs error, the node's input error and growth
+/// (first row of a node only), and a note ("first divergence", a problem).
+func layerRows(_ comparison: LayerComparison) -> [[String]] {
+    var rows: [[String]] = []
+    for layer in comparison.layers {
+        let first = comparison.firstDivergence?.node == layer.node
+        if layer.outputs.isEmpty {
+            rows.append([layer.passed ? "ok" : "FAIL", layer.node, layer.className, "–", "–", "–", "–", "–",
+                         fmtOptional(layer.inputError), growthText(layer.errorGrowth), layer.problem ?? ""])
+            continue
+        }
+        for (k, o) in layer.outputs.enumerated() {
+            let what = o.name.hasPrefix(layer.layer + "/") ? String(o.name.dropFirst(layer.layer.count + 1)) : o.name
+            var note = ""
+            if k == 0 {
+                note = [first ? "first divergence" : nil, layer.problem].compactMap { $0 }.joined(separator: "; ")
+            }
+            if let problem = o.problem { note = [note, problem].filter { !$0.isEmpty }.joined(separator: "; ") }
+            rows.append([
+                o.passed ? "ok" : "FAIL", k == 0 ? layer.node : "", k == 0 ? layer.className : "", what,
+                fmt(o.maxAbsError), fmtOptional(o.meanAbsError), fmtOptional(o.medianAbsError), fmtOptional(o.p99AbsError),
+                k == 0 ? fmtOptional(layer.inputError) : "", k == 0 ? growthText(layer.errorGrowth) : "", note,
+            ])
+        }
+    }
+    return rows
 }

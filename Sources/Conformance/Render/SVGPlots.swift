@@ -334,12 +334,15 @@ enum SVGPlot {
 
     // MARK: - Error budget
 
-    /// Horizontal bars on one log axis: Keras float32 and rnncheck float32 against float64,
-    /// rnncheck against Keras, the float64 engines' agreement; `atol` as a vertical line.
+    /// The error budget as horizontal bars on a log axis: Keras float32 against Keras float64
+    /// ("unknown" when the reference has no Keras float64 outputs), rnncheck float32 against the
+    /// budget's float64 reference, rnncheck against Keras in float32, and the float64 agreement;
+    /// `atol` marked.
     static func budgetBars(_ b: ErrorBudget, observed: Double, atol: Double?) -> String {
-        var bars: [(String, Double, String)] = [
-            ("Keras f32 vs \(b.reference == "keras float64" ? "Keras" : "rnncheck") f64", b.kerasMaxAbs, "#888"),
-            ("rnncheck f32 vs \(b.reference == "keras float64" ? "Keras" : "rnncheck") f64", b.rnncheckMaxAbs, "#2a788e"),
+        let against = b.kerasErrorKnown ? "Keras" : "rnncheck"
+        var bars: [(String, Double?, String)] = [
+            ("Keras f32 vs Keras f64", b.kerasMaxAbs, "#888"),
+            ("rnncheck f32 vs \(against) f64", b.rnncheckMaxAbs, "#2a788e"),
             ("rnncheck f32 vs Keras f32", observed, "#e07b39"),
         ]
         if let agreement = b.float64Agreement { bars.append(("rnncheck f64 vs Keras f64", agreement, "#6a4c93")) }
@@ -348,7 +351,7 @@ enum SVGPlot {
         let width = left + w + 80, height = top + h + 22
         var s = "<svg class=\"budget\" role=\"img\" \(textDefaults) width=\"\(n(width))\" height=\"\(n(height))\" viewBox=\"0 0 \(n(width)) \(n(height))\">"
         s += "<title>error budget: max |error| against float64, log scale</title>"
-        guard let axis = LogAxis(values: bars.map(\.1) + (atol.map { [$0] } ?? []), maxDecades: 10) else {
+        guard let axis = LogAxis(values: bars.compactMap(\.1) + (atol.map { [$0] } ?? []), maxDecades: 10) else {
             s += "<text x=\"4\" y=\"16\">all errors 0 (exact)</text></svg>"
             return s
         }
@@ -359,15 +362,89 @@ enum SVGPlot {
         }
         for (k, bar) in bars.enumerated() {
             let y = top + Double(k) * rowH
-            let bw = w * axis.fraction(bar.1)
             s += "<text x=\"\(n(left - 6))\" y=\"\(n(y + 13))\" text-anchor=\"end\">\(Escape.html(bar.0))</text>"
-            s += "<rect x=\"\(n(left))\" y=\"\(n(y + 3))\" width=\"\(n(max(bar.1 > 0 ? 1 : 0, bw)))\" height=\"\(n(rowH - 6))\" fill=\"\(bar.2)\"/>"
-            s += "<text x=\"\(n(left + max(0, bw) + 4))\" y=\"\(n(y + 13))\" font-size=\"10\" fill=\"#333\">\(fmt(bar.1))</text>"
+            guard let value = bar.1 else {
+                s += "<text x=\"\(n(left + 4))\" y=\"\(n(y + 13))\" font-size=\"10\" fill=\"#666\">unknown (no Keras float64 outputs in the reference)</text>"
+                continue
+            }
+            let bw = w * axis.fraction(value)
+            s += "<rect x=\"\(n(left))\" y=\"\(n(y + 3))\" width=\"\(n(max(value > 0 ? 1 : 0, bw)))\" height=\"\(n(rowH - 6))\" fill=\"\(bar.2)\"/>"
+            s += "<text x=\"\(n(left + max(0, bw) + 4))\" y=\"\(n(y + 13))\" font-size=\"10\" fill=\"#333\">\(fmt(value))</text>"
         }
         if let atol, atol > 0 {
             let x = left + w * axis.fraction(atol)
             s += "<line x1=\"\(n(x))\" y1=\"\(n(top - 2))\" x2=\"\(n(x))\" y2=\"\(n(top + h + 2))\" stroke=\"\(markColour)\" stroke-width=\"1.5\" stroke-dasharray=\"4 2\"/>"
             s += "<text x=\"\(n(x))\" y=\"\(n(top - 5))\" text-anchor=\"middle\" font-size=\"10\" fill=\"\(markColour)\">atol \(fmt(atol))</text>"
+        }
+        s += "</svg>"
+        return s
+    }
+
+    // MARK: - Error along the graph
+
+    /// One point per node in graph order: its largest |error| (red when out of tolerance) and
+    /// its median |error| on a log axis, the expected side's own float32 error per node when
+    /// known (grey), `atol` as a dashed line, and the first divergence marked by a vertical
+    /// line. Node names label the x axis.
+    static func layerErrors(_ comparison: LayerComparison, atol: Double?, labels: Sides) -> String {
+        let layers = comparison.layers
+        guard !layers.isEmpty else { return "" }
+        let medians: [Double] = layers.map { l in l.outputs.compactMap(\.medianAbsError).max() ?? 0 }
+        let own = layers.map { $0.expectedFloat32Error }
+        let values = layers.map(\.maxAbsError).map { $0.isNaN ? .infinity : $0 }
+        let left = 56.0, top = 14.0, h = 180.0
+        let step = min(48, max(10, 640 / Double(layers.count)))
+        let w = step * Double(layers.count)
+        let labelRoom = 8 + 6.2 * Double(min(28, layers.map(\.node.count).max() ?? 4))
+        let width = left + w + 150, height = top + h + labelRoom + 34
+        var s = "<svg class=\"layer-errors\" role=\"img\" \(textDefaults) width=\"\(n(width))\" height=\"\(n(height))\" viewBox=\"0 0 \(n(width)) \(n(height))\">"
+        s += "<title>largest |\(Escape.html(labels.actual)) − \(Escape.html(labels.expected))| of each layer, in graph order</title>"
+        s += "<rect x=\"\(n(left))\" y=\"\(n(top))\" width=\"\(n(w))\" height=\"\(n(h))\" fill=\"#fcfcfc\" stroke=\"#888\" stroke-width=\"0.5\"/>"
+        let references = [atol].compactMap { $0 }.filter { $0 > 0 }
+        guard let axis = LogAxis(values: values + medians + own.compactMap { $0 } + references, maxDecades: 12) else {
+            s += "<text x=\"\(n(left + w / 2))\" y=\"\(n(top + h / 2))\" text-anchor=\"middle\">every layer exact (error 0)</text></svg>"
+            return s
+        }
+        func x(_ i: Int) -> Double { left + step * (Double(i) + 0.5) }
+        func y(_ v: Double) -> Double { top + h * (1 - axis.fraction(v)) }
+        for e in axis.lo...axis.hi {
+            let yy = y(pow(10, Double(e)))
+            s += "<line x1=\"\(n(left))\" y1=\"\(n(yy))\" x2=\"\(n(left + w))\" y2=\"\(n(yy))\" stroke=\"#e4e4e4\"/>"
+        }
+        for e in axis.ticks {
+            s += "<text x=\"\(n(left - 6))\" y=\"\(n(y(pow(10, Double(e))) + 4))\" text-anchor=\"end\">\(decade(e))</text>"
+        }
+        s += "<text transform=\"translate(14 \(n(top + h / 2))) rotate(-90)\" text-anchor=\"middle\">|error|</text>"
+        if let d = comparison.firstDivergence, let i = layers.firstIndex(where: { $0.node == d.node }) {
+            s += "<line x1=\"\(n(x(i)))\" y1=\"\(n(top))\" x2=\"\(n(x(i)))\" y2=\"\(n(top + h))\" stroke=\"\(markColour)\" stroke-width=\"1\" stroke-dasharray=\"3 3\"/>"
+            s += "<text x=\"\(n(x(i) + 4))\" y=\"\(n(top + 11))\" font-size=\"10\" fill=\"\(markColour)\">first divergence (\(d.cause.rawValue))</text>"
+        }
+        if let atol, atol > 0 {
+            let yy = y(atol)
+            s += "<line x1=\"\(n(left))\" y1=\"\(n(yy))\" x2=\"\(n(left + w))\" y2=\"\(n(yy))\" stroke=\"\(markColour)\" stroke-width=\"1.5\" stroke-dasharray=\"6 3\"/>"
+            s += "<text x=\"\(n(left + w + 6))\" y=\"\(n(yy + 4))\" font-size=\"10\" fill=\"\(markColour)\">atol \(fmt(atol))</text>"
+        }
+        // Keras's own float32 error per node, when known.
+        for (i, e) in own.enumerated() {
+            guard let e, e > 0 else { continue }
+            s += "<line x1=\"\(n(x(i) - step * 0.35))\" y1=\"\(n(y(e)))\" x2=\"\(n(x(i) + step * 0.35))\" y2=\"\(n(y(e)))\" stroke=\"#888\" stroke-width=\"2\"><title>\(Escape.html(layers[i].node)): \(Escape.html(labels.expected)) float32 vs float64 \(fmt(e))</title></line>"
+        }
+        let line = values.indices.map { "\(n(x($0))),\(n(y(values[$0])))" }.joined(separator: " ")
+        s += "<polyline fill=\"none\" stroke=\"#2a788e\" stroke-width=\"1.4\" points=\"\(line)\"/>"
+        let medianLine = medians.indices.map { "\(n(x($0))),\(n(y(medians[$0])))" }.joined(separator: " ")
+        s += "<polyline fill=\"none\" stroke=\"#9ecae1\" stroke-width=\"1.2\" stroke-dasharray=\"4 2\" points=\"\(medianLine)\"/>"
+        for (i, layer) in layers.enumerated() {
+            let fill = layer.passed ? "#2a788e" : markColour
+            s += "<circle cx=\"\(n(x(i)))\" cy=\"\(n(y(values[i])))\" r=\"3.5\" fill=\"\(fill)\"><title>\(Escape.html(layer.node)) (\(Escape.html(layer.className))): max \(fmt(layer.maxAbsError)), median \(fmt(medians[i]))\(layer.passed ? "" : ", out of tolerance")</title></circle>"
+            let label = layer.node.count > 28 ? String(layer.node.prefix(27)) + "…" : layer.node
+            s += "<text transform=\"translate(\(n(x(i) + 3)) \(n(top + h + 8))) rotate(-50)\" text-anchor=\"end\" font-size=\"10\" fill=\"\(layer.passed ? "#333" : markColour)\">\(Escape.html(label))</text>"
+        }
+        let ly = height - 10
+        s += "<circle cx=\"\(n(left + 4))\" cy=\"\(n(ly - 3))\" r=\"3.5\" fill=\"#2a788e\"/><text x=\"\(n(left + 12))\" y=\"\(n(ly))\">max</text>"
+        s += "<line x1=\"\(n(left + 48))\" y1=\"\(n(ly - 3))\" x2=\"\(n(left + 64))\" y2=\"\(n(ly - 3))\" stroke=\"#9ecae1\" stroke-width=\"1.2\" stroke-dasharray=\"4 2\"/><text x=\"\(n(left + 68))\" y=\"\(n(ly))\">median</text>"
+        s += "<circle cx=\"\(n(left + 124))\" cy=\"\(n(ly - 3))\" r=\"3.5\" fill=\"\(markColour)\"/><text x=\"\(n(left + 132))\" y=\"\(n(ly))\">out of tolerance</text>"
+        if own.contains(where: { $0 != nil }) {
+            s += "<line x1=\"\(n(left + 238))\" y1=\"\(n(ly - 3))\" x2=\"\(n(left + 254))\" y2=\"\(n(ly - 3))\" stroke=\"#888\" stroke-width=\"2\"/><text x=\"\(n(left + 258))\" y=\"\(n(ly))\">\(Escape.html(labels.expected)) f32 vs f64</text>"
         }
         s += "</svg>"
         return s

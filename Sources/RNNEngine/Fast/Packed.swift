@@ -7,8 +7,9 @@ import Darwin
 #endif
 import CRNNKernels
 
-/// The instruction set the kernels use on this machine (2 AVX-512, 1 AVX2+FMA, 0 portable).
-/// `RNNCHECK_ISA` may lower it (for measurements and tests of the other paths).
+/// The level of kernels used on this machine: on x86-64 2 AVX-512, 1 AVX2+FMA; on arm64 1 NEON;
+/// 0 portable C (`rk_cpu_isa`). `RNNCHECK_ISA` may lower it (for measurements and tests of the
+/// other paths).
 let kernelISA: Int32 = {
     let detected = rk_cpu_isa()
     if let env = getenv("RNNCHECK_ISA"), let n = Int32(String(cString: env)), n >= 0 { return min(n, detected) }

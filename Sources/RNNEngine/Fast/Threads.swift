@@ -242,12 +242,18 @@ public enum FastPath {
         return String(cString: env) != "0"
     }()
 
-    /// The kernels chosen for this CPU: `"avx512"`, `"avx2"` or `"portable"`.
+    /// The kernels chosen for this CPU: `"avx512"`, `"avx2"`, `"neon"` (arm64) or `"portable"`.
     public static var instructionSet: String {
         switch kernelISA {
+        case 0: return "portable"
+        case 1:
+            #if arch(arm64)
+            return "neon"
+            #else
+            return "avx2"
+            #endif
         case 2: return "avx512"
-        case 1: return "avx2"
-        default: return "portable"
+        default: return "level \(kernelISA)"  // rk_cpu_isa has no other level; named, never guessed
         }
     }
 }

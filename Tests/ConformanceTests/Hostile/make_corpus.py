@@ -223,10 +223,12 @@ def main():
     (y0, n0), rest = OUTPUTS[0], OUTPUTS[1:]
     nan_y = y0.copy(); nan_y[0, 1, 2] = np.nan
     write_fixture("nan_expected.h5", outputs=[(nan_y, n0)] + rest)
-    expect("nan_expected.h5", 1, [], "NaN in an expected output never matches")
+    expect("nan_expected.h5", 2, ["/output_0", "1 NaN", "--allow-nonfinite"],
+           "NaN in an expected output: refused (NaN never matches; --allow-nonfinite compares it)")
     inf_y = y0.copy(); inf_y[1, 4, 3] = np.inf
     write_fixture("inf_expected.h5", outputs=[(inf_y, n0)] + rest)
-    expect("inf_expected.h5", 1, [], "infinity in an expected output")
+    expect("inf_expected.h5", 2, ["/output_0", "1 infinite", "--allow-nonfinite"],
+           "infinity in an expected output: refused unless --allow-nonfinite")
     flip_y = y0.copy(); flip_y.view(np.uint32)[0, 3, 1] ^= 0x40000000  # an exponent bit
     write_fixture("bitflip_expected.h5", outputs=[(flip_y, n0)] + rest)
     expect("bitflip_expected.h5", 1, [], "a flipped exponent bit in an expected value")
