@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Fault injection: does the fixture suite catch a wrong engine?
 
-    python tools/mutate.py [--only SUBSTRING] [--keep-going]
+    python tools/mutate.py [--only SUBSTRING] [--fast | --all]
 
 Applies each deliberate engine fault below to the source, one at a time, rebuilds rnncheck
 (debug, for quick incremental builds; scratch path .build-mutants), runs `rnncheck verify fixtures`, and records whether the
@@ -11,9 +11,15 @@ docs/fault-injection.md.
 
 A fault is a list of (file, old text, new text) edits to the reference engine (Sources/RNNEngine:
 Cells, Recurrent, Model, Kernels, Activation), and the suite runs with RNNCHECK_FAST=0 so that
-every fixture goes through it. The float32 fast path (Sources/RNNEngine/Fast, CRNNKernels) is not
-mutated here: it is held to the same fixtures directly and to the reference engine by
-FastPathTests, so a fault there is caught by the suite this script shows to be sharp.
+every fixture goes through it.
+
+--fast: the faults in FAST_FAULTS instead, in the fast path (Sources/RNNEngine/Fast) and its C
+kernels (Sources/CRNNKernels/rnn_kernels.h), with the fast path on (the default), so that the
+fixtures that reach it run the mutated code. Each fault is first run against the fast-path
+fixtures (fixtures/fastpath_*.h5; a failure there is a failure of `verify fixtures`), and only
+if they pass against the whole folder. No unit test runs: the Keras fixtures alone must catch
+every fault. Several need two or more cores (the multi-thread branches); the last run's output
+is in docs/fault-injection.md. --all: both lists.
 """
 
 import argparse
@@ -88,9 +94,103 @@ FAULTS = [
     ]),
 ]
 
+FR = "Sources/RNNEngine/Fast/FastRun.swift"
+FL = "Sources/RNNEngine/Fast/FastLayers.swift"
+PK = "Sources/RNNEngine/Fast/Packed.swift"
+KH = "Sources/CRNNKernels/rnn_kernels.h"
+
+# Faults in the fast path and its kernels (--fast). Each names the branch it breaks; the
+# fixture that reaches that branch is in docs/fault-injection.md.
+FAST_FAULTS = [
+    ("projection tiled along the batch (batch >= 4) ignores go_backwards (issue 16's example)", [
+        (FR, "let k = k0 + s\n                                let t = backwards ? time - 1 - k : k",
+             "let k = k0 + s\n                                let t = k"),
+    ]),
+    ("projection along time (batch < 4) ignores go_backwards", [
+        (FR, "let t = backwards ? time - 1 - k : k\n                                    let lda = backwards ? -features : features",
+             "let t = k\n                                    let lda = features"),
+    ]),
+    ("fused LSTM input product (batch >= 4) ignores go_backwards", [
+        (FR, "S.tilePrefetching(isa, mr, vectors, x + (r0 * time + t) * features",
+             "S.tilePrefetching(isa, mr, vectors, x + (r0 * time + k) * features"),
+    ]),
+    ("every projection time block projects the first block's steps", [
+        (FR, "let k0 = block * blockSteps", "let k0 = 0 * block * blockSteps"),
+    ]),
+    ("row tiles drop the rows left over by an uneven split", [
+        (FR, "return (count, n / count, n % count)", "return (count, n / count, 0)"),
+    ]),
+    ("a chunk of panels ends one panel early when panels do not split evenly", [
+        (FR, "(i * total / n, (i + 1) * total / n)", "(i * total / n, (i + 1) * (total / n))"),
+    ]),
+    ("masked steps do not carry the LSTM cell state", [
+        (FR, "for j in pu0..<pu1 { cNew[row + j] = cPrev[row + j] }", "for _ in pu0..<pu1 { }"),
+    ]),
+    ("zero_output_for_mask ignored", [
+        (FR, "outNew[row + j] = zeroOutput[n] ? 0 : outPrev[row + j]", "outNew[row + j] = outPrev[row + j]"),
+    ]),
+    ("masking applied to the first panel of a chunk only", [
+        (FR, "let pu0 = p0 * pu, pu1 = p1 * pu", "let pu0 = p0 * pu, pu1 = p0 * pu + pu"),
+    ]),
+    ("a backward direction's sequence written in processing order (not flipped)", [
+        (FR, "let tt = seq.flip ? time - 1 - k : k", "let tt = k"),
+    ]),
+    ("initial states copied without the panel padding", [
+        (FR, "dst[b * p.paddedUnits + j] = src[b * p.units + j]", "dst[b * p.units + j] = src[b * p.units + j]"),
+    ]),
+    ("final states read from the wrong buffer for an odd number of steps", [
+        (FR, "let final = time & 1", "let final = 0 & time"),
+    ]),
+    ("projection tiled along the batch drops the input bias", [
+        (FR, "if let bias { S.addRow(isa, mr, pw, z, ld, bias) }", "if let bias { _ = bias }"),
+    ]),
+    ("one-row kernel: the second panel of a pair multiplied by the first panel's weights", [
+        (FR, "S.row2p(isa, hPrev, w, w + u * pw, pw, u,", "S.row2p(isa, hPrev, w, w, pw, u,"),
+    ]),
+    ("Bidirectional (concat) forward direction started from the backward initial state", [
+        (FL, "\n                    [forward.fastDirection(pf, initialState: forwardState, sequence: tf),",
+             "\n                    [forward.fastDirection(pf, initialState: backwardState, sequence: tf),"),
+    ]),
+    ("LSTM gates fused (tanh, sigmoid) whatever the recurrent activation", [
+        (PK, "activation: c.activation, recurrentActivation: c.recurrentActivation,\n"
+             "                              fusedGates: c.activation == .tanh && c.recurrentActivation == .sigmoid)",
+             "activation: c.activation, recurrentActivation: c.recurrentActivation,\n"
+             "                              fusedGates: c.activation == .tanh)"),
+    ]),
+    ("AVX2 tile: a 5-row strip computed by the 4-row kernel", [
+        (KH, "case 5: rk_tile256_5(", "case 5: rk_tile256_4("),
+    ]),
+    ("C LSTM gates: input and forget gates exchanged in the cell update", [
+        (KH, "float fc = f * cPrev[(long)r * ldh + j], ig = i * g;",
+             "float fc = i * cPrev[(long)r * ldh + j], ig = f * g;"),
+    ]),
+    ("C GRU gates: candidate's recurrent bias added after the reset gate (reset_after misread)", [
+        (KH, "mh = mh + rbias[32 + j]; }", "}"),
+        (KH, "float rm = rr * mh;", "float rm = rr * mh + (rbias ? rbias[32 + j] : 0.0f);"),
+    ]),
+    ("C exp: range reduction without the low part of ln 2", [
+        (KH, "    r = fmaf(-fx, RK_LN2_LO, r);\n", "\n"),
+    ]),
+]
+
 
 def run(cmd, **kw):
     return subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, **kw)
+
+
+def invalidate_kernels():
+    """After an edit of a CRNNKernels header: the build does not see it by itself (the Swift
+    files that call the header's static inline functions compile them from a cached Clang
+    module, which is validated once per build session), so drop the cached module and touch
+    the files that import it."""
+    import glob
+    pcms = glob.glob(os.path.join(SCRATCH, "**", "CRNNKernels-*.pcm"), recursive=True)
+    for pcm in {os.path.realpath(p) for p in pcms}:   # debug/ is a link: each is found twice
+        if os.path.exists(pcm):
+            os.remove(pcm)
+    for path in glob.glob(os.path.join(ROOT, "Sources", "**", "*.swift"), recursive=True):
+        if "import CRNNKernels" in open(path).read():
+            os.utime(path)
 
 
 def build():
@@ -98,10 +198,17 @@ def build():
     return r.returncode == 0, r.stdout + r.stderr
 
 
-def verify():
+def verify(paths=("fixtures",), fast=False):
+    """Runs the suite: the reference engine (RNNCHECK_FAST=0, no isolation, no error budget:
+    quick), or with `fast` as users run it (fast path, each case in a child process, so that
+    a mutant that crashes fails its cases only, and the error budget)."""
     binary = os.path.join(SCRATCH, "debug", "rnncheck")
-    r = run([binary, "verify", "fixtures", "--no-isolate", "--no-error-budget", "--format", "json"],
-            env={**os.environ, "RNNCHECK_FAST": "0"})
+    if fast:
+        env = {k: v for k, v in os.environ.items() if k != "RNNCHECK_FAST"}
+        r = run([binary, "verify", *paths, "--case-timeout", "120", "--format", "json"], env=env)
+    else:
+        r = run([binary, "verify", *paths, "--no-isolate", "--no-error-budget", "--format", "json"],
+                env={**os.environ, "RNNCHECK_FAST": "0"})
     try:
         report = json.loads(r.stdout)
         failing = [c["name"] for c in report["cases"] if not c["passed"]]
@@ -110,23 +217,47 @@ def verify():
     return r.returncode, failing
 
 
+FASTPATH_FIXTURES = ("fixtures/fastpath_b16.h5", "fixtures/fastpath_b1.h5")
+
+
+def verify_fast():
+    """A fast-path fault: the fast-path fixtures first (quick); if they pass, the whole folder.
+    Returns (exit code, failing cases, which run decided)."""
+    code, failing = verify(FASTPATH_FIXTURES, fast=True)
+    if code != 0:
+        return code, failing, "fastpath fixtures"
+    code, failing = verify(("fixtures",), fast=True)
+    return code, failing, "whole folder"
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--only", default=None)
+    ap.add_argument("--only", default=None, help="comma-separated substrings of fault names")
+    group = ap.add_mutually_exclusive_group()
+    group.add_argument("--fast", action="store_true", help="the fast-path and kernel faults")
+    group.add_argument("--all", action="store_true", help="both lists")
     args = ap.parse_args()
 
+    faults = [(n, e, False) for n, e in FAULTS] if not args.fast else []
+    if args.fast or args.all:
+        faults += [(n, e, True) for n, e in FAST_FAULTS]
+
+    invalidate_kernels()   # the scratch build may hold a kernels module from an interrupted run
     ok, log = build()
     if not ok:
         sys.exit("the unmutated engine does not build:\n" + log[-3000:])
-    code, failing = verify()
-    if code != 0:
-        sys.exit(f"the unmutated engine does not pass the suite (exit {code}): {failing[:10]}")
+    for fast in sorted({f for _, _, f in faults}):
+        code, failing = verify(fast=fast)
+        if code != 0:
+            sys.exit(f"the unmutated engine does not pass the suite (exit {code}, "
+                     f"{'fast path' if fast else 'reference path'}): {failing[:10]}")
     print(f"baseline: every fixture passes", flush=True)
 
     results = []
-    for name, edits in FAULTS:
-        if args.only and args.only not in name:
+    for name, edits, fast in faults:
+        if args.only and not any(part in name for part in args.only.split(",")):
             continue
+        kernels = any(path.endswith(".h") for path, _, _ in edits)
         originals = {}
         try:
             for path, old, new in edits:
@@ -137,23 +268,31 @@ def main():
                 if current.count(old) != 1:
                     raise RuntimeError(f"{path}: the text to mutate occurs {current.count(old)} times: {old!r}")
                 open(full, "w").write(current.replace(old, new))
+            if kernels:
+                invalidate_kernels()
             t0 = time.time()
             ok, log = build()
             if not ok:
                 results.append((name, "BUILD FAILED", []))
                 print(f"{name}: the mutant does not build\n{log[-1500:]}", flush=True)
                 continue
-            code, failing = verify()
+            if fast:
+                code, failing, where = verify_fast()
+            else:
+                (code, failing), where = verify(), "whole folder"
             caught = code != 0
             results.append((name, "caught" if caught else "MISSED", failing))
             print(f"{'caught' if caught else 'MISSED':7s} {name}: {len(failing)} fixture(s) fail"
-                  f" ({', '.join(failing[:4])}{', ...' if len(failing) > 4 else ''}) [{time.time() - t0:.0f} s]", flush=True)
+                  f" ({', '.join(failing[:4])}{', ...' if len(failing) > 4 else ''}; run: {where})"
+                  f" [{time.time() - t0:.0f} s]", flush=True)
         except RuntimeError as e:
             results.append((name, "NOT APPLIED", []))
             print(f"NOT APPLIED {name}: {e}", flush=True)
         finally:
             for full, text in originals.items():
                 open(full, "w").write(text)
+            if kernels:
+                invalidate_kernels()
     caught = sum(1 for _, s, _ in results if s == "caught")
     print(f"\nfaults caught: {caught} of {len(results)}")
     build()  # leave the scratch build unmutated

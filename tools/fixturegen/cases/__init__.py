@@ -12,7 +12,7 @@ from typing import Dict
 
 from ..case import Case
 from . import activation_layers, activations, attention, bidirectional, convlstm, convolution, \
-    file_formats, gru, lstm, masking, merge, nested, normalization, notebook, ops, pooling, \
+    fastpath, file_formats, gru, lstm, masking, merge, nested, normalization, notebook, ops, pooling, \
     rnn_cells, shape, simple_rnn, stacks, wrappers
 
 MODULES = (
@@ -37,6 +37,7 @@ MODULES = (
     convolution,
     attention,
     convlstm,
+    fastpath,
 )
 
 
