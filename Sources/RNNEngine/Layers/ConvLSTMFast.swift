@@ -23,10 +23,12 @@ extension ConvLSTMLayer {
 
     /// The recurrence on the float32 path, from the input convolution `projected`
     /// (`batch·time × positions × 4f`, bias included): (main output, h, c), or nil when the
-    /// path does not apply (other scalars, activations it does not have, `RNNCHECK_FAST=0`).
+    /// path does not apply (other scalars, activations it does not have, `RNNCHECK_FAST=0`, a
+    /// mask: per-position masks, `zero_output_for_mask` and the unrolled-loop quirk are the
+    /// reference loop's alone).
     func fastRecurrence(projected: Tensor<Scalar>, batch: Int, time: Int, frameShape: [Int], mask: Mask?,
                         initial: (h: [Scalar], c: [Scalar])?) -> (main: [Scalar], h: [Scalar], c: [Scalar])? {
-        guard Scalar.self == Float.self, FastPath.enabled, let act = Self.kernelCode(activation),
+        guard Scalar.self == Float.self, FastPath.enabled, mask == nil, let act = Self.kernelCode(activation),
               let ract = Self.kernelCode(recurrentActivation), !frameShape.isEmpty else { return nil }
         let f = filters
         guard let plan = FastConvPlan(spatial: frameShape, geometry: recurrent.geometry, channels: f, groups: 1, filters: 4 * f,
