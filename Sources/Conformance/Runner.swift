@@ -240,9 +240,17 @@ public enum Runner {
     /// reference has them and `options.layers` allows, every layer's outputs).
     ///
     /// - Parameters:
+    ///   - model: the model as loaded (float64 weights); it runs converted to float32, and in
+    ///     float64 for the error budget.
+    ///   - reference: the inputs and Keras's float32 outputs.
     ///   - tolerance: the case's tolerance; single outputs may get their own from
     ///     `options.namedTolerances` or from tolerances stored with them in `extras`.
+    ///   - name: the case's name in reports.
+    ///   - file: the reference's path, for messages.
+    ///   - options: what to compute beyond pass / fail (budget, layers, named tolerances).
     ///   - kerasFloat64: Keras's float64 outputs, when not given in `extras`.
+    ///   - extras: the reference's optional groups (`/reference_float64`, `/layers`, stored
+    ///     tolerances).
     ///   - commandLineTolerance: whether `tolerance` came from the command line (then tolerances
     ///     stored with single outputs are ignored, as the file's `/tolerances` are).
     public static func compare(
