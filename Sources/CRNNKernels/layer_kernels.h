@@ -31,54 +31,13 @@ static inline float rl_act_s(int code, float x) {
 #if defined(__x86_64__)
 #include <immintrin.h>
 
-/* rk_exp_s, 8 lanes: the same clamps (a NaN passes through min/max as their second operand),
- * the same rounding of x·log2(e), two-part reduction and polynomial, then y·2^n as two exact
- * power-of-two factors (2^(n>>1) · 2^(n - (n>>1)), each a normal float for n in [-150, 128]),
- * so that a result below the normal range is rounded once, as ldexpf rounds it. */
-RK_T256 static inline __m256 rl_exp256(__m256 x) {
-    const __m256 magic = _mm256_set1_ps(12582912.0f), one = _mm256_set1_ps(1.0f);
-    x = _mm256_min_ps(_mm256_set1_ps(RK_EXP_HI), x);
-    x = _mm256_max_ps(_mm256_set1_ps(RK_EXP_LO), x);
-    __m256 fx = _mm256_sub_ps(_mm256_fmadd_ps(x, _mm256_set1_ps(RK_LOG2E), magic), magic);
-    __m256 r = _mm256_fnmadd_ps(fx, _mm256_set1_ps(RK_LN2_HI), x);
-    r = _mm256_fnmadd_ps(fx, _mm256_set1_ps(RK_LN2_LO), r);
-    __m256 y = _mm256_fmadd_ps(_mm256_set1_ps(RK_EP0), r, _mm256_set1_ps(RK_EP1));
-    y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(RK_EP2));
-    y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(RK_EP3));
-    y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(RK_EP4));
-    y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(RK_EP5));
-    y = _mm256_fmadd_ps(y, _mm256_mul_ps(r, r), _mm256_add_ps(r, one));
-    __m256i n = _mm256_cvtps_epi32(fx); /* fx is an integer (or NaN: the result is NaN anyway) */
-    __m256i n1 = _mm256_srai_epi32(n, 1), n2 = _mm256_sub_epi32(n, n1);
-    __m256 p1 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n1, _mm256_set1_epi32(127)), 23));
-    __m256 p2 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n2, _mm256_set1_epi32(127)), 23));
-    return _mm256_mul_ps(_mm256_mul_ps(y, p1), p2);
-}
-
-RK_T256 static inline __m256 rl_sigmoid256(__m256 x) {
-    const __m256 one = _mm256_set1_ps(1.0f);
-    __m256 nx = _mm256_xor_ps(x, _mm256_set1_ps(-0.0f));
-    return _mm256_div_ps(one, _mm256_add_ps(one, rl_exp256(nx)));
-}
-
-RK_T256 static inline __m256 rl_tanh256(__m256 x) {
-    const __m256 one = _mm256_set1_ps(1.0f), sign = _mm256_set1_ps(-0.0f);
-    __m256 ax = _mm256_andnot_ps(sign, x);
-    __m256 big = _mm256_sub_ps(one, _mm256_div_ps(_mm256_set1_ps(2.0f), _mm256_add_ps(rl_exp256(_mm256_add_ps(ax, ax)), one)));
-    big = _mm256_or_ps(_mm256_andnot_ps(sign, big), _mm256_and_ps(sign, x));
-    __m256 z = _mm256_mul_ps(x, x);
-    __m256 p = _mm256_fmadd_ps(_mm256_set1_ps(RK_TP0), z, _mm256_set1_ps(RK_TP1));
-    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(RK_TP2));
-    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(RK_TP3));
-    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(RK_TP4));
-    __m256 small = _mm256_fmadd_ps(_mm256_mul_ps(p, z), x, x);
-    return _mm256_blendv_ps(small, big, _mm256_cmp_ps(ax, _mm256_set1_ps(0.625f), _CMP_GT_OQ));
-}
+/* The 8-lane exp / sigmoid / tanh are rnn_kernels.h's (rk_exp256, rk_sigmoid256, rk_tanh256:
+ * the scalar code's operations lane by lane, so the same bits as rk_exp_s and friends). */
 
 RK_T256 static inline __m256 rl_act256(int code, __m256 x) {
     switch (code) {
-    case RL_ACT_TANH: return rl_tanh256(x);
-    case RL_ACT_SIGMOID: return rl_sigmoid256(x);
+    case RL_ACT_TANH: return rk_tanh256(x);
+    case RL_ACT_SIGMOID: return rk_sigmoid256(x);
     case RL_ACT_RELU: return _mm256_max_ps(x, _mm256_setzero_ps()); /* x > 0 ? x : 0 (NaN -> 0) */
     default: return x;
     }
@@ -121,7 +80,7 @@ RK_T256 static inline void rl_softmax_rows256(long rows, long n, float *x, long 
         __m256 pv = _mm256_set1_ps(peak), acc = _mm256_setzero_ps();
         long j = 0;
         for (; j + 8 <= n; j += 8) {
-            __m256 e = rl_exp256(_mm256_sub_ps(_mm256_loadu_ps(row + j), pv));
+            __m256 e = rk_exp256(_mm256_sub_ps(_mm256_loadu_ps(row + j), pv));
             _mm256_storeu_ps(row + j, e);
             acc = _mm256_add_ps(acc, e);
         }
