@@ -146,48 +146,65 @@ static inline void rk_tile_generic(int mr, int ncols, const float *a, long lda, 
 #include <immintrin.h>
 #define RK_T256 __attribute__((target("avx2,fma")))
 
-/* AVX2 tiles: MR rows x 16 columns (two 8-float vectors) held in registers, 2*MR accumulators,
- * the two weight vectors loaded once per k step and the row's value broadcast. Each output
- * element is the same FMA chain from +0 (or from z) as every other path. */
-#define RK_TILE256(MR)                                                                        \
-    RK_T256 static inline void rk_tile256_##MR(const float *a, long lda, const float *b, long ldb, \
-                                               long k, float *z, long ldz, int accumulate) {  \
-        __m256 acc[MR][2];                                                                    \
-        _Pragma("clang loop unroll(full)") for (int r = 0; r < MR; r++) {                     \
-            acc[r][0] = accumulate ? _mm256_loadu_ps(z + (long)r * ldz) : _mm256_setzero_ps(); \
-            acc[r][1] = accumulate ? _mm256_loadu_ps(z + (long)r * ldz + 8) : _mm256_setzero_ps(); \
-        }                                                                                     \
+/* AVX2 tiles: MR rows x 8*W columns (W 8-float vectors) held in registers, MR*W accumulators,
+ * the W weight vectors loaded once per k step and the row's value broadcast. Each output
+ * element is the same FMA chain from +0 (or from z) as every other path. Zen 3 and Haswell-class
+ * cores retire two FMAs a cycle at a latency of 4-5 cycles, so a tile needs at least 8-10
+ * independent chains to run at full rate: 1 row takes 64 columns (8 chains), 2 rows 32 (8),
+ * 3-6 rows 16 (6-12); more rows are split into groups of at most 6, as even as possible, since
+ * a lone leftover row (2 chains) would run at a quarter of the rate. */
+#define RK_TILE256(MR, W)                                                                     \
+    RK_T256 static inline void rk_tile256_##MR##x##W(const float *a, long lda, const float *b, long ldb, \
+                                                     long k, float *z, long ldz, int accumulate) { \
+        __m256 acc[MR][W];                                                                    \
+        _Pragma("clang loop unroll(full)") for (int r = 0; r < MR; r++)                       \
+            _Pragma("clang loop unroll(full)") for (int w = 0; w < W; w++)                    \
+                acc[r][w] = accumulate ? _mm256_loadu_ps(z + (long)r * ldz + 8 * w) : _mm256_setzero_ps(); \
         for (long q = 0; q < k; q++) {                                                        \
-            __m256 b0 = _mm256_loadu_ps(b + q * ldb), b1 = _mm256_loadu_ps(b + q * ldb + 8);   \
+            __m256 bv[W];                                                                     \
+            _Pragma("clang loop unroll(full)") for (int w = 0; w < W; w++)                    \
+                bv[w] = _mm256_loadu_ps(b + q * ldb + 8 * w);                                 \
             _Pragma("clang loop unroll(full)") for (int r = 0; r < MR; r++) {                 \
                 __m256 av = _mm256_broadcast_ss(a + (long)r * lda + q);                       \
-                acc[r][0] = _mm256_fmadd_ps(av, b0, acc[r][0]);                               \
-                acc[r][1] = _mm256_fmadd_ps(av, b1, acc[r][1]);                               \
+                _Pragma("clang loop unroll(full)") for (int w = 0; w < W; w++)                \
+                    acc[r][w] = _mm256_fmadd_ps(av, bv[w], acc[r][w]);                        \
             }                                                                                 \
         }                                                                                     \
-        _Pragma("clang loop unroll(full)") for (int r = 0; r < MR; r++) {                     \
-            _mm256_storeu_ps(z + (long)r * ldz, acc[r][0]);                                   \
-            _mm256_storeu_ps(z + (long)r * ldz + 8, acc[r][1]);                               \
-        }                                                                                     \
+        _Pragma("clang loop unroll(full)") for (int r = 0; r < MR; r++)                       \
+            _Pragma("clang loop unroll(full)") for (int w = 0; w < W; w++)                    \
+                _mm256_storeu_ps(z + (long)r * ldz + 8 * w, acc[r][w]);                       \
     }
 
-RK_TILE256(1) RK_TILE256(2) RK_TILE256(3) RK_TILE256(4) RK_TILE256(5) RK_TILE256(6)
+RK_TILE256(1, 8) RK_TILE256(2, 4)
+RK_TILE256(1, 2) RK_TILE256(2, 2) RK_TILE256(3, 2) RK_TILE256(4, 2) RK_TILE256(5, 2) RK_TILE256(6, 2)
 
-/* z (mr x ncols) = a @ b with ncols a multiple of 16: 16-column strips, up to 6 rows at a time. */
+/* z (mr x ncols) = a @ b with ncols a multiple of 16. */
 RK_T256 static inline void rk_tile_avx2(int mr, int ncols, const float *a, long lda, const float *b, long ldb,
                                         long k, float *z, long ldz, int accumulate) {
+    if (mr == 1 && ncols % 64 == 0) {
+        for (int c0 = 0; c0 < ncols; c0 += 64) rk_tile256_1x8(a, lda, b + c0, ldb, k, z + c0, ldz, accumulate);
+        return;
+    }
+    if (mr == 2 && ncols % 32 == 0) {
+        for (int c0 = 0; c0 < ncols; c0 += 32) rk_tile256_2x4(a, lda, b + c0, ldb, k, z + c0, ldz, accumulate);
+        return;
+    }
+    int groups = (mr + 5) / 6, base = mr / groups, extra = mr % groups;
     for (int c0 = 0; c0 < ncols; c0 += 16) {
-        for (int r0 = 0; r0 < mr; r0 += 6) {
+        int r0 = 0;
+        for (int g = 0; g < groups; g++) {
+            int rows = base + (g < extra);
             const float *ar = a + (long)r0 * lda;
             float *zr = z + (long)r0 * ldz + c0;
-            switch (mr - r0 < 6 ? mr - r0 : 6) {
-            case 1: rk_tile256_1(ar, lda, b + c0, ldb, k, zr, ldz, accumulate); break;
-            case 2: rk_tile256_2(ar, lda, b + c0, ldb, k, zr, ldz, accumulate); break;
-            case 3: rk_tile256_3(ar, lda, b + c0, ldb, k, zr, ldz, accumulate); break;
-            case 4: rk_tile256_4(ar, lda, b + c0, ldb, k, zr, ldz, accumulate); break;
-            case 5: rk_tile256_5(ar, lda, b + c0, ldb, k, zr, ldz, accumulate); break;
-            default: rk_tile256_6(ar, lda, b + c0, ldb, k, zr, ldz, accumulate); break;
+            switch (rows) {
+            case 1: rk_tile256_1x2(ar, lda, b + c0, ldb, k, zr, ldz, accumulate); break;
+            case 2: rk_tile256_2x2(ar, lda, b + c0, ldb, k, zr, ldz, accumulate); break;
+            case 3: rk_tile256_3x2(ar, lda, b + c0, ldb, k, zr, ldz, accumulate); break;
+            case 4: rk_tile256_4x2(ar, lda, b + c0, ldb, k, zr, ldz, accumulate); break;
+            case 5: rk_tile256_5x2(ar, lda, b + c0, ldb, k, zr, ldz, accumulate); break;
+            default: rk_tile256_6x2(ar, lda, b + c0, ldb, k, zr, ldz, accumulate); break;
             }
+            r0 += rows;
         }
     }
 }

@@ -135,47 +135,62 @@ static inline void rk_tile_generic_d(int mr, int ncols, const double *a, long ld
 #include <immintrin.h>
 #define RK_T256D __attribute__((target("avx2,fma")))
 
-/* AVX2 tiles: MR rows x 8 columns (two 4-double vectors) in registers; 6 x 8 uses 12
- * accumulators, 2 weight vectors and 1 broadcast of the 16 registers. */
-#define RK_TILE256D(MR)                                                                       \
-    RK_T256D static inline void rk_tile256d_##MR(const double *a, long lda, const double *b, long ldb, \
-                                                 long k, double *z, long ldz, int accumulate) { \
-        __m256d acc[MR][2];                                                                   \
-        _Pragma("clang loop unroll(full)") for (int r = 0; r < MR; r++) {                     \
-            acc[r][0] = accumulate ? _mm256_loadu_pd(z + (long)r * ldz) : _mm256_setzero_pd(); \
-            acc[r][1] = accumulate ? _mm256_loadu_pd(z + (long)r * ldz + 4) : _mm256_setzero_pd(); \
-        }                                                                                     \
+/* AVX2 tiles: MR rows x 4*W columns (W 4-double vectors) in registers; 6 x 8 uses 12
+ * accumulators, 2 weight vectors and 1 broadcast of the 16 registers. As in the float32
+ * tiles, 1 row takes 32 columns and 2 rows 16 (8 independent chains each, where 1 x 8 would
+ * have 2 and wait on the FMA latency); more rows go in groups of at most 6, as even as possible. */
+#define RK_TILE256D(MR, W)                                                                    \
+    RK_T256D static inline void rk_tile256d_##MR##x##W(const double *a, long lda, const double *b, long ldb, \
+                                                       long k, double *z, long ldz, int accumulate) { \
+        __m256d acc[MR][W];                                                                   \
+        _Pragma("clang loop unroll(full)") for (int r = 0; r < MR; r++)                       \
+            _Pragma("clang loop unroll(full)") for (int w = 0; w < W; w++)                    \
+                acc[r][w] = accumulate ? _mm256_loadu_pd(z + (long)r * ldz + 4 * w) : _mm256_setzero_pd(); \
         for (long q = 0; q < k; q++) {                                                        \
-            __m256d b0 = _mm256_loadu_pd(b + q * ldb), b1 = _mm256_loadu_pd(b + q * ldb + 4); \
+            __m256d bv[W];                                                                    \
+            _Pragma("clang loop unroll(full)") for (int w = 0; w < W; w++)                    \
+                bv[w] = _mm256_loadu_pd(b + q * ldb + 4 * w);                                 \
             _Pragma("clang loop unroll(full)") for (int r = 0; r < MR; r++) {                 \
                 __m256d av = _mm256_broadcast_sd(a + (long)r * lda + q);                      \
-                acc[r][0] = _mm256_fmadd_pd(av, b0, acc[r][0]);                               \
-                acc[r][1] = _mm256_fmadd_pd(av, b1, acc[r][1]);                               \
+                _Pragma("clang loop unroll(full)") for (int w = 0; w < W; w++)                \
+                    acc[r][w] = _mm256_fmadd_pd(av, bv[w], acc[r][w]);                        \
             }                                                                                 \
         }                                                                                     \
-        _Pragma("clang loop unroll(full)") for (int r = 0; r < MR; r++) {                     \
-            _mm256_storeu_pd(z + (long)r * ldz, acc[r][0]);                                   \
-            _mm256_storeu_pd(z + (long)r * ldz + 4, acc[r][1]);                               \
-        }                                                                                     \
+        _Pragma("clang loop unroll(full)") for (int r = 0; r < MR; r++)                       \
+            _Pragma("clang loop unroll(full)") for (int w = 0; w < W; w++)                    \
+                _mm256_storeu_pd(z + (long)r * ldz + 4 * w, acc[r][w]);                       \
     }
 
-RK_TILE256D(1) RK_TILE256D(2) RK_TILE256D(3) RK_TILE256D(4) RK_TILE256D(5) RK_TILE256D(6)
+RK_TILE256D(1, 8) RK_TILE256D(2, 4)
+RK_TILE256D(1, 2) RK_TILE256D(2, 2) RK_TILE256D(3, 2) RK_TILE256D(4, 2) RK_TILE256D(5, 2) RK_TILE256D(6, 2)
 
-/* z (mr x ncols) = a @ b with ncols a multiple of 8: 8-column strips, up to 6 rows at a time. */
+/* z (mr x ncols) = a @ b with ncols a multiple of 8. */
 RK_T256D static inline void rk_tile_avx2_d(int mr, int ncols, const double *a, long lda, const double *b, long ldb,
                                            long k, double *z, long ldz, int accumulate) {
+    if (mr == 1 && ncols % 32 == 0) {
+        for (int c0 = 0; c0 < ncols; c0 += 32) rk_tile256d_1x8(a, lda, b + c0, ldb, k, z + c0, ldz, accumulate);
+        return;
+    }
+    if (mr == 2 && ncols % 16 == 0) {
+        for (int c0 = 0; c0 < ncols; c0 += 16) rk_tile256d_2x4(a, lda, b + c0, ldb, k, z + c0, ldz, accumulate);
+        return;
+    }
+    int groups = (mr + 5) / 6, base = mr / groups, extra = mr % groups;
     for (int c0 = 0; c0 < ncols; c0 += 8) {
-        for (int r0 = 0; r0 < mr; r0 += 6) {
+        int r0 = 0;
+        for (int g = 0; g < groups; g++) {
+            int rows = base + (g < extra);
             const double *ar = a + (long)r0 * lda;
             double *zr = z + (long)r0 * ldz + c0;
-            switch (mr - r0 < 6 ? mr - r0 : 6) {
-            case 1: rk_tile256d_1(ar, lda, b + c0, ldb, k, zr, ldz, accumulate); break;
-            case 2: rk_tile256d_2(ar, lda, b + c0, ldb, k, zr, ldz, accumulate); break;
-            case 3: rk_tile256d_3(ar, lda, b + c0, ldb, k, zr, ldz, accumulate); break;
-            case 4: rk_tile256d_4(ar, lda, b + c0, ldb, k, zr, ldz, accumulate); break;
-            case 5: rk_tile256d_5(ar, lda, b + c0, ldb, k, zr, ldz, accumulate); break;
-            default: rk_tile256d_6(ar, lda, b + c0, ldb, k, zr, ldz, accumulate); break;
+            switch (rows) {
+            case 1: rk_tile256d_1x2(ar, lda, b + c0, ldb, k, zr, ldz, accumulate); break;
+            case 2: rk_tile256d_2x2(ar, lda, b + c0, ldb, k, zr, ldz, accumulate); break;
+            case 3: rk_tile256d_3x2(ar, lda, b + c0, ldb, k, zr, ldz, accumulate); break;
+            case 4: rk_tile256d_4x2(ar, lda, b + c0, ldb, k, zr, ldz, accumulate); break;
+            case 5: rk_tile256d_5x2(ar, lda, b + c0, ldb, k, zr, ldz, accumulate); break;
+            default: rk_tile256d_6x2(ar, lda, b + c0, ldb, k, zr, ldz, accumulate); break;
             }
+            r0 += rows;
         }
     }
 }
