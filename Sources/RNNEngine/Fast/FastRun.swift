@@ -492,10 +492,11 @@ enum FastRecurrent {
         (i * total / n, (i + 1) * total / n)
     }
 
-    /// The gates for `rows` rows of one panel from the recurrent product `acc` (rows × panelWidth).
+    /// The gates for `rows` rows of one panel from the recurrent product `acc` (rows × panelWidth)
+    /// and the input product `xw` (rows × panelWidth, row stride `ld`).
     @inline(__always)
     static func gates<S: FastScalar>(
-        _ p: PackedCell<S>, isa: Int32, rows: Int, acc: UnsafeMutablePointer<S>, xw: UnsafeMutablePointer<S>?, ld: Int,
+        _ p: PackedCell<S>, isa: Int32, rows: Int, acc: UnsafeMutablePointer<S>, xw: UnsafeMutablePointer<S>, ld: Int,
         panel: Int, hPrev: UnsafeMutablePointer<S>, cPrev: UnsafeMutablePointer<S>,
         hNew: UnsafeMutablePointer<S>, cNew: UnsafeMutablePointer<S>, row0: Int
     ) {
@@ -506,13 +507,13 @@ enum FastRecurrent {
         if p.fusedGates {
             switch p.kind {
             case .lstm:
-                S.lstmGates(isa, rows, acc, pw, xw.map { UnsafePointer($0) }, ld,
+                S.lstmGates(isa, rows, acc, pw, UnsafePointer(xw), ld,
                             p.stepBias.map { UnsafePointer($0.pointer + panel * pw) }, 0, cPrev + off, cNew + off, hNew + off, up)
             case .gru:
-                S.gruGates(isa, rows, acc, pw, xw!, ld, p.stepBias.map { UnsafePointer($0.pointer + panel * pw) },
+                S.gruGates(isa, rows, acc, pw, xw, ld, p.stepBias.map { UnsafePointer($0.pointer + panel * pw) },
                            hPrev + off, hNew + off, up)
             case .simpleRNN:
-                S.rnnTanh(isa, rows, pu / 16, acc, pw, xw!, ld, hNew + off, up)
+                S.rnnTanh(isa, rows, pu / 16, acc, pw, xw, ld, hNew + off, up)
             }
             return
         }
@@ -522,20 +523,6 @@ enum FastRecurrent {
         for r in 0..<rows {
             let a = acc + r * pw
             let o = off + r * up
-            guard let xw else {
-                // LSTM with the input product already in acc
-                for j in 0..<16 {
-                    var zi = a[j], zf = a[16 + j], zc = a[32 + j], zo = a[48 + j]
-                    if let bias {
-                        zi = zi + bias[j]; zf = zf + bias[16 + j]; zc = zc + bias[32 + j]; zo = zo + bias[48 + j]
-                    }
-                    let i = rec(zi), f = rec(zf), g = act(zc), og = rec(zo)
-                    let c = f * cPrev[o + j] + i * g
-                    cNew[o + j] = c
-                    hNew[o + j] = og * act(c)
-                }
-                continue
-            }
             let x = xw + r * ld
             switch p.kind {
             case .lstm:

@@ -106,8 +106,8 @@ public struct ConvLSTMLayer<Scalar: EngineScalar>: Layer {
             }
             (h, c) = (initial[0].scalars, initial[1].scalars)
         }
-        if let fast = fastRecurrence(projected: projected, batch: batch, time: time, frameShape: frameShape, mask: mask,
-                                     initial: call.initialState == nil ? nil : (h, c)) {
+        if mask == nil, let fast = fastRecurrence(projected: projected, batch: batch, time: time, frameShape: frameShape,
+                                                  initial: call.initialState == nil ? nil : (h, c)) {
             let states = [Tensor(shape: [batch] + frameShape + [f], scalars: fast.h), Tensor(shape: [batch] + frameShape + [f], scalars: fast.c)]
             call.finalState = states
             let main = returnSequences ? Value(Tensor(shape: [batch, time] + frameShape + [f], scalars: fast.main), mask: call.previousMasks[0])

@@ -23,12 +23,12 @@ extension ConvLSTMLayer {
 
     /// The recurrence on the float32 path, from the input convolution `projected`
     /// (`batch·time × positions × 4f`, bias included): (main output, h, c), or nil when the
-    /// path does not apply (other scalars, activations it does not have, `RNNCHECK_FAST=0`, a
-    /// mask: per-position masks, `zero_output_for_mask` and the unrolled-loop quirk are the
-    /// reference loop's alone).
-    func fastRecurrence(projected: Tensor<Scalar>, batch: Int, time: Int, frameShape: [Int], mask: Mask?,
+    /// path does not apply (other scalars, activations it does not have, `RNNCHECK_FAST=0`).
+    /// The caller runs it only without a mask: per-position masks, `zero_output_for_mask` and
+    /// the unrolled-loop quirk are the reference loop's alone.
+    func fastRecurrence(projected: Tensor<Scalar>, batch: Int, time: Int, frameShape: [Int],
                         initial: (h: [Scalar], c: [Scalar])?) -> (main: [Scalar], h: [Scalar], c: [Scalar])? {
-        guard Scalar.self == Float.self, FastPath.enabled, mask == nil, let act = Self.kernelCode(activation),
+        guard Scalar.self == Float.self, FastPath.enabled, let act = Self.kernelCode(activation),
               let ract = Self.kernelCode(recurrentActivation), !frameShape.isEmpty else { return nil }
         let f = filters
         guard let plan = FastConvPlan(spatial: frameShape, geometry: recurrent.geometry, channels: f, groups: 1, filters: 4 * f,
@@ -60,8 +60,6 @@ extension ConvLSTMLayer {
             }
             for q in 0..<stateCount { cBuf[q] = c0[q] }
         }
-        // Keras's "previous output" (masked steps repeat it) is only needed with a mask.
-        var output = [Float](repeating: 0, count: mask == nil ? 0 : stateCount)
         var sequence = [Float](repeating: 0, count: returnSequences ? time * stateCount : 0)
         let proj = projected.scalars as! [Float]
         let segs = plan.segments
@@ -71,13 +69,11 @@ extension ConvLSTMLayer {
         let scratchCount = FastConvPlan.segment * 4 * f + plan.scratchCount
         let scratch = UnsafeMutablePointer<Float>.allocate(capacity: scratchCount * threads)
         defer { scratch.deallocate() }
-        let maskValues = mask?.values
-        let (goBackwards, zeroOutputForMask, returnSequences) = (self.goBackwards, self.zeroOutputForMask, self.returnSequences)
+        let (goBackwards, returnSequences) = (self.goBackwards, self.returnSequences)
         proj.withUnsafeBufferPointer { projBuf in
-            output.withUnsafeMutableBufferPointer { outBuf in
-                sequence.withUnsafeMutableBufferPointer { seqBuf in
+            sequence.withUnsafeMutableBufferPointer { seqBuf in
                     let xz = projBuf.baseAddress!
-                    let (outBase, seqBase) = (outBuf.baseAddress, seqBuf.baseAddress)
+                    let seqBase = seqBuf.baseAddress
                     let run = PhaseRun(counts: [Int](repeating: chunksPerStep, count: time), threads: threads) { k, chunk, tid in
                         let t = goBackwards ? time - 1 - k : k
                         let (cur, nxt) = (k % 2, 1 - k % 2)
@@ -91,30 +87,16 @@ extension ConvLSTMLayer {
                         let hPrev = hPad + (cur * batch + b) * imageCount, hNext = hPad + (nxt * batch + b) * imageCount
                         let state = (b * positions + row * rowLength + w0) * f
                         let cPrev = cBuf + cur * stateCount + state, cNext = cBuf + nxt * stateCount + state
-                        let keep = maskValues.map { $0[b * time + t] } ?? true
-                        if keep {
-                            let hz = scratch + tid * scratchCount
-                            plan.compute(image: hPrev, row: row, group: 0, from: w0, count: n, weights: weights, bias: nil,
-                                         into: hz, ldo: 4 * f, scratch: hz + FastConvPlan.segment * 4 * f)
-                            rl_convlstm_gates(isa, n, f, xz + ((b * time + t) * positions + row * rowLength + w0) * 4 * f, 4 * f,
-                                              hz, 4 * f, cPrev, cNext, hNext + at, ract, act)
-                            if let o = outBase, maskValues != nil { (o + state).update(from: hNext + at, count: n * f) }
-                        } else {
-                            (hNext + at).update(from: hPrev + at, count: n * f)
-                            cNext.update(from: cPrev, count: n * f)
-                            if zeroOutputForMask, let o = outBase { (o + state).update(repeating: 0, count: n * f) }
-                        }
+                        let hz = scratch + tid * scratchCount
+                        plan.compute(image: hPrev, row: row, group: 0, from: w0, count: n, weights: weights, bias: nil,
+                                     into: hz, ldo: 4 * f, scratch: hz + FastConvPlan.segment * 4 * f)
+                        rl_convlstm_gates(isa, n, f, xz + ((b * time + t) * positions + row * rowLength + w0) * 4 * f, 4 * f,
+                                          hz, 4 * f, cPrev, cNext, hNext + at, ract, act)
                         if returnSequences, let s = seqBase {
-                            let dst = s + ((b * time + k) * positions + row * rowLength + w0) * f
-                            if let o = outBase, maskValues != nil {
-                                dst.update(from: o + state, count: n * f)
-                            } else {
-                                dst.update(from: hNext + at, count: n * f)
-                            }
+                            (s + ((b * time + k) * positions + row * rowLength + w0) * f).update(from: hNext + at, count: n * f)
                         }
                     }
                     WorkerPool.shared.run(run)
-                }
             }
         }
         // Final states: the image the last step wrote.
@@ -128,7 +110,7 @@ extension ConvLSTMLayer {
             }
         }
         let c = Array(UnsafeBufferPointer(start: cBuf + last * stateCount, count: stateCount))
-        let main = returnSequences ? sequence : (mask == nil ? h : output)
+        let main = returnSequences ? sequence : h
         return (main as! [Scalar], h as! [Scalar], c as! [Scalar])
     }
 }
