@@ -129,15 +129,16 @@ public enum Runner {
             }
             try AllocationBudget.check(outputShapes: loaded.outputShapes, inputShapes: fixture.reference.inputs.map(\.shape), file: path)
             let (effective, applied) = caseTolerance(commandLine: tolerance, stored: fixture.toleranceOverride, storedBy: "fixture")
-            var result = try compare(model: loaded.model, reference: fixture.reference, tolerance: effective,
-                                     name: fixture.name, file: path, options: options, extras: fixture.extras,
-                                     commandLineTolerance: tolerance != nil)
+            let compared = try compareKeepingOutputs(
+                model: loaded.model, reference: fixture.reference, tolerance: effective, name: fixture.name, file: path,
+                options: options, extras: fixture.extras, commandLineTolerance: tolerance != nil)
+            var result = compared.result
             result.tolerance = applied
             result.description = fixture.description
             result.provenance = fixture.provenance
             if let exported {
                 result.provenance?["rnncheck_export"] = "run through an rnncheck model file of \(exported.bytes) bytes (the Keras file: \(fixture.modelBytes.count))"
-                if let difference = try firstDifference(exported.direct, loaded.model, inputs: fixture.reference.inputs, file: path) {
+                if let difference = try firstDifference(exported.direct, exportedOutputs: compared.outputs, inputs: fixture.reference.inputs, file: path) {
                     result.problem = [result.problem, difference].compactMap { $0 }.joined(separator: "; ")
                     result.passed = false
                 }
@@ -175,11 +176,10 @@ public enum Runner {
         return (effective, applied)
     }
 
-    /// Where the exported model's float32 outputs differ in any bit from the directly loaded
-    /// model's, or nil when they are identical.
-    static func firstDifference(_ direct: Model<Double>, _ exported: Model<Double>, inputs: [Tensor<Double>], file: String) throws -> String? {
+    /// Where the exported model's float32 outputs (`exportedOutputs`, from its comparison with
+    /// Keras) differ in any bit from the directly loaded model's, or nil when they are identical.
+    static func firstDifference(_ direct: Model<Double>, exportedOutputs b: [Tensor<Float>], inputs: [Tensor<Double>], file: String) throws -> String? {
         let a = try predictFloat32(model: direct, inputs: inputs, file: file)
-        let b = try predictFloat32(model: exported, inputs: inputs, file: file)
         for (k, (x, y)) in zip(a, b).enumerated() {
             guard x.shape == y.shape else { return "through the model file, output \(k) has shape \(x.shape) directly and \(y.shape) exported" }
             if let i = x.scalars.indices.first(where: { x.scalars[$0].bitPattern != y.scalars[$0].bitPattern }) {
@@ -258,6 +258,17 @@ public enum Runner {
         options: DiffOptions = .init(), kerasFloat64: [Tensor<Double>]? = nil, extras: ReferenceExtras? = nil,
         commandLineTolerance: Bool = false
     ) throws -> CaseResult {
+        try compareKeepingOutputs(model: model, reference: reference, tolerance: tolerance, name: name, file: file,
+                                  options: options, kerasFloat64: kerasFloat64, extras: extras,
+                                  commandLineTolerance: commandLineTolerance).result
+    }
+
+    /// `compare`, also giving the float32 outputs it computed.
+    static func compareKeepingOutputs(
+        model: Model<Double>, reference: ReferenceData, tolerance: Tolerance, name: String, file: String,
+        options: DiffOptions = .init(), kerasFloat64: [Tensor<Double>]? = nil, extras: ReferenceExtras? = nil,
+        commandLineTolerance: Bool = false
+    ) throws -> (result: CaseResult, outputs: [Tensor<Float>]) {
         var extras = extras ?? ReferenceExtras()
         if extras.float64 == nil { extras.float64 = kerasFloat64 }
         try ReferenceExtras.checkFinite(reference, extras, file: file, allowed: options.allowNonfinite)
@@ -336,7 +347,7 @@ public enum Runner {
         }
         let unused = resolver.unused
         if !unused.isEmpty { result.unusedToleranceNames = unused }
-        return result
+        return (result, outputs)
     }
 
     /// Refuses inputs that do not match the model's count, with a hint when the file holds
