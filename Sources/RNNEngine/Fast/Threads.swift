@@ -134,7 +134,8 @@ final class WorkerPool: @unchecked Sendable {
     /// Bumped for every job; helpers poll it briefly before parking (atomic access).
     private let generation: UnsafeMutablePointer<Int>
 
-    private init() {
+    /// A pool of its own (the program uses `shared`; tests make fresh ones).
+    init() {
         mutex = .allocate(capacity: 1)
         pthread_mutex_init(mutex, nil)
         wake = .allocate(capacity: 1)
@@ -203,7 +204,11 @@ final class WorkerPool: @unchecked Sendable {
     }
 
     private func helperLoop() {
-        var seen = rk_atomic_load(generation)
+        // No generation is -1: a new helper looks for a job at once. Reading the generation here
+        // instead would race with `run`, which bumps it right after starting the helper: a helper
+        // scheduled after the bump took the job that started it for an old one and parked, so the
+        // first run of a process (the only forward pass of `compare` and `run`) ran on one thread.
+        var seen = -1
         while true {
             // Poll briefly (back-to-back calls find us awake), then park.
             var spins = 0
