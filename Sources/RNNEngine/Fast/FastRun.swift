@@ -131,6 +131,8 @@ enum FastRecurrent {
         return (count, n / count, n % count)
     }
 
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     static func run<S: FastScalar>(
         _ dirs: [FastDirection<S>], input: Tensor<S>, mask: Mask?, threads requested: Int
     ) -> [FastResult<S>] {
