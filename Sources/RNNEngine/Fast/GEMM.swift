@@ -150,11 +150,11 @@ extension Kernels {
         if FastPath.enabled, rows > 0, n > 0, let kind = FastScalarKind(S.self) {
             switch kind {
             case .float32:
-                return fastProduct(x as! [Float], rows: rows, k: k, w as! [Float], n: n, bias: bias as! [Float]?,
-                                   cache: cache, slot: slot) as! [S]
+                return fastProduct(x.reinterpreted(as: Float.self), rows: rows, k: k, w.reinterpreted(as: Float.self), n: n,
+                                   bias: bias.reinterpreted(as: Float.self), cache: cache, slot: slot).reinterpreted(as: S.self)
             case .float64:
-                return fastProduct(x as! [Double], rows: rows, k: k, w as! [Double], n: n, bias: bias as! [Double]?,
-                                   cache: cache, slot: slot) as! [S]
+                return fastProduct(x.reinterpreted(as: Double.self), rows: rows, k: k, w.reinterpreted(as: Double.self), n: n,
+                                   bias: bias.reinterpreted(as: Double.self), cache: cache, slot: slot).reinterpreted(as: S.self)
             }
         }
         var y = matmul(x, w, m: rows, k: k, n: n)

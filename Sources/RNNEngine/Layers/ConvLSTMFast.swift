@@ -34,7 +34,7 @@ extension ConvLSTMLayer {
         guard let plan = FastConvPlan(spatial: frameShape, geometry: recurrent.geometry, channels: f, groups: 1, filters: 4 * f,
                                       maxImage: Swift.max(4 * frameShape.reduce(f, *), 1 << 20)),
               plan.outSpatial == frameShape else { return nil }
-        let weights = recurrent.fast.get(recurrent.kernel as! [Float], patch: plan.patch, filters: 4 * f, groups: 1,
+        let weights = recurrent.fast.get(recurrent.kernel.reinterpreted(as: Float.self), patch: plan.patch, filters: 4 * f, groups: 1,
                                          transposed: plan.strategy == .transposed)
         let positions = frameShape.reduce(1, *)
         let stateCount = batch * positions * f
@@ -50,7 +50,7 @@ extension ConvLSTMLayer {
         let rowLength = plan.rowLength
         let rowFloats = rowLength * f
         if let initial {
-            let h0 = initial.h as! [Float], c0 = initial.c as! [Float]
+            let h0 = initial.h.reinterpreted(as: Float.self), c0 = initial.c.reinterpreted(as: Float.self)
             for b in 0..<batch {
                 for row in 0..<plan.rows {
                     let src = (b * positions + row * rowLength) * f
@@ -61,7 +61,7 @@ extension ConvLSTMLayer {
             for q in 0..<stateCount { cBuf[q] = c0[q] }
         }
         var sequence = [Float](repeating: 0, count: returnSequences ? time * stateCount : 0)
-        let proj = projected.scalars as! [Float]
+        let proj = projected.scalars.reinterpreted(as: Float.self)
         let segs = plan.segments
         let chunksPerStep = batch * plan.rows * segs
         let macs = batch * positions * plan.patch * 4 * f
@@ -111,6 +111,6 @@ extension ConvLSTMLayer {
         }
         let c = Array(UnsafeBufferPointer(start: cBuf + last * stateCount, count: stateCount))
         let main = returnSequences ? sequence : h
-        return (main as! [Scalar], h as! [Scalar], c as! [Scalar])
+        return (main.reinterpreted(as: Scalar.self), h.reinterpreted(as: Scalar.self), c.reinterpreted(as: Scalar.self))
     }
 }

@@ -367,19 +367,19 @@ extension ConvolutionLayer {
         // small input goes the reference way).
         guard let plan = FastConvPlan(spatial: spatial, geometry: geometry, channels: inputChannels, groups: groups, filters: filters,
                                       maxImage: Swift.max(4 * (x.count / Swift.max(batch, 1)), 1 << 20)) else { return nil }
-        let weights = fast.get(kernel as! [Float], patch: plan.patch, filters: filters, groups: groups,
+        let weights = fast.get(kernel.reinterpreted(as: Float.self), patch: plan.patch, filters: filters, groups: groups,
                                transposed: plan.strategy == .transposed)
         let outCount = batch * plan.rows * plan.rowLength * filters
-        let xf = x.scalars as! [Float]
+        let xf = x.scalars.reinterpreted(as: Float.self)
         let out = [Float](unsafeUninitializedCapacity: outCount) { buffer, count in
             xf.withUnsafeBufferPointer { xp in
-                (bias as! [Float]?).withUnsafeOptionalBufferPointer { bp in
+                bias.reinterpreted(as: Float.self).withUnsafeOptionalBufferPointer { bp in
                     plan.run(xp.baseAddress!, batch: batch, weights: weights, bias: bp?.baseAddress, into: buffer.baseAddress!,
                              threads: ComputeThreads.count)
                 }
             }
             count = outCount
         }
-        return Tensor(shape: [batch] + plan.outSpatial + [filters], scalars: out as! [Scalar])
+        return Tensor(shape: [batch] + plan.outSpatial + [filters], scalars: out.reinterpreted(as: Scalar.self))
     }
 }
