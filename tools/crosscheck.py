@@ -195,8 +195,9 @@ def ill_conditioned(binary, path, ref):
     float32 evaluations' errors.
 
     Needs Keras's float64 outputs in the reference (add_keras_float64): every float32 result is
-    then measured against Keras's float64 run. Amplifies: Keras's own float32 result is off from
-    float64 by more than 1e-6, or by more than 64 ulp (one rounding grown 64-fold). Then float32
+    then measured against Keras's float64 run. Amplifies: Keras's float32 result or rnncheck's
+    reference path's is off from float64 by more than 1e-6, or by more than 64 ulp (one rounding
+    grown 64-fold). Then float32
     evaluations of the same computation in different orders, with different exp/tanh roundings,
     land at errors that differ by a random factor, so the scale is set by two of them: Keras's and
     rnncheck's reference path (RNNCHECK_FAST=0, plain loops). Seed 368073304, case 4: an LSTM with
@@ -215,10 +216,12 @@ def ill_conditioned(binary, path, ref):
     for name, b in failing.items():
         keras_abs, keras_ulp = b.get("keras_max_abs"), b.get("keras_max_ulp")
         agreement = b.get("float64_agreement")
-        plain_abs = plain.get(name, (False, {}))[1].get("rnncheck_max_abs")
-        if keras_abs is None or keras_ulp is None or agreement is None or plain_abs is None:
+        plain_budget = plain.get(name, (False, {}))[1]
+        plain_abs, plain_ulp = plain_budget.get("rnncheck_max_abs"), plain_budget.get("rnncheck_max_ulp")
+        if None in (keras_abs, keras_ulp, agreement, plain_abs, plain_ulp):
             return False    # an error unknown: no excuse for the failure
-        amplified = keras_abs > 1e-6 or keras_ulp > 64
+        # the draw amplifies rounding if either float32 evaluation shows it (Keras may be lucky)
+        amplified = max(keras_abs, plain_abs) > 1e-6 or max(keras_ulp, plain_ulp) > 64
         if not (amplified and b["rnncheck_max_abs"] <= 4 * max(keras_abs, plain_abs) and agreement <= 1e-9):
             return False
     return True
@@ -280,7 +283,7 @@ def main():
                 # Keras's own float32 result is far from its float64 run: the draw amplifies
                 # rounding. It passes if rnncheck's float32 error is of the size of Keras's own and
                 # the two float64 runs agree (the report's error budget), and says so.
-                print(f"{name}: PASS (ill-conditioned: Keras's own float32 error exceeds 1e-6 or 64 ulp; "
+                print(f"{name}: PASS (ill-conditioned: a float32 error from float64 exceeds 1e-6 or 64 ulp; "
                       f"rnncheck's is within 4x the larger of Keras's and its reference path's, the float64 runs agree within 1e-9) {c}", flush=True)
                 continue
             print(f"{name}: {status}  {'keras2' if c['keras2'] else 'keras3'} "
