@@ -160,13 +160,25 @@ FAST_FAULTS = [
     ("AVX2 tile: a 5-row strip computed by the 4-row kernel", [
         (KH, "case 5: rk_tile256_5x2(", "case 5: rk_tile256_4x2("),
     ]),
-    ("C LSTM gates: input and forget gates exchanged in the cell update", [
+    # The portable C gates run only where no vector gates do: these two are verified with the
+    # portable kernels forced (RNNCHECK_ISA=0); their AVX2 twins below run on the CPU as found.
+    ("portable C LSTM gates: input and forget gates exchanged in the cell update", [
         (KH, "float fc = f * cPrev[(long)r * ldh + j], ig = i * g;",
              "float fc = i * cPrev[(long)r * ldh + j], ig = f * g;"),
-    ]),
-    ("C GRU gates: candidate's recurrent bias added after the reset gate (reset_after misread)", [
+    ], {"RNNCHECK_ISA": "0"}),
+    ("portable C GRU gates: candidate's recurrent bias added after the reset gate (reset_after misread)", [
         (KH, "mh = mh + rbias[32 + j]; }", "}"),
         (KH, "float rm = rr * mh;", "float rm = rr * mh + (rbias ? rbias[32 + j] : 0.0f);"),
+    ], {"RNNCHECK_ISA": "0"}),
+    ("AVX2 LSTM gates: input and forget gates exchanged in the cell update", [
+        (KH, "__m256 c = _mm256_add_ps(_mm256_mul_ps(f, _mm256_loadu_ps(cPrev + (long)r * ldh + j)), _mm256_mul_ps(i, g));",
+             "__m256 c = _mm256_add_ps(_mm256_mul_ps(i, _mm256_loadu_ps(cPrev + (long)r * ldh + j)), _mm256_mul_ps(f, g));"),
+    ]),
+    ("AVX2 GRU gates: candidate's recurrent bias added after the reset gate (reset_after misread)", [
+        (KH, "                mh = _mm256_add_ps(mh, _mm256_loadu_ps(rbias + 32 + j));\n", "\n"),
+        (KH, "_mm256_add_ps(_mm256_loadu_ps(xr + 32 + j), _mm256_mul_ps(rr, mh))",
+             "_mm256_add_ps(_mm256_loadu_ps(xr + 32 + j), rbias ? _mm256_add_ps(_mm256_mul_ps(rr, mh), "
+             "_mm256_loadu_ps(rbias + 32 + j)) : _mm256_mul_ps(rr, mh))"),
     ]),
     ("C exp: range reduction without the low part of ln 2", [
         (KH, "    r = fmaf(-fx, RK_LN2_LO, r);\n", "\n"),
@@ -198,13 +210,14 @@ def build():
     return r.returncode == 0, r.stdout + r.stderr
 
 
-def verify(paths=("fixtures",), fast=False):
+def verify(paths=("fixtures",), fast=False, extra_env=None):
     """Runs the suite: the reference engine (RNNCHECK_FAST=0, no isolation, no error budget:
     quick), or with `fast` as users run it (fast path, each case in a child process, so that
     a mutant that crashes fails its cases only, and the error budget)."""
     binary = os.path.join(SCRATCH, "debug", "rnncheck")
     if fast:
         env = {k: v for k, v in os.environ.items() if k != "RNNCHECK_FAST"}
+        env.update(extra_env or {})
         r = run([binary, "verify", *paths, "--case-timeout", "120", "--format", "json"], env=env)
     else:
         r = run([binary, "verify", *paths, "--no-isolate", "--no-error-budget", "--format", "json"],
@@ -220,13 +233,13 @@ def verify(paths=("fixtures",), fast=False):
 FASTPATH_FIXTURES = ("fixtures/fastpath_b16.h5", "fixtures/fastpath_b1.h5")
 
 
-def verify_fast():
+def verify_fast(extra_env=None):
     """A fast-path fault: the fast-path fixtures first (quick); if they pass, the whole folder.
     Returns (exit code, failing cases, which run decided)."""
-    code, failing = verify(FASTPATH_FIXTURES, fast=True)
+    code, failing = verify(FASTPATH_FIXTURES, fast=True, extra_env=extra_env)
     if code != 0:
         return code, failing, "fastpath fixtures"
-    code, failing = verify(("fixtures",), fast=True)
+    code, failing = verify(("fixtures",), fast=True, extra_env=extra_env)
     return code, failing, "whole folder"
 
 
@@ -238,15 +251,15 @@ def main():
     group.add_argument("--all", action="store_true", help="both lists")
     args = ap.parse_args()
 
-    faults = [(n, e, False) for n, e in FAULTS] if not args.fast else []
+    faults = [(n, e, False, {}) for n, e in FAULTS] if not args.fast else []
     if args.fast or args.all:
-        faults += [(n, e, True) for n, e in FAST_FAULTS]
+        faults += [(f[0], f[1], True, f[2] if len(f) > 2 else {}) for f in FAST_FAULTS]
 
     invalidate_kernels()   # the scratch build may hold a kernels module from an interrupted run
     ok, log = build()
     if not ok:
         sys.exit("the unmutated engine does not build:\n" + log[-3000:])
-    for fast in sorted({f for _, _, f in faults}):
+    for fast in sorted({f for _, _, f, _ in faults}):
         code, failing = verify(fast=fast)
         if code != 0:
             sys.exit(f"the unmutated engine does not pass the suite (exit {code}, "
@@ -254,7 +267,7 @@ def main():
     print(f"baseline: every fixture passes", flush=True)
 
     results = []
-    for name, edits, fast in faults:
+    for name, edits, fast, extra_env in faults:
         if args.only and not any(part in name for part in args.only.split(",")):
             continue
         kernels = any(path.endswith(".h") for path, _, _ in edits)
@@ -277,7 +290,8 @@ def main():
                 print(f"{name}: the mutant does not build\n{log[-1500:]}", flush=True)
                 continue
             if fast:
-                code, failing, where = verify_fast()
+                code, failing, where = verify_fast(extra_env)
+                where += "".join(f", {k}={v}" for k, v in extra_env.items())
             else:
                 (code, failing), where = verify(), "whole folder"
             caught = code != 0

@@ -12,8 +12,8 @@ spec = importlib.util.spec_from_file_location("mutate", os.path.join(TOOLS, "mut
 mutate = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(mutate)
 
-EDITS = [(name, desc, path, old, new) for name in ("FAULTS", "FAST_FAULTS")
-         for desc, edits in getattr(mutate, name) for path, old, new in edits]
+EDITS = [(name, fault[0], path, old, new) for name in ("FAULTS", "FAST_FAULTS")
+         for fault in getattr(mutate, name) for path, old, new in fault[1]]
 
 
 @pytest.mark.parametrize("name,desc,path,old,new", EDITS, ids=[f"{e[0]}: {e[1]}" for e in EDITS])
