@@ -28,8 +28,6 @@ enum Hints {
 
     static let hdf5Signature: [UInt8] = [0x89, 0x48, 0x44, 0x46, 0x0D, 0x0A, 0x1A, 0x0A]
 
-    static func isZip(_ path: String) -> Bool { magic(path, count: 4) == [0x50, 0x4B, 0x03, 0x04] }
-
     /// Whether `path` is an HDF5 file with root `input_0` or `@rnncheck_fixture`: a reference,
     /// not a model; and whether it embeds its model (`/model/file`).
     static func referenceKind(_ path: String) -> (isReference: Bool, embedsModel: Bool) {

@@ -11,6 +11,8 @@ struct ReferenceFile {
     var extras: ReferenceExtras
     /// The embedded model's graph, or why there is none.
     var graph: Result<LayerGraph, Error>
+    /// The embedded model file's bytes, when the file has a readable `/model/file`.
+    var modelBytes: [UInt8]?
 
     static func read(path: String) throws -> ReferenceFile {
         Runner.reading(path)
@@ -19,16 +21,14 @@ struct ReferenceFile {
         let reference = try ReferenceData.read(from: root, file: path)
         let extras = try ReferenceExtras.read(root: root, file: path, outputCount: reference.outputs.count)
         var graph: Result<LayerGraph, Error> = .failure(ConformanceError.unusable(file: path, object: "/model/file", reason: "missing (the file embeds no model)"))
-        if try root.kind(of: "model/file") == .dataset, try root.hasAttribute("rnncheck_fixture") {
-            graph = Result { LayerGraph(try Fixture.read(path: path).loadModel().model) }
+        var modelBytes: [UInt8]?
+        if try root.kind(of: "model/file") == .dataset {
+            modelBytes = try? root.group("model").dataset("file").read(as: UInt8.self)
+            if try root.hasAttribute("rnncheck_fixture") {
+                graph = Result { LayerGraph(try Fixture.read(path: path).loadModel().model) }
+            }
         }
-        return ReferenceFile(path: path, reference: reference, extras: extras, graph: graph)
-    }
-
-    var modelBytes: [UInt8]? {
-        guard let file = try? HDF5.File.open(path), let root = try? file.root,
-              (try? root.kind(of: "model/file")) == .dataset, let ds = try? root.group("model").dataset("file") else { return nil }
-        return try? ds.read(as: UInt8.self)
+        return ReferenceFile(path: path, reference: reference, extras: extras, graph: graph, modelBytes: modelBytes)
     }
 }
 
@@ -81,7 +81,7 @@ extension Runner {
             }
         }
         let (effective, applied) = caseTolerance(commandLine: tolerance, stored: b.extras.toleranceOverride, storedBy: "reference")
-        var resolver = ToleranceResolver(base: effective, baseSource: applied.source, commandLineAtol: tolerance != nil,
+        var resolver = ToleranceResolver(base: effective, commandLineAtol: tolerance != nil,
                                          commandLineRtol: tolerance != nil, named: options.namedTolerances)
         var notes: [String] = []
         var diffs: [OutputDiff] = []

@@ -296,7 +296,7 @@ public enum Runner {
         if options.errorBudget {
             float64 = try model.predict(reference.inputs)
         }
-        var resolver = ToleranceResolver(base: tolerance, baseSource: "", commandLineAtol: commandLineTolerance,
+        var resolver = ToleranceResolver(base: tolerance, commandLineAtol: commandLineTolerance,
                                          commandLineRtol: commandLineTolerance, named: options.namedTolerances)
         var diffs: [OutputDiff] = []
         for (n, expected) in reference.outputs.enumerated() where n < outputs.count {

@@ -156,7 +156,6 @@ public struct StoredTolerance: Sendable, Equatable {
 struct ToleranceResolver {
     /// The case's tolerance (command line, else the fixture's `/tolerances`, else default).
     var base: Tolerance
-    var baseSource: String
     /// Whether `--atol` / `--rtol` were given for everything (then stored per-output values are ignored).
     var commandLineAtol: Bool
     var commandLineRtol: Bool
@@ -164,9 +163,8 @@ struct ToleranceResolver {
     /// Names of `named` that matched some output, filled in as outputs are resolved.
     private(set) var used: Set<String> = []
 
-    init(base: Tolerance, baseSource: String, commandLineAtol: Bool, commandLineRtol: Bool, named: [NamedTolerance]) {
+    init(base: Tolerance, commandLineAtol: Bool, commandLineRtol: Bool, named: [NamedTolerance]) {
         self.base = base
-        self.baseSource = baseSource
         self.commandLineAtol = commandLineAtol
         self.commandLineRtol = commandLineRtol
         self.named = named
