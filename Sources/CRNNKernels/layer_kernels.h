@@ -43,12 +43,6 @@ RK_T256 static inline __m256 rl_act256(int code, __m256 x) {
     }
 }
 
-RK_T256 static inline void rl_act_n256(int code, float *x, long n) {
-    long i = 0;
-    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(x + i, rl_act256(code, _mm256_loadu_ps(x + i)));
-    for (; i < n; i++) x[i] = rl_act_s(code, x[i]);
-}
-
 /* The ConvLSTM gate pass over `rows` positions, `f` filters a multiple of 8 (see rl_convlstm_gates). */
 RK_T256 static inline void rl_convlstm_gates256(long rows, long f, const float *xz, long ldxz, const float *hz,
                                                 long ldhz, const float *cPrev, float *cNew, float *hNew, int ract,
@@ -98,15 +92,6 @@ RK_T256 static inline void rl_softmax_rows256(long rows, long n, float *x, long 
     }
 }
 #endif
-
-/* x[i] = act(x[i]) for i < n. */
-static inline void rl_act_n(int isa, int code, float *x, long n) {
-    if (code == RL_ACT_LINEAR) return;
-#if defined(__x86_64__)
-    if (isa >= 1) { rl_act_n256(code, x, n); return; }
-#endif
-    for (long i = 0; i < n; i++) x[i] = rl_act_s(code, x[i]);
-}
 
 /* Keras's ConvLSTM cell at `rows` positions with `f` filters: z = xz + hz per gate (xz holds the
  * input convolution with its bias, hz the recurrent one; gates i, f, c, o, f columns each, row

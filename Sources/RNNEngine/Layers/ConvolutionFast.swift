@@ -174,8 +174,9 @@ struct FastConvPlan {
         }
     }
 
-    /// Rows per tile call: 6 for the AVX2 kernels (their own tile height), else the AVX-512 tile's.
-    static let rowLimit: Int = kernelISA == 1 ? 6 : FastRecurrent.maxRows(vectors: 4)
+    /// Rows per tile call: 6 for the AVX2 kernels (measured for convolutions), else what the recurrent
+    /// product uses on that instruction set (AVX-512, NEON, portable: `maxRows`).
+    static let rowLimit: Int = FastRecurrent.avx2Tiles ? 6 : FastRecurrent.maxRows(vectors: 4)
 
     /// Outputs `w0 ..< w0 + count` of output row `row` of group `g`, from the padded image at
     /// `image`, into `out` (row stride `ldo`, the group's first filter at column 0), plus `bias`
