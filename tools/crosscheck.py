@@ -205,8 +205,11 @@ def ill_conditioned(binary, path, ref):
     441043734, case 22: a GRU with tanh as its recurrent activation (1 - z up to 2, so an error
     can double per step), Keras 1.5e-6, reference path 1.2e-5, fast path 2.6e-5. The fast path
     passes within 4x the larger of the two. A semantic bug is orders of magnitude beyond that, and
-    shows in the float64 agreement too: the two float64 runs must agree within 1e-9, which float64
-    rounding of these small models is far inside (both seeds: under 1e-13)."""
+    shows in the float64 agreement too: the two float64 runs must agree within 1e-9, or within 1e-6
+    of the float32 error when that is larger (float64 rounding grows as float32's does, about 2^29
+    times smaller). Seed 2016747750, case 5 (GRU with linear recurrent activation, outputs near
+    1e5): Keras's float32 error 0.94, rnncheck's reference path 8.4, fast path 7.9, float64 runs
+    1.0e-8 apart (1e-13 relative); a semantic bug leaves them apart by the outputs' own size."""
     fast, plain = budgets(binary, path, ref), budgets(binary, path, ref, {"RNNCHECK_FAST": "0"})
     if not fast or not plain:
         return False
@@ -222,7 +225,9 @@ def ill_conditioned(binary, path, ref):
             return False    # an error unknown: no excuse for the failure
         # the draw amplifies rounding if either float32 evaluation shows it (Keras may be lucky)
         amplified = max(keras_abs, plain_abs) > 1e-6 or max(keras_ulp, plain_ulp) > 64
-        if not (amplified and b["rnncheck_max_abs"] <= 4 * max(keras_abs, plain_abs) and agreement <= 1e-9):
+        # float64 rounding grows as float32's does, about 2^29 times smaller: allow 1e-6 of it
+        float64_bound = max(1e-9, 1e-6 * max(keras_abs, plain_abs))
+        if not (amplified and b["rnncheck_max_abs"] <= 4 * max(keras_abs, plain_abs) and agreement <= float64_bound):
             return False
     return True
 
@@ -284,7 +289,7 @@ def main():
                 # rounding. It passes if rnncheck's float32 error is of the size of Keras's own and
                 # the two float64 runs agree (the report's error budget), and says so.
                 print(f"{name}: PASS (ill-conditioned: a float32 error from float64 exceeds 1e-6 or 64 ulp; "
-                      f"rnncheck's is within 4x the larger of Keras's and its reference path's, the float64 runs agree within 1e-9) {c}", flush=True)
+                      f"rnncheck's is within 4x the larger of Keras's and its reference path's, the float64 runs agree) {c}", flush=True)
                 continue
             print(f"{name}: {status}  {'keras2' if c['keras2'] else 'keras3'} "
                   + " -> ".join(f"{'Bi' if l['bidirectional'] else ''}{l['kind']}({l['units']})" for l in c["layers"]), flush=True)
