@@ -145,7 +145,7 @@ FAST_FAULTS = [
         (FR, "if let bias { S.addRow(isa, mr, pw, z, ld, bias) }", "if let bias { _ = bias }"),
     ]),
     ("one-row kernel: the second panel of a pair multiplied by the first panel's weights", [
-        (FR, "S.row2p(isa, hPrev, w, w + u * pw, pw, u,", "S.row2p(isa, hPrev, w, w, pw, u,"),
+        (FR, "S.row2p(isa, hPrev, w, w + u * pw, 16, u * 16, u,", "S.row2p(isa, hPrev, w, w, 16, u * 16, u,"),
     ]),
     ("Bidirectional (concat) forward direction started from the backward initial state", [
         (FL, "\n                    [forward.fastDirection(pf, initialState: forwardState, sequence: tf),",

@@ -17,7 +17,7 @@ static void own(int isa,int M,int K,int N,const float*A,const float*Bp,float*C){
   int panels=N/64; int MB=256; /* rows per block: the engine projects a time block at a time */
   for(int m0=0;m0<M;m0+=MB){ int m1=m0+MB<M?m0+MB:M;
   for(int p=0;p<panels;p++){ const float*bp=Bp+(long)p*K*64;
-    for(int r=m0;r<m1;r+=6){int mr=m1-r<6?m1-r:6; rk_tile(isa,mr,4,A+(long)r*K,K,bp,64,K,C+(long)r*N+p*64,N);} } }
+    for(int r=m0;r<m1;r+=6){int mr=m1-r<6?m1-r:6; rk_tile(isa,mr,4,A+(long)r*K,K,bp,64,16,K,C+(long)r*N+p*64,N);} } }
 }
 int main(int argc,char**argv){
   openblas_set_num_threads(1);

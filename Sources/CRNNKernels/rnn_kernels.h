@@ -123,23 +123,28 @@ static inline float rk_tanh_s(float x) {
 
 /* ------------------------------------------------------------------------------------------ */
 /* Portable tile product: z[r][j] = sum_q a[r][q] * b[q][j], one fma chain per element.       */
+/*                                                                                            */
+/* Every tile kernel reads B in 16-column strips: element (q, j) is b[q*ldb + (j/16)*bs +     */
+/* j%16]. A row-major matrix is bs = 16 (the strips side by side); a packed weight panel      */
+/* stores each strip whole (ldb = 16, bs = k*16), so the strip a tile streams k times is one  */
+/* contiguous block: read at a 64-column panel's 256-byte stride it mapped onto a quarter of  */
+/* L1's sets, and a 512-deep strip was evicted between the row groups that share it.        */
 /* ------------------------------------------------------------------------------------------ */
 
-#define RK_TILE_GENERIC_BODY                                                                  \
-    for (int r = 0; r < mr; r++) {                                                            \
-        float *zr = z + (long)r * ldz;                                                        \
-        if (!accumulate) for (int j = 0; j < ncols; j++) zr[j] = 0.0f;                        \
-        const float *ar = a + (long)r * lda;                                                  \
-        for (long q = 0; q < k; q++) {                                                        \
-            float av = ar[q];                                                                 \
-            const float *bq = b + q * ldb;                                                    \
-            for (int j = 0; j < ncols; j++) zr[j] = fmaf(av, bq[j], zr[j]);                   \
-        }                                                                                     \
-    }
-
 static inline void rk_tile_generic(int mr, int ncols, const float *a, long lda, const float *b, long ldb,
-                                   long k, float *z, long ldz, int accumulate) {
-    RK_TILE_GENERIC_BODY
+                                   long bs, long k, float *z, long ldz, int accumulate) {
+    for (int r = 0; r < mr; r++) {
+        float *zr = z + (long)r * ldz;
+        if (!accumulate) for (int j = 0; j < ncols; j++) zr[j] = 0.0f;
+        const float *ar = a + (long)r * lda;
+        for (long q = 0; q < k; q++) {
+            float av = ar[q];
+            for (int c0 = 0; c0 < ncols; c0 += 16) {
+                const float *bq = b + q * ldb + (c0 / 16) * bs;
+                for (int j = 0; j < 16; j++) zr[c0 + j] = fmaf(av, bq[j], zr[c0 + j]);
+            }
+        }
+    }
 }
 
 #if defined(__x86_64__)
@@ -155,7 +160,7 @@ static inline void rk_tile_generic(int mr, int ncols, const float *a, long lda, 
  * a lone leftover row (2 chains) would run at a quarter of the rate. */
 #define RK_TILE256(MR, W)                                                                     \
     RK_T256 static inline void rk_tile256_##MR##x##W(const float *a, long lda, const float *b, long ldb, \
-                                                     long k, float *z, long ldz, int accumulate) { \
+                                                     long bs, long k, float *z, long ldz, int accumulate) { \
         __m256 acc[MR][W];                                                                    \
         _Pragma("clang loop unroll(full)") for (int r = 0; r < MR; r++)                       \
             _Pragma("clang loop unroll(full)") for (int w = 0; w < W; w++)                    \
@@ -163,7 +168,7 @@ static inline void rk_tile_generic(int mr, int ncols, const float *a, long lda, 
         for (long q = 0; q < k; q++) {                                                        \
             __m256 bv[W];                                                                     \
             _Pragma("clang loop unroll(full)") for (int w = 0; w < W; w++)                    \
-                bv[w] = _mm256_loadu_ps(b + q * ldb + 8 * w);                                 \
+                bv[w] = _mm256_loadu_ps(b + q * ldb + (w / 2) * bs + 8 * (w % 2));           \
             _Pragma("clang loop unroll(full)") for (int r = 0; r < MR; r++) {                 \
                 __m256 av = _mm256_broadcast_ss(a + (long)r * lda + q);                       \
                 _Pragma("clang loop unroll(full)") for (int w = 0; w < W; w++)                \
@@ -180,29 +185,30 @@ RK_TILE256(1, 2) RK_TILE256(2, 2) RK_TILE256(3, 2) RK_TILE256(4, 2) RK_TILE256(5
 
 /* z (mr x ncols) = a @ b with ncols a multiple of 16. */
 RK_T256 static inline void rk_tile_avx2(int mr, int ncols, const float *a, long lda, const float *b, long ldb,
-                                        long k, float *z, long ldz, int accumulate) {
+                                        long bs, long k, float *z, long ldz, int accumulate) {
     if (mr == 1 && ncols % 64 == 0) {
-        for (int c0 = 0; c0 < ncols; c0 += 64) rk_tile256_1x8(a, lda, b + c0, ldb, k, z + c0, ldz, accumulate);
+        for (int c0 = 0; c0 < ncols; c0 += 64) rk_tile256_1x8(a, lda, b + c0 / 16 * bs, ldb, bs, k, z + c0, ldz, accumulate);
         return;
     }
     if (mr == 2 && ncols % 32 == 0) {
-        for (int c0 = 0; c0 < ncols; c0 += 32) rk_tile256_2x4(a, lda, b + c0, ldb, k, z + c0, ldz, accumulate);
+        for (int c0 = 0; c0 < ncols; c0 += 32) rk_tile256_2x4(a, lda, b + c0 / 16 * bs, ldb, bs, k, z + c0, ldz, accumulate);
         return;
     }
     int groups = (mr + 5) / 6, base = mr / groups, extra = mr % groups;
     for (int c0 = 0; c0 < ncols; c0 += 16) {
+        const float *bc = b + c0 / 16 * bs;
         int r0 = 0;
         for (int g = 0; g < groups; g++) {
             int rows = base + (g < extra);
             const float *ar = a + (long)r0 * lda;
             float *zr = z + (long)r0 * ldz + c0;
             switch (rows) {
-            case 1: rk_tile256_1x2(ar, lda, b + c0, ldb, k, zr, ldz, accumulate); break;
-            case 2: rk_tile256_2x2(ar, lda, b + c0, ldb, k, zr, ldz, accumulate); break;
-            case 3: rk_tile256_3x2(ar, lda, b + c0, ldb, k, zr, ldz, accumulate); break;
-            case 4: rk_tile256_4x2(ar, lda, b + c0, ldb, k, zr, ldz, accumulate); break;
-            case 5: rk_tile256_5x2(ar, lda, b + c0, ldb, k, zr, ldz, accumulate); break;
-            default: rk_tile256_6x2(ar, lda, b + c0, ldb, k, zr, ldz, accumulate); break;
+            case 1: rk_tile256_1x2(ar, lda, bc, ldb, bs, k, zr, ldz, accumulate); break;
+            case 2: rk_tile256_2x2(ar, lda, bc, ldb, bs, k, zr, ldz, accumulate); break;
+            case 3: rk_tile256_3x2(ar, lda, bc, ldb, bs, k, zr, ldz, accumulate); break;
+            case 4: rk_tile256_4x2(ar, lda, bc, ldb, bs, k, zr, ldz, accumulate); break;
+            case 5: rk_tile256_5x2(ar, lda, bc, ldb, bs, k, zr, ldz, accumulate); break;
+            default: rk_tile256_6x2(ar, lda, bc, ldb, bs, k, zr, ldz, accumulate); break;
             }
             r0 += rows;
         }
@@ -359,7 +365,7 @@ RK_T256 static inline void rk_tanh256_n(const float *x, float *out, long n) {
 
 #define RK_TILE512(MR, NV)                                                                    \
     RK_T512 static inline void rk_tile512_##MR##_##NV(const float *a, long lda, const float *b, \
-                                                      long ldb, long k, float *z, long ldz,   \
+                                                      long ldb, long bs, long k, float *z, long ldz, \
                                                       int accumulate, const float *pf2,       \
                                                       long pf2n) {                            \
         __m512 acc[MR][NV];                                                                   \
@@ -371,8 +377,8 @@ RK_T256 static inline void rk_tanh256_n(const float *x, float *out, long n) {
             __m512 bv[NV];                                                                    \
             if (q < pf2n) _mm_prefetch((const char *)(pf2 + 16 * q), _MM_HINT_T1);           \
             _Pragma("clang loop unroll(full)") for (int v = 0; v < NV; v++) {                 \
-                _mm_prefetch((const char *)(b + (q + RK_PF_ROWS) * ldb + 16 * v), _MM_HINT_T0); \
-                bv[v] = _mm512_loadu_ps(b + q * ldb + 16 * v);                                \
+                _mm_prefetch((const char *)(b + (q + RK_PF_ROWS) * ldb + v * bs), _MM_HINT_T0); \
+                bv[v] = _mm512_loadu_ps(b + q * ldb + v * bs);                                \
             }                                                                                 \
             _Pragma("clang loop unroll(full)") for (int r = 0; r < MR; r++) {                 \
                 __m512 av = _mm512_set1_ps(a[(long)r * lda + q]);                             \
@@ -400,7 +406,7 @@ RK_TILE512(7, 1) RK_TILE512(8, 1)
  * it did by keeping two accumulators on the stack (a load and a store each per k step). Measured
  * on the S2 step products, calls alternating in one process: 3-4% faster (min and median).
  * Per element the same FMA chain as every other tile. */
-RK_T512 static inline void rk_tile512_7_4(const float *a, long lda, const float *b, long ldb, long k, float *z, long ldz,
+RK_T512 static inline void rk_tile512_7_4(const float *a, long lda, const float *b, long ldb, long bs, long k, float *z, long ldz,
                                           int accumulate, const float *pf2, long pf2n) {
     __m512 acc[7][4];
     _Pragma("clang loop unroll(full)") for (int r = 0; r < 7; r++)
@@ -410,15 +416,15 @@ RK_T512 static inline void rk_tile512_7_4(const float *a, long lda, const float 
         if (q < pf2n) _mm_prefetch((const char *)(pf2 + 16 * q), _MM_HINT_T1);
         const float *bq = b + q * ldb;
         _Pragma("clang loop unroll(full)") for (int v = 0; v < 4; v++)
-            _mm_prefetch((const char *)(bq + RK_PF_ROWS * ldb + 16 * v), _MM_HINT_T0);
-        __m512 b0 = _mm512_loadu_ps(bq), b1 = _mm512_loadu_ps(bq + 16), b2 = _mm512_loadu_ps(bq + 32);
+            _mm_prefetch((const char *)(bq + RK_PF_ROWS * ldb + v * bs), _MM_HINT_T0);
+        __m512 b0 = _mm512_loadu_ps(bq), b1 = _mm512_loadu_ps(bq + bs), b2 = _mm512_loadu_ps(bq + 2 * bs);
         _Pragma("clang loop unroll(full)") for (int r = 0; r < 7; r++) {
             __asm__ volatile("" ::: "memory");
             __m512 av = _mm512_set1_ps(a[(long)r * lda + q]);
             acc[r][0] = _mm512_fmadd_ps(av, b0, acc[r][0]);
             acc[r][1] = _mm512_fmadd_ps(av, b1, acc[r][1]);
             acc[r][2] = _mm512_fmadd_ps(av, b2, acc[r][2]);
-            acc[r][3] = _mm512_fmadd_ps(av, _mm512_loadu_ps(bq + 48), acc[r][3]);
+            acc[r][3] = _mm512_fmadd_ps(av, _mm512_loadu_ps(bq + 3 * bs), acc[r][3]);
         }
     }
     _Pragma("clang loop unroll(full)") for (int r = 0; r < 7; r++)
@@ -428,7 +434,7 @@ RK_T512 static inline void rk_tile512_7_4(const float *a, long lda, const float 
 
 /* Two 64-column panels for one row (8 independent chains: a single row would otherwise wait
  * on FMA latency). */
-RK_T512 static inline void rk_tile512_row2p(const float *a, const float *b0, const float *b1, long ldb, long k,
+RK_T512 static inline void rk_tile512_row2p(const float *a, const float *b0, const float *b1, long ldb, long bs, long k,
                                             float *z0, float *z1) {
     __m512 c0 = _mm512_setzero_ps(), c1 = _mm512_setzero_ps(), c2 = _mm512_setzero_ps(), c3 = _mm512_setzero_ps();
     __m512 d0 = _mm512_setzero_ps(), d1 = _mm512_setzero_ps(), d2 = _mm512_setzero_ps(), d3 = _mm512_setzero_ps();
@@ -436,22 +442,22 @@ RK_T512 static inline void rk_tile512_row2p(const float *a, const float *b0, con
         __m512 av = _mm512_set1_ps(a[q]);
         const float *p = b0 + q * ldb, *s = b1 + q * ldb;
         c0 = _mm512_fmadd_ps(av, _mm512_loadu_ps(p), c0);
-        c1 = _mm512_fmadd_ps(av, _mm512_loadu_ps(p + 16), c1);
-        c2 = _mm512_fmadd_ps(av, _mm512_loadu_ps(p + 32), c2);
-        c3 = _mm512_fmadd_ps(av, _mm512_loadu_ps(p + 48), c3);
+        c1 = _mm512_fmadd_ps(av, _mm512_loadu_ps(p + 1 * bs), c1);
+        c2 = _mm512_fmadd_ps(av, _mm512_loadu_ps(p + 2 * bs), c2);
+        c3 = _mm512_fmadd_ps(av, _mm512_loadu_ps(p + 3 * bs), c3);
         d0 = _mm512_fmadd_ps(av, _mm512_loadu_ps(s), d0);
-        d1 = _mm512_fmadd_ps(av, _mm512_loadu_ps(s + 16), d1);
-        d2 = _mm512_fmadd_ps(av, _mm512_loadu_ps(s + 32), d2);
-        d3 = _mm512_fmadd_ps(av, _mm512_loadu_ps(s + 48), d3);
+        d1 = _mm512_fmadd_ps(av, _mm512_loadu_ps(s + 1 * bs), d1);
+        d2 = _mm512_fmadd_ps(av, _mm512_loadu_ps(s + 2 * bs), d2);
+        d3 = _mm512_fmadd_ps(av, _mm512_loadu_ps(s + 3 * bs), d3);
     }
     _mm512_storeu_ps(z0, c0); _mm512_storeu_ps(z0 + 16, c1); _mm512_storeu_ps(z0 + 32, c2); _mm512_storeu_ps(z0 + 48, c3);
     _mm512_storeu_ps(z1, d0); _mm512_storeu_ps(z1 + 16, d1); _mm512_storeu_ps(z1 + 32, d2); _mm512_storeu_ps(z1 + 48, d3);
 }
 
 /* Returns 0 when (mr, nv) has no AVX-512 tile. */
-RK_T512 static inline int rk_tile512(int mr, int nv, const float *a, long lda, const float *b, long ldb, long k,
+RK_T512 static inline int rk_tile512(int mr, int nv, const float *a, long lda, const float *b, long ldb, long bs, long k,
                                      float *z, long ldz, int accumulate, const float *pf2, long pf2n) {
-#define RK_CASE(MR, NV) case MR: rk_tile512_##MR##_##NV(a, lda, b, ldb, k, z, ldz, accumulate, pf2, pf2n); return 1;
+#define RK_CASE(MR, NV) case MR: rk_tile512_##MR##_##NV(a, lda, b, ldb, bs, k, z, ldz, accumulate, pf2, pf2n); return 1;
     switch (nv) {
     case 4:
         switch (mr) { RK_CASE(1, 4) RK_CASE(2, 4) RK_CASE(3, 4) RK_CASE(4, 4) RK_CASE(5, 4) RK_CASE(6, 4) RK_CASE(7, 4) default: return 0; }
@@ -748,7 +754,7 @@ RK_TILE_NEON(1) RK_TILE_NEON(2) RK_TILE_NEON(3) RK_TILE_NEON(4) RK_TILE_NEON(5) 
 /* One row x 16*NV columns (NV <= 4): up to 16 independent chains, where a 16-column strip
  * would leave a single row waiting on FMA latency. */
 #define RK_ROW_NEON(NV)                                                                       \
-    static inline void rk_row_neon_##NV(const float *a, const float *b, long ldb, long k, float *z, \
+    static inline void rk_row_neon_##NV(const float *a, const float *b, long ldb, long bs, long k, float *z, \
                                         int accumulate) {                                     \
         float32x4_t acc[4 * NV];                                                              \
         RK_NEON_UNROLL for (int v = 0; v < 4 * NV; v++)                                       \
@@ -756,7 +762,7 @@ RK_TILE_NEON(1) RK_TILE_NEON(2) RK_TILE_NEON(3) RK_TILE_NEON(4) RK_TILE_NEON(5) 
         for (long q = 0; q < k; q++) {                                                        \
             float av = a[q];                                                                  \
             RK_NEON_UNROLL for (int v = 0; v < 4 * NV; v++)                                   \
-                acc[v] = vfmaq_n_f32(acc[v], vld1q_f32(b + q * ldb + 4 * v), av);             \
+                acc[v] = vfmaq_n_f32(acc[v], vld1q_f32(b + q * ldb + (v / 4) * bs + 4 * (v % 4)), av); \
         }                                                                                     \
         RK_NEON_UNROLL for (int v = 0; v < 4 * NV; v++) vst1q_f32(z + 4 * v, acc[v]);          \
     }
@@ -765,27 +771,28 @@ RK_ROW_NEON(1) RK_ROW_NEON(2) RK_ROW_NEON(3) RK_ROW_NEON(4)
 
 /* z (mr x 16*nv) = a @ b (or z + a @ b with `accumulate`): one row in one pass, more rows in
  * 16-column strips of up to 6 rows. */
-static inline void rk_tile_neon(int mr, int nv, const float *a, long lda, const float *b, long ldb, long k,
+static inline void rk_tile_neon(int mr, int nv, const float *a, long lda, const float *b, long ldb, long bs, long k,
                                 float *z, long ldz, int accumulate) {
     if (mr == 1 && nv >= 1 && nv <= 4) {
         switch (nv) {
-        case 1: rk_row_neon_1(a, b, ldb, k, z, accumulate); return;
-        case 2: rk_row_neon_2(a, b, ldb, k, z, accumulate); return;
-        case 3: rk_row_neon_3(a, b, ldb, k, z, accumulate); return;
-        default: rk_row_neon_4(a, b, ldb, k, z, accumulate); return;
+        case 1: rk_row_neon_1(a, b, ldb, bs, k, z, accumulate); return;
+        case 2: rk_row_neon_2(a, b, ldb, bs, k, z, accumulate); return;
+        case 3: rk_row_neon_3(a, b, ldb, bs, k, z, accumulate); return;
+        default: rk_row_neon_4(a, b, ldb, bs, k, z, accumulate); return;
         }
     }
     for (int c0 = 0; c0 < 16 * nv; c0 += 16) {
+        const float *bc = b + c0 / 16 * bs;
         for (int r0 = 0; r0 < mr; r0 += 6) {
             const float *ar = a + (long)r0 * lda;
             float *zr = z + (long)r0 * ldz + c0;
             switch (mr - r0 < 6 ? mr - r0 : 6) {
-            case 1: rk_tile_neon_1(ar, lda, b + c0, ldb, k, zr, ldz, accumulate); break;
-            case 2: rk_tile_neon_2(ar, lda, b + c0, ldb, k, zr, ldz, accumulate); break;
-            case 3: rk_tile_neon_3(ar, lda, b + c0, ldb, k, zr, ldz, accumulate); break;
-            case 4: rk_tile_neon_4(ar, lda, b + c0, ldb, k, zr, ldz, accumulate); break;
-            case 5: rk_tile_neon_5(ar, lda, b + c0, ldb, k, zr, ldz, accumulate); break;
-            default: rk_tile_neon_6(ar, lda, b + c0, ldb, k, zr, ldz, accumulate); break;
+            case 1: rk_tile_neon_1(ar, lda, bc, ldb, k, zr, ldz, accumulate); break;
+            case 2: rk_tile_neon_2(ar, lda, bc, ldb, k, zr, ldz, accumulate); break;
+            case 3: rk_tile_neon_3(ar, lda, bc, ldb, k, zr, ldz, accumulate); break;
+            case 4: rk_tile_neon_4(ar, lda, bc, ldb, k, zr, ldz, accumulate); break;
+            case 5: rk_tile_neon_5(ar, lda, bc, ldb, k, zr, ldz, accumulate); break;
+            default: rk_tile_neon_6(ar, lda, bc, ldb, k, zr, ldz, accumulate); break;
             }
         }
     }
@@ -920,46 +927,46 @@ static inline void rk_tanh_neon_n(const float *x, float *out, long n) {
 /* Dispatch: isa from rk_cpu_isa().                                                           */
 /* ------------------------------------------------------------------------------------------ */
 
-/* z (mr x 16*nv, ldz) = a (mr x k, lda) @ b (k x 16*nv, ldb); with `accumulate`, the chains
+/* z (mr x 16*nv, ldz) = a (mr x k, lda) @ b (k x 16*nv: ldb, strips bs apart); with `accumulate`, the chains
  * continue from the values in z (a product split along k gives the same bits as one call:
  * storing and reloading a float accumulator is exact). */
-static inline void rk_tile_acc(int isa, int mr, int nv, const float *a, long lda, const float *b, long ldb, long k,
+static inline void rk_tile_acc(int isa, int mr, int nv, const float *a, long lda, const float *b, long ldb, long bs, long k,
                                float *z, long ldz, int accumulate) {
 #if defined(__x86_64__)
-    if (isa == 2 && rk_tile512(mr, nv, a, lda, b, ldb, k, z, ldz, accumulate, NULL, 0)) return;
-    if (isa >= 1) { rk_tile_avx2(mr, 16 * nv, a, lda, b, ldb, k, z, ldz, accumulate); return; }
+    if (isa == 2 && rk_tile512(mr, nv, a, lda, b, ldb, bs, k, z, ldz, accumulate, NULL, 0)) return;
+    if (isa >= 1) { rk_tile_avx2(mr, 16 * nv, a, lda, b, ldb, bs, k, z, ldz, accumulate); return; }
 #endif
 #if defined(RK_NEON)
-    if (isa >= 1) { rk_tile_neon(mr, nv, a, lda, b, ldb, k, z, ldz, accumulate); return; }
+    if (isa >= 1) { rk_tile_neon(mr, nv, a, lda, b, ldb, bs, k, z, ldz, accumulate); return; }
 #endif
     (void)isa;
-    rk_tile_generic(mr, 16 * nv, a, lda, b, ldb, k, z, ldz, accumulate);
+    rk_tile_generic(mr, 16 * nv, a, lda, b, ldb, bs, k, z, ldz, accumulate);
 }
 
-static inline void rk_tile(int isa, int mr, int nv, const float *a, long lda, const float *b, long ldb, long k,
-                           float *z, long ldz) {
-    rk_tile_acc(isa, mr, nv, a, lda, b, ldb, k, z, ldz, 0);
+static inline void rk_tile(int isa, int mr, int nv, const float *a, long lda, const float *b, long ldb, long bs,
+                           long k, float *z, long ldz) {
+    rk_tile_acc(isa, mr, nv, a, lda, b, ldb, bs, k, z, ldz, 0);
 }
 
 /* rk_tile, also asking for `pf2n` (<= k) 64-byte lines from `pf2` on into L2 while it runs: the
  * next weight panel, which would otherwise arrive from L3 only when its first tile needs it. */
-static inline void rk_tile_pf(int isa, int mr, int nv, const float *a, long lda, const float *b, long ldb, long k,
-                              float *z, long ldz, const float *pf2, long pf2n) {
+static inline void rk_tile_pf(int isa, int mr, int nv, const float *a, long lda, const float *b, long ldb, long bs,
+                              long k, float *z, long ldz, const float *pf2, long pf2n) {
 #if defined(__x86_64__)
-    if (isa == 2 && rk_tile512(mr, nv, a, lda, b, ldb, k, z, ldz, 0, pf2, pf2n < k ? pf2n : k)) return;
+    if (isa == 2 && rk_tile512(mr, nv, a, lda, b, ldb, bs, k, z, ldz, 0, pf2, pf2n < k ? pf2n : k)) return;
 #endif
     (void)pf2; (void)pf2n;
-    rk_tile_acc(isa, mr, nv, a, lda, b, ldb, k, z, ldz, 0);
+    rk_tile_acc(isa, mr, nv, a, lda, b, ldb, bs, k, z, ldz, 0);
 }
 
 /* One row against two 64-column panels (z0, z1 get 64 each). */
-static inline void rk_row2p(int isa, const float *a, const float *b0, const float *b1, long ldb, long k, float *z0,
-                            float *z1) {
+static inline void rk_row2p(int isa, const float *a, const float *b0, const float *b1, long ldb, long bs, long k,
+                            float *z0, float *z1) {
 #if defined(__x86_64__)
-    if (isa == 2) { rk_tile512_row2p(a, b0, b1, ldb, k, z0, z1); return; }
+    if (isa == 2) { rk_tile512_row2p(a, b0, b1, ldb, bs, k, z0, z1); return; }
 #endif
-    rk_tile(isa, 1, 4, a, 0, b0, ldb, k, z0, 64);
-    rk_tile(isa, 1, 4, a, 0, b1, ldb, k, z1, 64);
+    rk_tile(isa, 1, 4, a, 0, b0, ldb, bs, k, z0, 64);
+    rk_tile(isa, 1, 4, a, 0, b1, ldb, bs, k, z1, 64);
 }
 
 static inline void rk_lstm_gates(int isa, int rows, float *acc, long ldacc, const float *xw, long ldxw,

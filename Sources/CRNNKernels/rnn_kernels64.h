@@ -117,16 +117,19 @@ static inline double rk_tanh_d(double x) {
 /* Portable tile product: z[r][j] = sum_q a[r][q] * b[q][j], one fma chain per element.       */
 /* ------------------------------------------------------------------------------------------ */
 
+/* B in 16-column strips, as the float32 tiles read it: element (q, j) at b[q*ldb + (j/16)*bs + j%16]. */
 static inline void rk_tile_generic_d(int mr, int ncols, const double *a, long lda, const double *b, long ldb,
-                                     long k, double *z, long ldz, int accumulate) {
+                                     long bs, long k, double *z, long ldz, int accumulate) {
     for (int r = 0; r < mr; r++) {
         double *zr = z + (long)r * ldz;
         if (!accumulate) for (int j = 0; j < ncols; j++) zr[j] = 0.0;
         const double *ar = a + (long)r * lda;
         for (long q = 0; q < k; q++) {
             double av = ar[q];
-            const double *bq = b + q * ldb;
-            for (int j = 0; j < ncols; j++) zr[j] = fma(av, bq[j], zr[j]);
+            for (int c0 = 0; c0 < ncols; c0 += 16) {
+                const double *bq = b + q * ldb + (c0 / 16) * bs;
+                for (int j = 0; j < 16; j++) zr[c0 + j] = fma(av, bq[j], zr[c0 + j]);
+            }
         }
     }
 }
@@ -141,7 +144,7 @@ static inline void rk_tile_generic_d(int mr, int ncols, const double *a, long ld
  * have 2 and wait on the FMA latency); more rows go in groups of at most 6, as even as possible. */
 #define RK_TILE256D(MR, W)                                                                    \
     RK_T256D static inline void rk_tile256d_##MR##x##W(const double *a, long lda, const double *b, long ldb, \
-                                                       long k, double *z, long ldz, int accumulate) { \
+                                                       long bs, long k, double *z, long ldz, int accumulate) { \
         __m256d acc[MR][W];                                                                   \
         _Pragma("clang loop unroll(full)") for (int r = 0; r < MR; r++)                       \
             _Pragma("clang loop unroll(full)") for (int w = 0; w < W; w++)                    \
@@ -149,7 +152,7 @@ static inline void rk_tile_generic_d(int mr, int ncols, const double *a, long ld
         for (long q = 0; q < k; q++) {                                                        \
             __m256d bv[W];                                                                    \
             _Pragma("clang loop unroll(full)") for (int w = 0; w < W; w++)                    \
-                bv[w] = _mm256_loadu_pd(b + q * ldb + 4 * w);                                 \
+                bv[w] = _mm256_loadu_pd(b + q * ldb + (w / 4) * bs + 4 * (w % 4));           \
             _Pragma("clang loop unroll(full)") for (int r = 0; r < MR; r++) {                 \
                 __m256d av = _mm256_broadcast_sd(a + (long)r * lda + q);                      \
                 _Pragma("clang loop unroll(full)") for (int w = 0; w < W; w++)                \
@@ -166,29 +169,30 @@ RK_TILE256D(1, 2) RK_TILE256D(2, 2) RK_TILE256D(3, 2) RK_TILE256D(4, 2) RK_TILE2
 
 /* z (mr x ncols) = a @ b with ncols a multiple of 8. */
 RK_T256D static inline void rk_tile_avx2_d(int mr, int ncols, const double *a, long lda, const double *b, long ldb,
-                                           long k, double *z, long ldz, int accumulate) {
+                                           long bs, long k, double *z, long ldz, int accumulate) {
     if (mr == 1 && ncols % 32 == 0) {
-        for (int c0 = 0; c0 < ncols; c0 += 32) rk_tile256d_1x8(a, lda, b + c0, ldb, k, z + c0, ldz, accumulate);
+        for (int c0 = 0; c0 < ncols; c0 += 32) rk_tile256d_1x8(a, lda, b + c0 / 16 * bs, ldb, bs, k, z + c0, ldz, accumulate);
         return;
     }
     if (mr == 2 && ncols % 16 == 0) {
-        for (int c0 = 0; c0 < ncols; c0 += 16) rk_tile256d_2x4(a, lda, b + c0, ldb, k, z + c0, ldz, accumulate);
+        for (int c0 = 0; c0 < ncols; c0 += 16) rk_tile256d_2x4(a, lda, b + c0 / 16 * bs, ldb, bs, k, z + c0, ldz, accumulate);
         return;
     }
     int groups = (mr + 5) / 6, base = mr / groups, extra = mr % groups;
     for (int c0 = 0; c0 < ncols; c0 += 8) {
+        const double *bc = b + c0 / 16 * bs + c0 % 16;
         int r0 = 0;
         for (int g = 0; g < groups; g++) {
             int rows = base + (g < extra);
             const double *ar = a + (long)r0 * lda;
             double *zr = z + (long)r0 * ldz + c0;
             switch (rows) {
-            case 1: rk_tile256d_1x2(ar, lda, b + c0, ldb, k, zr, ldz, accumulate); break;
-            case 2: rk_tile256d_2x2(ar, lda, b + c0, ldb, k, zr, ldz, accumulate); break;
-            case 3: rk_tile256d_3x2(ar, lda, b + c0, ldb, k, zr, ldz, accumulate); break;
-            case 4: rk_tile256d_4x2(ar, lda, b + c0, ldb, k, zr, ldz, accumulate); break;
-            case 5: rk_tile256d_5x2(ar, lda, b + c0, ldb, k, zr, ldz, accumulate); break;
-            default: rk_tile256d_6x2(ar, lda, b + c0, ldb, k, zr, ldz, accumulate); break;
+            case 1: rk_tile256d_1x2(ar, lda, bc, ldb, bs, k, zr, ldz, accumulate); break;
+            case 2: rk_tile256d_2x2(ar, lda, bc, ldb, bs, k, zr, ldz, accumulate); break;
+            case 3: rk_tile256d_3x2(ar, lda, bc, ldb, bs, k, zr, ldz, accumulate); break;
+            case 4: rk_tile256d_4x2(ar, lda, bc, ldb, bs, k, zr, ldz, accumulate); break;
+            case 5: rk_tile256d_5x2(ar, lda, bc, ldb, bs, k, zr, ldz, accumulate); break;
+            default: rk_tile256d_6x2(ar, lda, bc, ldb, bs, k, zr, ldz, accumulate); break;
             }
             r0 += rows;
         }
@@ -377,19 +381,20 @@ RK_T256D static inline void rk_add_row256d(int rows, int n, double *dst, long ld
 RK_TILE_NEON_D(1) RK_TILE_NEON_D(2) RK_TILE_NEON_D(3) RK_TILE_NEON_D(4) RK_TILE_NEON_D(5) RK_TILE_NEON_D(6)
 
 /* z (mr x ncols) = a @ b with ncols a multiple of 8: 8-column strips, up to 6 rows at a time. */
-static inline void rk_tile_neon_d(int mr, int ncols, const double *a, long lda, const double *b, long ldb, long k,
-                                  double *z, long ldz) {
+static inline void rk_tile_neon_d(int mr, int ncols, const double *a, long lda, const double *b, long ldb, long bs,
+                                  long k, double *z, long ldz) {
     for (int c0 = 0; c0 < ncols; c0 += 8) {
+        const double *bc = b + c0 / 16 * bs + c0 % 16;
         for (int r0 = 0; r0 < mr; r0 += 6) {
             const double *ar = a + (long)r0 * lda;
             double *zr = z + (long)r0 * ldz + c0;
             switch (mr - r0 < 6 ? mr - r0 : 6) {
-            case 1: rk_tile_neon_d_1(ar, lda, b + c0, ldb, k, zr, ldz); break;
-            case 2: rk_tile_neon_d_2(ar, lda, b + c0, ldb, k, zr, ldz); break;
-            case 3: rk_tile_neon_d_3(ar, lda, b + c0, ldb, k, zr, ldz); break;
-            case 4: rk_tile_neon_d_4(ar, lda, b + c0, ldb, k, zr, ldz); break;
-            case 5: rk_tile_neon_d_5(ar, lda, b + c0, ldb, k, zr, ldz); break;
-            default: rk_tile_neon_d_6(ar, lda, b + c0, ldb, k, zr, ldz); break;
+            case 1: rk_tile_neon_d_1(ar, lda, bc, ldb, k, zr, ldz); break;
+            case 2: rk_tile_neon_d_2(ar, lda, bc, ldb, k, zr, ldz); break;
+            case 3: rk_tile_neon_d_3(ar, lda, bc, ldb, k, zr, ldz); break;
+            case 4: rk_tile_neon_d_4(ar, lda, bc, ldb, k, zr, ldz); break;
+            case 5: rk_tile_neon_d_5(ar, lda, bc, ldb, k, zr, ldz); break;
+            default: rk_tile_neon_d_6(ar, lda, bc, ldb, k, zr, ldz); break;
             }
         }
     }
@@ -533,17 +538,17 @@ static inline void rk_act_neon_d_n(int tanh, const double *x, double *out, long 
 /* level 1 is NEON).                                                                          */
 /* ------------------------------------------------------------------------------------------ */
 
-/* z (mr x 16*nv, ldz) = a (mr x k, lda) @ b (k x 16*nv, ldb). */
-static inline void rk_tile_d(int isa, int mr, int nv, const double *a, long lda, const double *b, long ldb, long k,
-                             double *z, long ldz) {
+/* z (mr x 16*nv, ldz) = a (mr x k, lda) @ b (k x 16*nv: ldb, 16-column strips bs apart). */
+static inline void rk_tile_d(int isa, int mr, int nv, const double *a, long lda, const double *b, long ldb, long bs,
+                             long k, double *z, long ldz) {
 #if defined(__x86_64__)
-    if (isa >= 1) { rk_tile_avx2_d(mr, 16 * nv, a, lda, b, ldb, k, z, ldz, 0); return; }
+    if (isa >= 1) { rk_tile_avx2_d(mr, 16 * nv, a, lda, b, ldb, bs, k, z, ldz, 0); return; }
 #endif
 #if defined(RK_NEON_D)
-    if (isa >= 1) { rk_tile_neon_d(mr, 16 * nv, a, lda, b, ldb, k, z, ldz); return; }
+    if (isa >= 1) { rk_tile_neon_d(mr, 16 * nv, a, lda, b, ldb, bs, k, z, ldz); return; }
 #endif
     (void)isa;
-    rk_tile_generic_d(mr, 16 * nv, a, lda, b, ldb, k, z, ldz, 0);
+    rk_tile_generic_d(mr, 16 * nv, a, lda, b, ldb, bs, k, z, ldz, 0);
 }
 
 static inline void rk_lstm_gates_d(int isa, int rows, double *acc, long ldacc, const double *xw, long ldxw,

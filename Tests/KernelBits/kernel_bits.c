@@ -137,26 +137,31 @@ static void tiles(int isa) {
                     for (int mix = PLAIN; mix <= TINY; mix++) {
                         long k = ks[ki];
                         int negative = (mr + (int)ki + mix) % 4 == 0 && mr > 1; /* a walk backwards in time */
+                        /* B row-major (strips side by side, bs = 16) or as packed weights are (each
+                           16-column strip whole: ldb = 16, strips bs >= k*16 apart) */
+                        int strips = (int)rnd_below(2);
                         long lda = k + (long)rnd_below(4), ldb = 16 * nv + 4 * (long)rnd_below(3) + (long)rnd_below(2);
+                        long bs = 16;
+                        if (strips) { ldb = 16 + 4 * (long)rnd_below(2); bs = k * ldb + 4 * (long)rnd_below(3); }
                         long ldz = 16 * nv + (long)rnd_below(5);
-                        float *a = input_buf(mr * lda + 1, (enum Mix)mix), *b = input_buf(k * ldb + 1, (enum Mix)mix);
+                        float *a = input_buf(mr * lda + 1, (enum Mix)mix), *b = input_buf(k * ldb + nv * bs + 1, (enum Mix)mix);
                         float *z = sentinel_buf(mr * ldz);
                         if (accumulate)
                             for (int r = 0; r < mr; r++) fill(z + r * ldz, 16 * nv, (enum Mix)mix);
                         const float *ap = negative ? a + (mr - 1) * lda : a;
-                        rk_tile_acc(isa, mr, nv, ap, negative ? -lda : lda, b, ldb, k, z, ldz, accumulate);
-                        snprintf(name, sizeof name, "tile mr=%d nv=%d k=%ld acc=%d lda=%s%ld ldb=%ld ldz=%ld %s", mr, nv, k,
-                                 accumulate, negative ? "-" : "", lda, ldb, ldz, mix_names[mix]);
+                        rk_tile_acc(isa, mr, nv, ap, negative ? -lda : lda, b, ldb, bs, k, z, ldz, accumulate);
+                        snprintf(name, sizeof name, "tile mr=%d nv=%d k=%ld acc=%d lda=%s%ld ldb=%ld bs=%ld ldz=%ld %s", mr, nv,
+                                 k, accumulate, negative ? "-" : "", lda, ldb, bs, ldz, mix_names[mix]);
                         record(name, z, mr * ldz);
                         free(a); free(b); free(z);
                     }
     /* rk_tile_pf: the prefetching variant (AVX-512 passes the hint on); the same products */
     for (int nv = 1; nv <= 4; nv++)
         for (int mr = 1; mr <= 8; mr++) {
-            long k = 37, lda = k + 1, ldb = 64, ldz = 64;
-            float *a = input_buf(mr * lda, SPECIAL), *b = input_buf(k * ldb, SPECIAL), *pf = input_buf(16 * k, PLAIN);
+            long k = 37, lda = k + 1, ldb = 16, bs = k * 16, ldz = 64;
+            float *a = input_buf(mr * lda, SPECIAL), *b = input_buf(4 * k * 16, SPECIAL), *pf = input_buf(16 * k, PLAIN);
             float *z = sentinel_buf(mr * ldz);
-            rk_tile_pf(isa, mr, nv, a, lda, b, ldb, k, z, ldz, pf, 1 + (long)rnd_below((uint32_t)(2 * k)));
+            rk_tile_pf(isa, mr, nv, a, lda, b, ldb, bs, k, z, ldz, pf, 1 + (long)rnd_below((uint32_t)(2 * k)));
             snprintf(name, sizeof name, "tile_pf mr=%d nv=%d k=%ld", mr, nv, k);
             record(name, z, mr * ldz);
             free(a); free(b); free(pf); free(z);
@@ -165,11 +170,14 @@ static void tiles(int isa) {
     static const long rks[] = {1, 3, 64, 128, 200};
     for (unsigned ki = 0; ki < sizeof rks / sizeof rks[0]; ki++)
         for (int mix = PLAIN; mix <= TINY; mix++) {
-            long k = rks[ki], ldb = 64 + 16 * (long)rnd_below(2);
-            float *a = input_buf(k, (enum Mix)mix), *b0 = input_buf(k * ldb, (enum Mix)mix), *b1 = input_buf(k * ldb, (enum Mix)mix);
+            /* row-major panels, or packed ones (strips whole) */
+            int strips = (int)rnd_below(2);
+            long k = rks[ki], ldb = strips ? 16 : 64 + 16 * (long)rnd_below(2), bs = strips ? 16 * k : 16;
+            float *a = input_buf(k, (enum Mix)mix), *b0 = input_buf(k * ldb + 4 * bs, (enum Mix)mix),
+                  *b1 = input_buf(k * ldb + 4 * bs, (enum Mix)mix);
             float *z = sentinel_buf(128 + 8);
-            rk_row2p(isa, a, b0, b1, ldb, k, z, z + 64 + 8);
-            snprintf(name, sizeof name, "row2p k=%ld ldb=%ld %s", k, ldb, mix_names[mix]);
+            rk_row2p(isa, a, b0, b1, ldb, bs, k, z, z + 64 + 8);
+            snprintf(name, sizeof name, "row2p k=%ld ldb=%ld bs=%ld %s", k, ldb, bs, mix_names[mix]);
             record(name, z, 128 + 8);
             free(a); free(b0); free(b1); free(z);
         }
@@ -390,14 +398,17 @@ static void tiles_d(int isa) {
                 for (int mix = PLAIN; mix <= TINY; mix++) {
                     long k = ks[ki];
                     int negative = (mr + (int)ki + mix) % 4 == 0 && mr > 1;
+                    int strips = (int)rnd_below(2);   /* as in tiles(): row-major or packed strips */
                     long lda = k + (long)rnd_below(4), ldb = 16 * nv + 4 * (long)rnd_below(3) + (long)rnd_below(2);
+                    long bs = 16;
+                    if (strips) { ldb = 16 + 4 * (long)rnd_below(2); bs = k * ldb + 4 * (long)rnd_below(3); }
                     long ldz = 16 * nv + (long)rnd_below(5);
-                    double *a = input_buf_d(mr * lda + 1, (enum Mix)mix), *b = input_buf_d(k * ldb + 1, (enum Mix)mix);
+                    double *a = input_buf_d(mr * lda + 1, (enum Mix)mix), *b = input_buf_d(k * ldb + nv * bs + 1, (enum Mix)mix);
                     double *z = sentinel_buf_d(mr * ldz);
                     const double *ap = negative ? a + (mr - 1) * lda : a;
-                    rk_tile_d(isa, mr, nv, ap, negative ? -lda : lda, b, ldb, k, z, ldz);
-                    snprintf(name, sizeof name, "tile mr=%d nv=%d k=%ld lda=%s%ld ldb=%ld ldz=%ld %s", mr, nv, k,
-                             negative ? "-" : "", lda, ldb, ldz, mix_names[mix]);
+                    rk_tile_d(isa, mr, nv, ap, negative ? -lda : lda, b, ldb, bs, k, z, ldz);
+                    snprintf(name, sizeof name, "tile mr=%d nv=%d k=%ld lda=%s%ld ldb=%ld bs=%ld ldz=%ld %s", mr, nv, k,
+                             negative ? "-" : "", lda, ldb, bs, ldz, mix_names[mix]);
                     record_d(name, z, mr * ldz);
                     free(a); free(b); free(z);
                 }

@@ -9,17 +9,18 @@ import CRNNKernels
 /// Generic code over `FastScalar` is only ever called with a concrete type (see
 /// `FastScalarKind`), so the optimizer specializes it: no witness-table call in a loop.
 protocol FastScalar: EngineScalar {
-    /// `z (mr × 16·nv, ldz) = a (mr × k, lda) · b (k × 16·nv, ldb)`.
+    /// `z (mr × 16·nv, ldz) = a (mr × k, lda) · b (k × 16·nv)`, B's element `(q, j)` at
+    /// `b[q·ldb + (j/16)·bs + j%16]` (16-column strips `bs` apart; row-major is `bs = 16`).
     static func tile(_ isa: Int32, _ mr: Int, _ nv: Int, _ a: UnsafePointer<Self>, _ lda: Int,
-                     _ b: UnsafePointer<Self>, _ ldb: Int, _ k: Int, _ z: UnsafeMutablePointer<Self>, _ ldz: Int)
+                     _ b: UnsafePointer<Self>, _ ldb: Int, _ bs: Int, _ k: Int, _ z: UnsafeMutablePointer<Self>, _ ldz: Int)
     /// `tile`, also fetching `pf2n` lines from `pf2` on into L2 (the next weight panel) where the
     /// kernels can.
     static func tilePrefetching(_ isa: Int32, _ mr: Int, _ nv: Int, _ a: UnsafePointer<Self>, _ lda: Int,
-                                _ b: UnsafePointer<Self>, _ ldb: Int, _ k: Int, _ z: UnsafeMutablePointer<Self>,
+                                _ b: UnsafePointer<Self>, _ ldb: Int, _ bs: Int, _ k: Int, _ z: UnsafeMutablePointer<Self>,
                                 _ ldz: Int, _ pf2: UnsafePointer<Self>, _ pf2n: Int)
     /// One row against two 64-column panels.
     static func row2p(_ isa: Int32, _ a: UnsafePointer<Self>, _ b0: UnsafePointer<Self>, _ b1: UnsafePointer<Self>,
-                      _ ldb: Int, _ k: Int, _ z0: UnsafeMutablePointer<Self>, _ z1: UnsafeMutablePointer<Self>)
+                      _ ldb: Int, _ bs: Int, _ k: Int, _ z0: UnsafeMutablePointer<Self>, _ z1: UnsafeMutablePointer<Self>)
     static func lstmGates(_ isa: Int32, _ rows: Int, _ acc: UnsafeMutablePointer<Self>, _ ldacc: Int,
                           _ xw: UnsafePointer<Self>?, _ ldxw: Int, _ bias: UnsafePointer<Self>?, _ ldbias: Int,
                           _ cPrev: UnsafePointer<Self>, _ cNew: UnsafeMutablePointer<Self>,
@@ -39,19 +40,19 @@ protocol FastScalar: EngineScalar {
 extension Float: FastScalar {
     @inline(__always)
     static func tile(_ isa: Int32, _ mr: Int, _ nv: Int, _ a: UnsafePointer<Float>, _ lda: Int,
-                     _ b: UnsafePointer<Float>, _ ldb: Int, _ k: Int, _ z: UnsafeMutablePointer<Float>, _ ldz: Int) {
-        rk_tile(isa, Int32(mr), Int32(nv), a, lda, b, ldb, k, z, ldz)
+                     _ b: UnsafePointer<Float>, _ ldb: Int, _ bs: Int, _ k: Int, _ z: UnsafeMutablePointer<Float>, _ ldz: Int) {
+        rk_tile(isa, Int32(mr), Int32(nv), a, lda, b, ldb, bs, k, z, ldz)
     }
     @inline(__always)
     static func tilePrefetching(_ isa: Int32, _ mr: Int, _ nv: Int, _ a: UnsafePointer<Float>, _ lda: Int,
-                                _ b: UnsafePointer<Float>, _ ldb: Int, _ k: Int, _ z: UnsafeMutablePointer<Float>,
+                                _ b: UnsafePointer<Float>, _ ldb: Int, _ bs: Int, _ k: Int, _ z: UnsafeMutablePointer<Float>,
                                 _ ldz: Int, _ pf2: UnsafePointer<Float>, _ pf2n: Int) {
-        rk_tile_pf(isa, Int32(mr), Int32(nv), a, lda, b, ldb, k, z, ldz, pf2, pf2n)
+        rk_tile_pf(isa, Int32(mr), Int32(nv), a, lda, b, ldb, bs, k, z, ldz, pf2, pf2n)
     }
     @inline(__always)
     static func row2p(_ isa: Int32, _ a: UnsafePointer<Float>, _ b0: UnsafePointer<Float>, _ b1: UnsafePointer<Float>,
-                      _ ldb: Int, _ k: Int, _ z0: UnsafeMutablePointer<Float>, _ z1: UnsafeMutablePointer<Float>) {
-        rk_row2p(isa, a, b0, b1, ldb, k, z0, z1)
+                      _ ldb: Int, _ bs: Int, _ k: Int, _ z0: UnsafeMutablePointer<Float>, _ z1: UnsafeMutablePointer<Float>) {
+        rk_row2p(isa, a, b0, b1, ldb, bs, k, z0, z1)
     }
     @inline(__always)
     static func lstmGates(_ isa: Int32, _ rows: Int, _ acc: UnsafeMutablePointer<Float>, _ ldacc: Int,
@@ -82,20 +83,20 @@ extension Float: FastScalar {
 extension Double: FastScalar {
     @inline(__always)
     static func tile(_ isa: Int32, _ mr: Int, _ nv: Int, _ a: UnsafePointer<Double>, _ lda: Int,
-                     _ b: UnsafePointer<Double>, _ ldb: Int, _ k: Int, _ z: UnsafeMutablePointer<Double>, _ ldz: Int) {
-        rk_tile_d(isa, Int32(mr), Int32(nv), a, lda, b, ldb, k, z, ldz)
+                     _ b: UnsafePointer<Double>, _ ldb: Int, _ bs: Int, _ k: Int, _ z: UnsafeMutablePointer<Double>, _ ldz: Int) {
+        rk_tile_d(isa, Int32(mr), Int32(nv), a, lda, b, ldb, bs, k, z, ldz)
     }
     @inline(__always)
     static func tilePrefetching(_ isa: Int32, _ mr: Int, _ nv: Int, _ a: UnsafePointer<Double>, _ lda: Int,
-                                _ b: UnsafePointer<Double>, _ ldb: Int, _ k: Int, _ z: UnsafeMutablePointer<Double>,
+                                _ b: UnsafePointer<Double>, _ ldb: Int, _ bs: Int, _ k: Int, _ z: UnsafeMutablePointer<Double>,
                                 _ ldz: Int, _ pf2: UnsafePointer<Double>, _ pf2n: Int) {
-        rk_tile_d(isa, Int32(mr), Int32(nv), a, lda, b, ldb, k, z, ldz)
+        rk_tile_d(isa, Int32(mr), Int32(nv), a, lda, b, ldb, bs, k, z, ldz)
     }
     @inline(__always)
     static func row2p(_ isa: Int32, _ a: UnsafePointer<Double>, _ b0: UnsafePointer<Double>, _ b1: UnsafePointer<Double>,
-                      _ ldb: Int, _ k: Int, _ z0: UnsafeMutablePointer<Double>, _ z1: UnsafeMutablePointer<Double>) {
-        rk_tile_d(isa, 1, 4, a, 0, b0, ldb, k, z0, 64)
-        rk_tile_d(isa, 1, 4, a, 0, b1, ldb, k, z1, 64)
+                      _ ldb: Int, _ bs: Int, _ k: Int, _ z0: UnsafeMutablePointer<Double>, _ z1: UnsafeMutablePointer<Double>) {
+        rk_tile_d(isa, 1, 4, a, 0, b0, ldb, bs, k, z0, 64)
+        rk_tile_d(isa, 1, 4, a, 0, b1, ldb, bs, k, z1, 64)
     }
     @inline(__always)
     static func lstmGates(_ isa: Int32, _ rows: Int, _ acc: UnsafeMutablePointer<Double>, _ ldacc: Int,

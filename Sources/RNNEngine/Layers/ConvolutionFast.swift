@@ -214,11 +214,11 @@ struct FastConvPlan {
                     let ldz = direct ? ldo : 64
                     if strategy == .direct {
                         for t in 0..<taps {
-                            rk_tile_acc(isa, Int32(mr), 4, origin + tapOffset[t] + r0 * lda, lda, panel + t * cg * 64, 64, cg,
+                            rk_tile_acc(isa, Int32(mr), 4, origin + tapOffset[t] + r0 * lda, lda, panel + t * cg * 16, 16, patch * 16, cg,
                                         z, ldz, t == 0 ? 0 : 1)
                         }
                     } else {
-                        rk_tile(isa, Int32(mr), 4, cols + r0 * ldc, ldc, panel, 64, patch, z, ldz)
+                        rk_tile(isa, Int32(mr), 4, cols + r0 * ldc, ldc, panel, 16, patch * 16, patch, z, ldz)
                     }
                     if direct {
                         if let bias { rk_add_row(isa, Int32(mr), 64, z, ldz, bias + p * 64) }
@@ -253,7 +253,7 @@ struct FastConvPlan {
                 for tile in 0..<ft.count {
                     let f0 = tile * ft.base + Swift.min(tile, ft.extra)
                     let mr = ft.base + (tile < ft.extra ? 1 : 0)
-                    rk_tile(isa, Int32(mr), 4, kernelT + f0 * patch, patch, colsT, 64, patch, scratch, 64)
+                    rk_tile(isa, Int32(mr), 4, kernelT + f0 * patch, patch, colsT, 64, 16, patch, scratch, 64)
                     for r in 0..<mr {
                         let b = bias?[f0 + r]
                         for w in 0..<nb {
