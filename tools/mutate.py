@@ -98,6 +98,7 @@ FR = "Sources/RNNEngine/Fast/FastRun.swift"
 FL = "Sources/RNNEngine/Fast/FastLayers.swift"
 PK = "Sources/RNNEngine/Fast/Packed.swift"
 KH = "Sources/CRNNKernels/rnn_kernels.h"
+GM = "Sources/RNNEngine/Fast/GEMM.swift"
 
 # Faults in the fast path and its kernels (--fast). Each names the branch it breaks; the
 # fixture that reaches that branch is in docs/fault-injection.md.
@@ -159,6 +160,14 @@ FAST_FAULTS = [
     ]),
     ("AVX2 tile: a 5-row strip computed by the 4-row kernel", [
         (KH, "case 5: rk_tile256_5x2(", "case 5: rk_tile256_4x2("),
+    ]),
+    ("AVX2 1- and 2-row tiles: packed weight strips read at the row-major offset (strip stride ignored)", [
+        (KH, "bv[w] = _mm256_loadu_ps(b + q * ldb + (w / 2) * bs + 8 * (w % 2));",
+             "bv[w] = _mm256_loadu_ps(b + q * ldb + 8 * w);"),
+    ]),
+    ("packed matrix (Dense, attention, convolution): strips written at the panel's row stride", [
+        (GM, "let dst = buffer.pointer + p * k * 64 + s * k * 16 + q * 16",
+             "let dst = buffer.pointer + p * k * 64 + s * 16 + q * 64"),
     ]),
     # The portable C gates run only where no vector gates do: these two are verified with the
     # portable kernels forced (RNNCHECK_ISA=0); their AVX2 twins below run on the CPU as found.
