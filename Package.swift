@@ -47,9 +47,10 @@ let package = Package(
         /// Keras files and configs (`.keras`, `.weights.h5`, Keras 2 `.h5`) turned into engine models.
         .target(
             name: "KerasImport",
-            dependencies: ["RNNEngine", "RNNModelFile", "HDF5", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
+            dependencies: ["RNNEngine", "RNNModelFile", "HDF5", "CSystem", .product(name: "ZIPFoundation", package: "ZIPFoundation")]
         ),
-        /// The operating-system calls Swift cannot import directly (prctl, O_TMPFILE). Header only.
+        /// The operating-system calls Swift cannot import directly (prctl, O_TMPFILE), and zlib's
+        /// CRC-32 for archive members. Header only (links libz, which libhdf5 needs anyway).
         .systemLibrary(name: "CSystem"),
         /// Fixtures, element-wise diffs and reports.
         .target(name: "Conformance", dependencies: ["RNNEngine", "RNNModelFile", "KerasImport", "HDF5", "CSystem"]),

@@ -395,6 +395,23 @@ def _(d):
     return compare_case(d, write_zip(ms))
 
 
+@case("archive/weights-crc-mismatch", "archive", 2, ["model.keras", "model.weights.h5", "is corrupt (CRC-32"],
+      note="both headers record a CRC-32 the stored weights do not have (one bit of data flipped)")
+def _(d):
+    ms = [Member(n, b) for n, b in MEMBERS]
+    i = [m.name for m in ms].index(b"model.weights.h5")
+    ms[i].crc ^= 1
+    return compare_case(d, write_zip(ms))
+
+
+@case("archive/deflated-config-crc-mismatch", "archive", 2, ["model.keras", "config.json", "is corrupt (CRC-32"])
+def _(d):
+    ms = [Member(n, b, method=8) if n == "config.json" else Member(n, b) for n, b in MEMBERS]
+    i = [m.name for m in ms].index(b"config.json")
+    ms[i].crc ^= 0x80000000
+    return compare_case(d, write_zip(ms))
+
+
 @case("archive/harmless-extra-member", "archive", 0, note="an extra member Keras ignores: a pass")
 def _(d):
     return compare_case(d, write_zip([Member(n, b) for n, b in MEMBERS] + [Member("notes.txt", b"hello")]))

@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <errno.h>
+#include <zlib.h>
 #ifdef __linux__
 #include <sys/prctl.h>
 #endif
@@ -35,6 +36,13 @@ static inline int csystem_open_unnamed(const char *directory, int mode) {
     errno = EOPNOTSUPP;
     return -1;
 #endif
+}
+
+/* zlib's CRC-32 (the ZIP checksum), continuing from `crc` (0 to start). zlib computes it several
+ * bytes at a time; ZIPFoundation's built-in fallback, used when it cannot import zlib (as on
+ * Linux here), goes a byte at a time: 16 ms of the 90 ms it takes to open a 6 MB model. */
+static inline unsigned long csystem_crc32(unsigned long crc, const void *bytes, unsigned int count) {
+    return crc32(crc, (const Bytef *)bytes, count);
 }
 
 #endif /* CSYSTEM_SHIM_H */

@@ -1,4 +1,5 @@
 import Foundation
+import CSystem
 import HDF5
 import RNNModelFile
 import RNNEngine
@@ -202,9 +203,11 @@ public enum KerasModelLoader {
             let signature: [UInt8] = [0x89, 0x48, 0x44, 0x46, 0x0D, 0x0A, 0x1A, 0x0A]
             let mustBeHDF5 = memberName.hasSuffix(".h5")
             var data = Data(capacity: Int(entry.uncompressedSize))
-            let checksum: CRC32
+            // The checksum by zlib as the chunks arrive (ZIPFoundation's own goes a byte at a time).
+            var checksum: UInt = 0
             do {
-                checksum = try archive.extract(entry, skipCRC32: false) { chunk in
+                _ = try archive.extract(entry, bufferSize: 1 << 20, skipCRC32: true) { chunk in
+                    checksum = chunk.withUnsafeBytes { csystem_crc32(checksum, $0.baseAddress, UInt32($0.count)) }
                     data.append(chunk)
                     if data.count > Int(entry.uncompressedSize) {
                         throw ImportError.unreadable(file: name, reason: "archive member \(memberName) holds more data than its header says")
@@ -219,8 +222,7 @@ public enum KerasModelLoader {
             } catch {
                 throw ImportError.unreadable(file: name, reason: "archive member \(memberName) cannot be extracted (\(error))")
             }
-            // The consumer form of extract returns the checksum rather than checking it.
-            guard checksum == entry.checksum else {
+            guard checksum == UInt(entry.checksum) else {
                 throw ImportError.unreadable(file: name, reason: "archive member \(memberName) is corrupt (CRC-32 \(String(checksum, radix: 16)) differs from the recorded \(String(entry.checksum, radix: 16)))")
             }
             return data

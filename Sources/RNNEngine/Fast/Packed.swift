@@ -159,11 +159,15 @@ final class PackedCell<S: FastScalar>: @unchecked Sendable {
             let out = AlignedBuffer<S>(count: panels * rows * width)
             let n = gates * units
             w.withUnsafeBufferPointer { src in
+                // Each run of up to 16 units (of one gate and row) starting at a multiple of 16 is
+                // one strip row: panel j / panelUnits, column c = g·panelUnits + j % panelUnits
+                // (a multiple of 16, as panelUnits is), so one contiguous copy.
                 for r in 0..<rows {
                     for g in 0..<gates {
-                        for j in 0..<units {
-                            let p = j / panelUnits, c = g * panelUnits + j % panelUnits
-                            out.pointer[p * rows * width + (c / 16) * rows * 16 + r * 16 + c % 16] = src[r * n + g * units + j]
+                        for j0 in Swift.stride(from: 0, to: units, by: 16) {
+                            let p = j0 / panelUnits, c = g * panelUnits + j0 % panelUnits
+                            (out.pointer + p * rows * width + (c / 16) * rows * 16 + r * 16)
+                                .update(from: src.baseAddress! + r * n + g * units + j0, count: min(16, units - j0))
                         }
                     }
                 }
