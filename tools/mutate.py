@@ -146,7 +146,7 @@ FAST_FAULTS = [
         (FR, "if let bias { S.addRow(isa, mr, pw, z, ld, bias) }", "if let bias { _ = bias }"),
     ]),
     ("one-row kernel: the second panel of a pair multiplied by the first panel's weights", [
-        (FR, "S.row2p(isa, hPrev, w, w + u * pw, 16, u * 16, u,", "S.row2p(isa, hPrev, w, w, 16, u * 16, u,"),
+        (FR, "S.row2p(isa, hPrev, w, w + u * pw, S.stripWidth,", "S.row2p(isa, hPrev, w, w, S.stripWidth,"),
     ]),
     ("Bidirectional (concat) forward direction started from the backward initial state", [
         (FL, "\n                    [forward.fastDirection(pf, initialState: forwardState, sequence: tf),",
@@ -166,8 +166,8 @@ FAST_FAULTS = [
              "bv[w] = _mm256_loadu_ps(b + q * ldb + 8 * w);"),
     ]),
     ("packed matrix (Dense, attention, convolution): strips written at the panel's row stride", [
-        (GM, "let dst = buffer.pointer + p * k * 64 + s * k * 16 + q * 16",
-             "let dst = buffer.pointer + p * k * 64 + s * 16 + q * 64"),
+        (GM, "let dst = buffer.pointer + p * k * 64 + s * k * sw + q * sw",
+             "let dst = buffer.pointer + p * k * 64 + s * sw + q * 64"),
     ]),
     # The portable C gates run only where no vector gates do: these two are verified with the
     # portable kernels forced (RNNCHECK_ISA=0); their AVX2 twins below run on the CPU as found.

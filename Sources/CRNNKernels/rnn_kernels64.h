@@ -117,7 +117,8 @@ static inline double rk_tanh_d(double x) {
 /* Portable tile product: z[r][j] = sum_q a[r][q] * b[q][j], one fma chain per element.       */
 /* ------------------------------------------------------------------------------------------ */
 
-/* B in 16-column strips, as the float32 tiles read it: element (q, j) at b[q*ldb + (j/16)*bs + j%16]. */
+/* B in 8-column strips (one 64-byte line of doubles per strip row, as a float32 strip row is one
+ * line of 16 floats): element (q, j) at b[q*ldb + (j/8)*bs + j%8]; row-major is bs = 8. */
 static inline void rk_tile_generic_d(int mr, int ncols, const double *a, long lda, const double *b, long ldb,
                                      long bs, long k, double *z, long ldz, int accumulate) {
     for (int r = 0; r < mr; r++) {
@@ -126,9 +127,9 @@ static inline void rk_tile_generic_d(int mr, int ncols, const double *a, long ld
         const double *ar = a + (long)r * lda;
         for (long q = 0; q < k; q++) {
             double av = ar[q];
-            for (int c0 = 0; c0 < ncols; c0 += 16) {
-                const double *bq = b + q * ldb + (c0 / 16) * bs;
-                for (int j = 0; j < 16; j++) zr[c0 + j] = fma(av, bq[j], zr[c0 + j]);
+            for (int c0 = 0; c0 < ncols; c0 += 8) {
+                const double *bq = b + q * ldb + (c0 / 8) * bs;
+                for (int j = 0; j < 8; j++) zr[c0 + j] = fma(av, bq[j], zr[c0 + j]);
             }
         }
     }
@@ -152,7 +153,7 @@ static inline void rk_tile_generic_d(int mr, int ncols, const double *a, long ld
         for (long q = 0; q < k; q++) {                                                        \
             __m256d bv[W];                                                                    \
             _Pragma("clang loop unroll(full)") for (int w = 0; w < W; w++)                    \
-                bv[w] = _mm256_loadu_pd(b + q * ldb + (w / 4) * bs + 4 * (w % 4));           \
+                bv[w] = _mm256_loadu_pd(b + q * ldb + (w / 2) * bs + 4 * (w % 2));           \
             _Pragma("clang loop unroll(full)") for (int r = 0; r < MR; r++) {                 \
                 __m256d av = _mm256_broadcast_sd(a + (long)r * lda + q);                      \
                 _Pragma("clang loop unroll(full)") for (int w = 0; w < W; w++)                \
@@ -171,16 +172,16 @@ RK_TILE256D(1, 2) RK_TILE256D(2, 2) RK_TILE256D(3, 2) RK_TILE256D(4, 2) RK_TILE2
 RK_T256D static inline void rk_tile_avx2_d(int mr, int ncols, const double *a, long lda, const double *b, long ldb,
                                            long bs, long k, double *z, long ldz, int accumulate) {
     if (mr == 1 && ncols % 32 == 0) {
-        for (int c0 = 0; c0 < ncols; c0 += 32) rk_tile256d_1x8(a, lda, b + c0 / 16 * bs, ldb, bs, k, z + c0, ldz, accumulate);
+        for (int c0 = 0; c0 < ncols; c0 += 32) rk_tile256d_1x8(a, lda, b + c0 / 8 * bs, ldb, bs, k, z + c0, ldz, accumulate);
         return;
     }
     if (mr == 2 && ncols % 16 == 0) {
-        for (int c0 = 0; c0 < ncols; c0 += 16) rk_tile256d_2x4(a, lda, b + c0 / 16 * bs, ldb, bs, k, z + c0, ldz, accumulate);
+        for (int c0 = 0; c0 < ncols; c0 += 16) rk_tile256d_2x4(a, lda, b + c0 / 8 * bs, ldb, bs, k, z + c0, ldz, accumulate);
         return;
     }
     int groups = (mr + 5) / 6, base = mr / groups, extra = mr % groups;
     for (int c0 = 0; c0 < ncols; c0 += 8) {
-        const double *bc = b + c0 / 16 * bs + c0 % 16;
+        const double *bc = b + c0 / 8 * bs;
         int r0 = 0;
         for (int g = 0; g < groups; g++) {
             int rows = base + (g < extra);
@@ -384,7 +385,7 @@ RK_TILE_NEON_D(1) RK_TILE_NEON_D(2) RK_TILE_NEON_D(3) RK_TILE_NEON_D(4) RK_TILE_
 static inline void rk_tile_neon_d(int mr, int ncols, const double *a, long lda, const double *b, long ldb, long bs,
                                   long k, double *z, long ldz) {
     for (int c0 = 0; c0 < ncols; c0 += 8) {
-        const double *bc = b + c0 / 16 * bs + c0 % 16;
+        const double *bc = b + c0 / 8 * bs;
         for (int r0 = 0; r0 < mr; r0 += 6) {
             const double *ar = a + (long)r0 * lda;
             double *zr = z + (long)r0 * ldz + c0;
@@ -538,7 +539,7 @@ static inline void rk_act_neon_d_n(int tanh, const double *x, double *out, long 
 /* level 1 is NEON).                                                                          */
 /* ------------------------------------------------------------------------------------------ */
 
-/* z (mr x 16*nv, ldz) = a (mr x k, lda) @ b (k x 16*nv: ldb, 16-column strips bs apart). */
+/* z (mr x 16*nv, ldz) = a (mr x k, lda) @ b (k x 16*nv: ldb, 8-column strips bs apart). */
 static inline void rk_tile_d(int isa, int mr, int nv, const double *a, long lda, const double *b, long ldb, long bs,
                              long k, double *z, long ldz) {
 #if defined(__x86_64__)

@@ -398,12 +398,13 @@ static void tiles_d(int isa) {
                 for (int mix = PLAIN; mix <= TINY; mix++) {
                     long k = ks[ki];
                     int negative = (mr + (int)ki + mix) % 4 == 0 && mr > 1;
-                    int strips = (int)rnd_below(2);   /* as in tiles(): row-major or packed strips */
+                    /* as in tiles(), but float64 strips are 8 columns: row-major (bs = 8) or packed */
+                    int strips = (int)rnd_below(2);
                     long lda = k + (long)rnd_below(4), ldb = 16 * nv + 4 * (long)rnd_below(3) + (long)rnd_below(2);
-                    long bs = 16;
-                    if (strips) { ldb = 16 + 4 * (long)rnd_below(2); bs = k * ldb + 4 * (long)rnd_below(3); }
+                    long bs = 8;
+                    if (strips) { ldb = 8 + 4 * (long)rnd_below(2); bs = k * ldb + 4 * (long)rnd_below(3); }
                     long ldz = 16 * nv + (long)rnd_below(5);
-                    double *a = input_buf_d(mr * lda + 1, (enum Mix)mix), *b = input_buf_d(k * ldb + nv * bs + 1, (enum Mix)mix);
+                    double *a = input_buf_d(mr * lda + 1, (enum Mix)mix), *b = input_buf_d(k * ldb + 2 * nv * bs + 1, (enum Mix)mix);
                     double *z = sentinel_buf_d(mr * ldz);
                     const double *ap = negative ? a + (mr - 1) * lda : a;
                     rk_tile_d(isa, mr, nv, ap, negative ? -lda : lda, b, ldb, bs, k, z, ldz);

@@ -9,8 +9,11 @@ import CRNNKernels
 /// Generic code over `FastScalar` is only ever called with a concrete type (see
 /// `FastScalarKind`), so the optimizer specializes it: no witness-table call in a loop.
 protocol FastScalar: EngineScalar {
+    /// The columns of one strip of packed weights: one 64-byte line per strip row (16 floats,
+    /// 8 doubles).
+    static var stripWidth: Int { get }
     /// `z (mr × 16·nv, ldz) = a (mr × k, lda) · b (k × 16·nv)`, B's element `(q, j)` at
-    /// `b[q·ldb + (j/16)·bs + j%16]` (16-column strips `bs` apart; row-major is `bs = 16`).
+    /// `b[q·ldb + (j/w)·bs + j%w]`, `w = stripWidth` (strips `bs` apart; row-major is `bs = w`).
     static func tile(_ isa: Int32, _ mr: Int, _ nv: Int, _ a: UnsafePointer<Self>, _ lda: Int,
                      _ b: UnsafePointer<Self>, _ ldb: Int, _ bs: Int, _ k: Int, _ z: UnsafeMutablePointer<Self>, _ ldz: Int)
     /// `tile`, also fetching `pf2n` lines from `pf2` on into L2 (the next weight panel) where the
@@ -38,6 +41,7 @@ protocol FastScalar: EngineScalar {
 }
 
 extension Float: FastScalar {
+    static var stripWidth: Int { 16 }
     @inline(__always)
     static func tile(_ isa: Int32, _ mr: Int, _ nv: Int, _ a: UnsafePointer<Float>, _ lda: Int,
                      _ b: UnsafePointer<Float>, _ ldb: Int, _ bs: Int, _ k: Int, _ z: UnsafeMutablePointer<Float>, _ ldz: Int) {
@@ -81,6 +85,7 @@ extension Float: FastScalar {
 }
 
 extension Double: FastScalar {
+    static var stripWidth: Int { 8 }
     @inline(__always)
     static func tile(_ isa: Int32, _ mr: Int, _ nv: Int, _ a: UnsafePointer<Double>, _ lda: Int,
                      _ b: UnsafePointer<Double>, _ ldb: Int, _ bs: Int, _ k: Int, _ z: UnsafeMutablePointer<Double>, _ ldz: Int) {

@@ -8,9 +8,9 @@ import Darwin
 import CRNNKernels
 
 /// A `k × n` matrix packed once for the tile kernels: 64-column panels (the last padded with
-/// zeros), each `k × 64` contiguous and made of four 16-column strips, each `k × 16`
-/// contiguous (the kernels' `ldb = 16`, `bs = stripStride`; see `PackedCell`). Row `q` of a
-/// panel starts at `panel(p) + q · 16`.
+/// zeros), each `k × 64` contiguous and made of strips of `S.stripWidth` columns, each
+/// `k × stripWidth` contiguous (the kernels' `ldb = stripWidth`, `bs = stripStride`; see
+/// `PackedCell`). Row `q` of a panel's first strip starts at `panel(p) + q · stripWidth`.
 final class PackedMatrix<S: FastScalar>: @unchecked Sendable {
     let k: Int
     let n: Int
@@ -18,7 +18,7 @@ final class PackedMatrix<S: FastScalar>: @unchecked Sendable {
     let buffer: AlignedBuffer<S>
     static var panelWidth: Int { 64 }
     /// The distance between a panel's 16-column strips.
-    var stripStride: Int { k * 16 }
+    var stripStride: Int { k * S.stripWidth }
 
     /// Packs row-major `b` (`k × n`).
     convenience init(_ b: UnsafePointer<S>, k: Int, n: Int) {
@@ -34,11 +34,12 @@ final class PackedMatrix<S: FastScalar>: @unchecked Sendable {
         buffer = AlignedBuffer<S>(count: max(panels * k * 64, 1), zeroed: true)
         for p in 0..<panels {
             let width = min(64, n - p * 64)
-            for s in 0..<(width + 15) / 16 {
-                let w = min(16, width - s * 16)
+            let sw = S.stripWidth
+            for s in 0..<(width + sw - 1) / sw {
+                let w = min(sw, width - s * sw)
                 for q in 0..<k {
-                    let dst = buffer.pointer + p * k * 64 + s * k * 16 + q * 16
-                    let src = b + q * rowStride + (p * 64 + s * 16) * columnStride
+                    let dst = buffer.pointer + p * k * 64 + s * k * sw + q * sw
+                    let src = b + q * rowStride + (p * 64 + s * sw) * columnStride
                     if columnStride == 1 {
                         dst.update(from: src, count: w)
                     } else {
@@ -120,14 +121,14 @@ enum FastGEMM {
                 if k == 0 {
                     for r in 0..<mr { (z + r * n).update(repeating: 0, count: 64) }
                 } else {
-                    S.tile(isa, mr, 4, aRows, lda, b.panel(panel), 16, b.stripStride, k, z, n)
+                    S.tile(isa, mr, 4, aRows, lda, b.panel(panel), S.stripWidth, b.stripStride, k, z, n)
                 }
                 if let bias { S.addRow(isa, mr, 64, z, n, bias + panel * 64) }
             } else {
                 if k == 0 {
                     scratch.update(repeating: 0, count: mr * 64)
                 } else {
-                    S.tile(isa, mr, 4, aRows, lda, b.panel(panel), 16, b.stripStride, k, scratch, 64)
+                    S.tile(isa, mr, 4, aRows, lda, b.panel(panel), S.stripWidth, b.stripStride, k, scratch, 64)
                 }
                 for r in 0..<mr {
                     let z = c + (r0 + r) * n + panel * 64

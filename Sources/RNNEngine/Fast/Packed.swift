@@ -96,10 +96,11 @@ final class BufferPool: @unchecked Sendable {
 /// Units are grouped in panels (16 units for LSTM and GRU, 64 for SimpleRNN); a panel's
 /// columns are its units' gates side by side (`[i f c o]` × 16 for LSTM, `[z r h]` × 16 for
 /// GRU), so one panel yields whole units. Each kernel is stored panel after panel, each panel
-/// `rows × panelWidth` contiguous and made of 16-column strips, each strip `rows × 16`
-/// contiguous (the tile kernels' `ldb = 16`, `bs = rows · 16`): a tile streams one strip per
-/// row group, and a strip read at the panel's 256-byte row stride was evicted from L1 between
-/// the row groups that share it (measured on S3's step product: 47 → 65 GFLOP/s, AVX2).
+/// `rows × panelWidth` contiguous and made of strips of `S.stripWidth` columns (16 floats or
+/// 8 doubles: one 64-byte line per row), each strip `rows × stripWidth` contiguous (the tile
+/// kernels' `ldb = stripWidth`, `bs = rows · stripWidth`): a tile streams one strip per row
+/// group, and a strip read at the panel's 256-byte row stride was evicted from L1 between the
+/// row groups that share it (measured on S3's step product: 47 → 65 GFLOP/s, AVX2).
 /// Units past `units` (up to a whole panel) have zero weights and are never reported.
 final class PackedCell<S: FastScalar>: @unchecked Sendable {
     enum Kind { case lstm, gru, simpleRNN }
@@ -116,9 +117,9 @@ final class PackedCell<S: FastScalar>: @unchecked Sendable {
     /// `panels * panelWidth`: the row stride of projected inputs.
     var paddedWidth: Int { panels * panelWidth }
 
-    /// `panels × (panelWidth / 16) × inputDim × 16`.
+    /// `panels × (panelWidth / w) × inputDim × w`, `w = S.stripWidth`.
     let kernel: AlignedBuffer<S>
-    /// `panels × (panelWidth / 16) × units × 16`.
+    /// `panels × (panelWidth / w) × units × w`.
     let recurrentKernel: AlignedBuffer<S>
     /// Added to the projected inputs (GRU input bias, SimpleRNN bias), panel layout; or nil.
     let projectionBias: AlignedBuffer<S>?
@@ -159,15 +160,16 @@ final class PackedCell<S: FastScalar>: @unchecked Sendable {
             let out = AlignedBuffer<S>(count: panels * rows * width)
             let n = gates * units
             w.withUnsafeBufferPointer { src in
-                // Each run of up to 16 units (of one gate and row) starting at a multiple of 16 is
-                // one strip row: panel j / panelUnits, column c = g·panelUnits + j % panelUnits
-                // (a multiple of 16, as panelUnits is), so one contiguous copy.
+                // Each run of up to `sw` units (of one gate and row) starting at a multiple of `sw`
+                // is one strip row: panel j / panelUnits, column c = g·panelUnits + j % panelUnits
+                // (a multiple of sw, as panelUnits is), so one contiguous copy.
+                let sw = S.stripWidth
                 for r in 0..<rows {
                     for g in 0..<gates {
-                        for j0 in Swift.stride(from: 0, to: units, by: 16) {
+                        for j0 in Swift.stride(from: 0, to: units, by: sw) {
                             let p = j0 / panelUnits, c = g * panelUnits + j0 % panelUnits
-                            (out.pointer + p * rows * width + (c / 16) * rows * 16 + r * 16)
-                                .update(from: src.baseAddress! + r * n + g * units + j0, count: min(16, units - j0))
+                            (out.pointer + p * rows * width + (c / sw) * rows * sw + r * sw)
+                                .update(from: src.baseAddress! + r * n + g * units + j0, count: min(sw, units - j0))
                         }
                     }
                 }
