@@ -17,7 +17,7 @@ final class PackedMatrix<S: FastScalar>: @unchecked Sendable {
     let panels: Int
     let buffer: AlignedBuffer<S>
     static var panelWidth: Int { 64 }
-    /// The distance between a panel's 16-column strips.
+    /// The distance between a panel's strips.
     var stripStride: Int { k * S.stripWidth }
 
     /// Packs row-major `b` (`k × n`).

@@ -212,6 +212,8 @@ struct FastConvPlan {
                     let direct = width == 64
                     let z = direct ? out + r0 * ldo + p * 64 : z0
                     let ldz = direct ? ldo : 64
+                    // the panel is a PackedMatrix<Float>: 16-column strips of `patch` rows, so
+                    // tap t's rows start t·cg rows into each strip (ldb 16, strips patch·16 apart)
                     if strategy == .direct {
                         for t in 0..<taps {
                             rk_tile_acc(isa, Int32(mr), 4, origin + tapOffset[t] + r0 * lda, lda, panel + t * cg * 16, 16, patch * 16, cg,
