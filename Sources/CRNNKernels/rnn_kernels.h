@@ -270,28 +270,33 @@ RK_T256 static inline __m256 rk_tanh256(__m256 x) {
     return _mm256_blendv_ps(small, big, _mm256_cmp_ps(ax, _mm256_set1_ps(0.625f), _CMP_GT_OQ));
 }
 
-/* The LSTM gate pass of rk_lstm_gates (same arguments), eight units at a time. */
-RK_T256 static inline void rk_lstm_gates256(int rows, const float *acc, long ldacc, const float *xw, long ldxw,
+/* The LSTM gate pass of rk_lstm_gates (same arguments), eight units at a time, in two passes
+ * over the tile as the AVX-512 code does: first each gate's activation in place in `acc` (one
+ * function per loop, so its constants stay in registers; with all four gates and two tanh in
+ * flight, AVX2's 16 registers spilled), then the cell update. Per element the same operations
+ * in the same order as the portable loop (a float stored and reloaded is exact). */
+RK_T256 static inline void rk_lstm_gates256(int rows, float *acc, long ldacc, const float *xw, long ldxw,
                                              const float *bias, long ldbias, const float *cPrev, float *cNew,
                                              float *hNew, long ldh) {
     for (int r = 0; r < rows; r++) {
-        const float *ar = acc + (long)r * ldacc, *xr = xw ? xw + (long)r * ldxw : NULL;
-        const float *br = bias ? bias + (long)r * ldbias : NULL;
+        float *ar = acc + (long)r * ldacc;
+        const float *xr = xw ? xw + (long)r * ldxw : NULL, *br = bias ? bias + (long)r * ldbias : NULL;
+        for (int g = 0; g < 4; g++) {
+            for (int j = 16 * g; j < 16 * g + 16; j += 8) {
+                __m256 z = _mm256_loadu_ps(ar + j);
+                if (xr) z = _mm256_add_ps(_mm256_loadu_ps(xr + j), z);
+                if (br) z = _mm256_add_ps(z, _mm256_loadu_ps(br + j));
+                _mm256_storeu_ps(ar + j, g == 2 ? rk_tanh256(z) : rk_sigmoid256(z));
+            }
+        }
+    }
+    for (int r = 0; r < rows; r++) {
+        const float *ar = acc + (long)r * ldacc;
         for (int j = 0; j < 16; j += 8) {
-            __m256 zi = _mm256_loadu_ps(ar + j), zf = _mm256_loadu_ps(ar + 16 + j), zc = _mm256_loadu_ps(ar + 32 + j),
-                   zo = _mm256_loadu_ps(ar + 48 + j);
-            if (xr) {
-                zi = _mm256_add_ps(_mm256_loadu_ps(xr + j), zi); zf = _mm256_add_ps(_mm256_loadu_ps(xr + 16 + j), zf);
-                zc = _mm256_add_ps(_mm256_loadu_ps(xr + 32 + j), zc); zo = _mm256_add_ps(_mm256_loadu_ps(xr + 48 + j), zo);
-            }
-            if (br) {
-                zi = _mm256_add_ps(zi, _mm256_loadu_ps(br + j)); zf = _mm256_add_ps(zf, _mm256_loadu_ps(br + 16 + j));
-                zc = _mm256_add_ps(zc, _mm256_loadu_ps(br + 32 + j)); zo = _mm256_add_ps(zo, _mm256_loadu_ps(br + 48 + j));
-            }
-            __m256 i = rk_sigmoid256(zi), f = rk_sigmoid256(zf), g = rk_tanh256(zc), o = rk_sigmoid256(zo);
+            __m256 i = _mm256_loadu_ps(ar + j), f = _mm256_loadu_ps(ar + 16 + j), g = _mm256_loadu_ps(ar + 32 + j);
             __m256 c = _mm256_add_ps(_mm256_mul_ps(f, _mm256_loadu_ps(cPrev + (long)r * ldh + j)), _mm256_mul_ps(i, g));
             _mm256_storeu_ps(cNew + (long)r * ldh + j, c);
-            _mm256_storeu_ps(hNew + (long)r * ldh + j, _mm256_mul_ps(o, rk_tanh256(c)));
+            _mm256_storeu_ps(hNew + (long)r * ldh + j, _mm256_mul_ps(_mm256_loadu_ps(ar + 48 + j), rk_tanh256(c)));
         }
     }
 }
