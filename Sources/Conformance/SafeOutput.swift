@@ -78,12 +78,17 @@ public enum SafeOutput {
             // No O_TMPFILE here: a random name nobody can have planted, removed if we are stopped.
             for _ in 0..<16 where descriptor < 0 {
                 let candidate = (directory as NSString).appendingPathComponent(".\(url.lastPathComponent).\(randomTag()).tmp")
-                descriptor = open(candidate, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o666)
+                // created and registered with the signal handler held off (see SignalCleanup.locked)
+                let (d, code) = SignalCleanup.locked {
+                    let d = open(candidate, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o666)
+                    if d >= 0 { SignalCleanup.insertLocked(path: candidate) }
+                    return (d, errno)
+                }
+                descriptor = d
                 if descriptor >= 0 {
                     visibleName = candidate
-                    SignalCleanup.register(path: candidate)
-                } else if errno != EEXIST {
-                    throw failure("create a file in \(directory)")
+                } else if code != EEXIST {
+                    throw failure("create a file in \(directory)", code)
                 }
             }
             guard descriptor >= 0 else { throw failure("create a file in \(directory)") }
@@ -108,11 +113,17 @@ public enum SafeOutput {
             // Give the unnamed file a random name beside the target, then rename it into place.
             for _ in 0..<16 where visibleName == nil {
                 let candidate = (directory as NSString).appendingPathComponent(".\(url.lastPathComponent).\(randomTag()).tmp")
-                if linkat(AT_FDCWD, "/proc/self/fd/\(descriptor)", AT_FDCWD, candidate, AT_SYMLINK_FOLLOW) == 0 {
+                // named and registered with the signal handler held off: a signal between the two
+                // left the named file behind (the hostile sweep's SIGINT at 0.5 s, once)
+                let (named, code) = SignalCleanup.locked {
+                    let ok = linkat(AT_FDCWD, "/proc/self/fd/\(descriptor)", AT_FDCWD, candidate, AT_SYMLINK_FOLLOW) == 0
+                    if ok { SignalCleanup.insertLocked(path: candidate) }
+                    return (ok, errno)
+                }
+                if named {
                     visibleName = candidate
-                    SignalCleanup.register(path: candidate)
-                } else if errno != EEXIST {
-                    throw failure("name the finished file in \(directory)")
+                } else if code != EEXIST {
+                    throw failure("name the finished file in \(directory)", code)
                 }
             }
             guard visibleName != nil else { throw failure("name the finished file in \(directory)", EEXIST) }
@@ -121,8 +132,13 @@ public enum SafeOutput {
         close(descriptor)
         try checkTarget(path, inputs: inputs)
         // rename(2) replaces an existing file atomically (Foundation's replaceItemAt does not on Linux).
-        guard let finished = visibleName, rename(finished, path) == 0 else { throw failure("move the finished file into place") }
-        SignalCleanup.unregister(path: finished)
+        guard let finished = visibleName else { throw failure("move the finished file into place", ENOENT) }
+        let (moved, code) = SignalCleanup.locked {
+            let ok = rename(finished, path) == 0
+            if ok { SignalCleanup.removeLocked(path: finished) }
+            return (ok, errno)
+        }
+        guard moved else { throw failure("move the finished file into place", code) }
         visibleName = nil  // renamed: nothing left to remove
     }
 
@@ -141,6 +157,19 @@ public enum SignalCleanup {
 
     public static func register(path: String) { lock.withLock { _ = paths.insert(path) } }
     public static func unregister(path: String) { lock.withLock { _ = paths.remove(path) } }
+
+    /// Runs `body` with the signal handler held off: a signal arriving meanwhile is handled
+    /// after it, so a file `body` creates and registers (`insertLocked`) is either not yet made
+    /// or already known to the handler, never made and unknown.
+    public static func locked<T>(_ body: () throws -> T) rethrows -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body()
+    }
+    /// `register(path:)` inside `locked`.
+    public static func insertLocked(path: String) { paths.insert(path) }
+    /// `unregister(path:)` inside `locked`.
+    public static func removeLocked(path: String) { paths.remove(path) }
     public static func register(process: Int32) { lock.withLock { _ = processes.insert(process) } }
     public static func unregister(process: Int32) { lock.withLock { _ = processes.remove(process) } }
 
