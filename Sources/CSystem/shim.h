@@ -39,11 +39,11 @@ static inline int csystem_open_unnamed(const char *directory, int mode) {
 
 /* zlib's CRC-32 (the ZIP checksum), continuing from `crc` (0 to start). zlib computes it several
  * bytes at a time; ZIPFoundation's built-in fallback, used when it cannot import zlib (as on
- * Linux here), goes a byte at a time: 16 ms of the 90 ms it takes to open a 6 MB model. */
-/* zlib's own declaration (uLong crc32(uLong, const Bytef *, uInt)), written out rather than taken
- * from <zlib.h>: this header defines _GNU_SOURCE, under which zlib.h's structs differ from the
- * zlib.h that CHDF5's headers include, and a module graph holding both is refused (DocC's symbol
- * extraction loads them together). */
+ * Linux here), goes a byte at a time: 16 ms of the 90 ms it takes to open a 6 MB model.
+ * zlib's own declaration (uLong crc32(uLong, const Bytef *, uInt)) is written out rather than
+ * taken from <zlib.h>: this header defines _GNU_SOURCE, under which zlib.h's structs differ from
+ * the zlib.h that CHDF5's headers include, and a module graph holding both is refused (DocC's
+ * symbol extraction loads them together). */
 extern unsigned long crc32(unsigned long crc, const unsigned char *buf, unsigned int len);
 static inline unsigned long csystem_crc32(unsigned long crc, const void *bytes, unsigned int count) {
     return crc32(crc, (const unsigned char *)bytes, count);

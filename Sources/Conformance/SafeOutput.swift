@@ -155,7 +155,6 @@ public enum SignalCleanup {
     nonisolated(unsafe) private static var processes: Set<Int32> = []
     nonisolated(unsafe) private static var sources: [DispatchSourceSignal] = []
 
-    public static func register(path: String) { lock.withLock { _ = paths.insert(path) } }
     public static func unregister(path: String) { lock.withLock { _ = paths.remove(path) } }
 
     /// Runs `body` with the signal handler held off: a signal arriving meanwhile is handled
@@ -166,7 +165,8 @@ public enum SignalCleanup {
         defer { lock.unlock() }
         return try body()
     }
-    /// `register(path:)` inside `locked`.
+    /// Registers a temporary file for removal; only inside `locked`, together with the call
+    /// that creates it.
     public static func insertLocked(path: String) { paths.insert(path) }
     /// `unregister(path:)` inside `locked`.
     public static func removeLocked(path: String) { paths.remove(path) }
