@@ -66,6 +66,24 @@ static inline int rk_cpu_isa(void) {
     return 0;
 }
 
+/* Groups of independent vectors evaluated in lockstep (the activations, below): n and the
+ * group's pattern are constants at each (inlined) call site, so the loops unroll. */
+#define RK_AI __attribute__((always_inline))
+#define RK_GROUP 8
+#define RK_UNROLL _Pragma("clang loop unroll(full)")
+/* F(k, ...) with k = min(n, 8) as a literal, so that F's loops over k unroll. */
+#define RK_DISPATCH8(n, F, ...)                                                                 \
+    switch (n) {                                                                                \
+    case 1: F(1, __VA_ARGS__); break;                                                           \
+    case 2: F(2, __VA_ARGS__); break;                                                           \
+    case 3: F(3, __VA_ARGS__); break;                                                           \
+    case 4: F(4, __VA_ARGS__); break;                                                           \
+    case 5: F(5, __VA_ARGS__); break;                                                           \
+    case 6: F(6, __VA_ARGS__); break;                                                           \
+    case 7: F(7, __VA_ARGS__); break;                                                           \
+    default: F(8, __VA_ARGS__); break;                                                          \
+    }
+
 /* ------------------------------------------------------------------------------------------ */
 /* Scalar math (portable paths; same algorithms as the vector code)                          */
 /* ------------------------------------------------------------------------------------------ */
@@ -223,114 +241,182 @@ RK_T256 static inline void rk_tile_avx2(int mr, int ncols, const float *a, long 
 
 #if defined(__x86_64__)
 
-/* rk_exp_s, eight lanes. min/max take x second, so a NaN lane passes through (x86 min/max
- * return their second operand when either is NaN), and every later step propagates it. */
-RK_T256 static inline __m256 rk_exp256(__m256 x) {
-    const __m256 magic = _mm256_set1_ps(12582912.0f);
-    x = _mm256_min_ps(_mm256_set1_ps(RK_EXP_HI), x);
-    x = _mm256_max_ps(_mm256_set1_ps(RK_EXP_LO), x);
-    __m256 fx = _mm256_sub_ps(_mm256_fmadd_ps(x, _mm256_set1_ps(RK_LOG2E), magic), magic);
-    __m256 r = _mm256_fnmadd_ps(fx, _mm256_set1_ps(RK_LN2_HI), x); /* fmaf(-fx, LN2_HI, x) */
-    r = _mm256_fnmadd_ps(fx, _mm256_set1_ps(RK_LN2_LO), r);
-    __m256 y = _mm256_fmadd_ps(_mm256_set1_ps(RK_EP0), r, _mm256_set1_ps(RK_EP1));
-    y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(RK_EP2));
-    y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(RK_EP3));
-    y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(RK_EP4));
-    y = _mm256_fmadd_ps(y, r, _mm256_set1_ps(RK_EP5));
-    y = _mm256_fmadd_ps(y, _mm256_mul_ps(r, r), _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
-    /* ldexpf(y, n): y * 2^n1 is exact (a normal float), * 2^n2 rounds once. fx is an integer in
-     * [-150, 128]; a NaN lane's n is garbage, but y is NaN there and stays the first operand. */
-    __m256i n = _mm256_cvttps_epi32(fx);
-    __m256i n1 = _mm256_srai_epi32(n, 1), n2 = _mm256_sub_epi32(n, n1);
-    __m256 p1 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n1, _mm256_set1_epi32(127)), 23));
-    __m256 p2 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n2, _mm256_set1_epi32(127)), 23));
-    return _mm256_mul_ps(_mm256_mul_ps(y, p1), p2);
+/* rk_exp256_group: x[i] = exp(x[i]); rk_act256_group: v[i] = sigmoid(v[i]), or tanh(v[i]) where
+ * bit i of `tanh_bits` is set. Both for n (<= RK_GROUP, constant at the inlined call site) vectors in lockstep: each step of the algorithm over the
+ * whole group before the next. One exp + division chain is ~80 cycles of latency; one vector
+ * at a time, the out-of-order window held too few chains to keep the vector ports busy (the
+ * gate pass was 14% of S2's time, stalled on each division). Per lane, the operations of
+ * rk_exp_s / rk_sigmoid_s / rk_tanh_s in their order, so the same bits:
+ *   exp: clamped (min/max take x second, so a NaN lane passes through: x86 min/max return
+ *   their second operand when either is NaN), rounded to the nearest integer of x*log2(e) by
+ *   adding and removing 1.5 * 2^23, reduced by ln 2 in two parts, a degree-5 polynomial, and
+ *   ldexpf(y, n) as y * 2^n1 (exact: a normal float) * 2^n2 (one rounding), fx an integer in
+ *   [-150, 128] (a NaN lane's n is garbage, but y is NaN there and stays the first operand);
+ *   sigmoid: 1 / (1 + exp(-x)); tanh: |x| > 0.625: 1 - 2 / (exp(2|x|) + 1) with the sign of
+ *   x, else x + x z P(z) (a NaN compares false and takes the polynomial, as rk_tanh_s does). */
+RK_T256 RK_AI static inline void rk_exp256_group(int n, __m256 *x) {
+    __m256 fx[RK_GROUP], r[RK_GROUP], y[RK_GROUP];
+    const __m256 one = _mm256_set1_ps(1.0f), magic = _mm256_set1_ps(12582912.0f);
+    RK_UNROLL for (int i = 0; i < n; i++) x[i] = _mm256_min_ps(_mm256_set1_ps(RK_EXP_HI), x[i]);
+    RK_UNROLL for (int i = 0; i < n; i++) x[i] = _mm256_max_ps(_mm256_set1_ps(RK_EXP_LO), x[i]);
+    RK_UNROLL for (int i = 0; i < n; i++) fx[i] = _mm256_sub_ps(_mm256_fmadd_ps(x[i], _mm256_set1_ps(RK_LOG2E), magic), magic);
+    RK_UNROLL for (int i = 0; i < n; i++) r[i] = _mm256_fnmadd_ps(fx[i], _mm256_set1_ps(RK_LN2_HI), x[i]);
+    RK_UNROLL for (int i = 0; i < n; i++) r[i] = _mm256_fnmadd_ps(fx[i], _mm256_set1_ps(RK_LN2_LO), r[i]);
+    RK_UNROLL for (int i = 0; i < n; i++) y[i] = _mm256_fmadd_ps(_mm256_set1_ps(RK_EP0), r[i], _mm256_set1_ps(RK_EP1));
+    RK_UNROLL for (int i = 0; i < n; i++) y[i] = _mm256_fmadd_ps(y[i], r[i], _mm256_set1_ps(RK_EP2));
+    RK_UNROLL for (int i = 0; i < n; i++) y[i] = _mm256_fmadd_ps(y[i], r[i], _mm256_set1_ps(RK_EP3));
+    RK_UNROLL for (int i = 0; i < n; i++) y[i] = _mm256_fmadd_ps(y[i], r[i], _mm256_set1_ps(RK_EP4));
+    RK_UNROLL for (int i = 0; i < n; i++) y[i] = _mm256_fmadd_ps(y[i], r[i], _mm256_set1_ps(RK_EP5));
+    RK_UNROLL for (int i = 0; i < n; i++) y[i] = _mm256_fmadd_ps(y[i], _mm256_mul_ps(r[i], r[i]), _mm256_add_ps(r[i], one));
+    RK_UNROLL for (int i = 0; i < n; i++) {
+        __m256i e = _mm256_cvttps_epi32(fx[i]);
+        __m256i e1 = _mm256_srai_epi32(e, 1), e2 = _mm256_sub_epi32(e, e1);
+        __m256 p1 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(e1, _mm256_set1_epi32(127)), 23));
+        __m256 p2 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(e2, _mm256_set1_epi32(127)), 23));
+        x[i] = _mm256_mul_ps(_mm256_mul_ps(y[i], p1), p2);
+    }
 }
 
-/* rk_sigmoid_s: 1 / (1 + exp(-x)). */
-RK_T256 static inline __m256 rk_sigmoid256(__m256 x) {
-    const __m256 one = _mm256_set1_ps(1.0f);
-    __m256 neg = _mm256_xor_ps(x, _mm256_set1_ps(-0.0f));
-    return _mm256_div_ps(one, _mm256_add_ps(one, rk_exp256(neg)));
-}
+RK_T256 static inline __m256 rk_exp256(__m256 x) { rk_exp256_group(1, &x); return x; }
 
-/* rk_tanh_s: |x| > 0.625: 1 - 2 / (exp(2|x|) + 1) with the sign of x; else x + x z P(z). */
-RK_T256 static inline __m256 rk_tanh256(__m256 x) {
+RK_T256 RK_AI static inline void rk_act256_group(int n, unsigned tanh_bits, __m256 *v) {
+    __m256 y[RK_GROUP];
     const __m256 one = _mm256_set1_ps(1.0f), sign = _mm256_set1_ps(-0.0f);
-    __m256 ax = _mm256_andnot_ps(sign, x);
-    __m256 big = _mm256_sub_ps(one, _mm256_div_ps(_mm256_set1_ps(2.0f), _mm256_add_ps(rk_exp256(_mm256_add_ps(ax, ax)), one)));
-    big = _mm256_or_ps(_mm256_andnot_ps(sign, big), _mm256_and_ps(sign, x)); /* copysignf(big, x) */
-    __m256 z = _mm256_mul_ps(x, x);
-    __m256 p = _mm256_fmadd_ps(_mm256_set1_ps(RK_TP0), z, _mm256_set1_ps(RK_TP1));
-    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(RK_TP2));
-    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(RK_TP3));
-    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(RK_TP4));
-    __m256 small = _mm256_fmadd_ps(_mm256_mul_ps(p, z), x, x);
-    /* a NaN compares false and takes the small branch, as in rk_tanh_s */
-    return _mm256_blendv_ps(small, big, _mm256_cmp_ps(ax, _mm256_set1_ps(0.625f), _CMP_GT_OQ));
+    RK_UNROLL for (int i = 0; i < n; i++) {
+        if (tanh_bits >> i & 1) { __m256 a = _mm256_andnot_ps(sign, v[i]); y[i] = _mm256_add_ps(a, a); }
+        else y[i] = _mm256_xor_ps(v[i], sign);
+    }
+    rk_exp256_group(n, y);
+    /* e = exp(x); d = 1 + e (sigmoid) or e + 1 (tanh): the same sum; then 1/d or 2/d */
+    RK_UNROLL for (int i = 0; i < n; i++)
+        y[i] = _mm256_div_ps((tanh_bits >> i & 1) ? _mm256_set1_ps(2.0f) : one, _mm256_add_ps(one, y[i]));
+    RK_UNROLL for (int i = 0; i < n; i++) {
+        if (!(tanh_bits >> i & 1)) { v[i] = y[i]; continue; }
+        __m256 big = _mm256_sub_ps(one, y[i]);
+        big = _mm256_or_ps(_mm256_andnot_ps(sign, big), _mm256_and_ps(sign, v[i])); /* copysignf(big, x) */
+        __m256 z = _mm256_mul_ps(v[i], v[i]);
+        __m256 p = _mm256_fmadd_ps(_mm256_set1_ps(RK_TP0), z, _mm256_set1_ps(RK_TP1));
+        p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(RK_TP2));
+        p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(RK_TP3));
+        p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(RK_TP4));
+        __m256 small = _mm256_fmadd_ps(_mm256_mul_ps(p, z), v[i], v[i]);
+        v[i] = _mm256_blendv_ps(small, big, _mm256_cmp_ps(_mm256_andnot_ps(sign, v[i]), _mm256_set1_ps(0.625f), _CMP_GT_OQ));
+    }
 }
 
-/* The LSTM gate pass of rk_lstm_gates (same arguments), eight units at a time, in two passes
- * over the tile as the AVX-512 code does: first each gate's activation in place in `acc` (one
- * function per loop, so its constants stay in registers; with all four gates and two tanh in
- * flight, AVX2's 16 registers spilled), then the cell update. Per element the same operations
- * in the same order as the portable loop (a float stored and reloaded is exact). */
+RK_T256 static inline __m256 rk_sigmoid256(__m256 x) { rk_act256_group(1, 0u, &x); return x; }
+RK_T256 static inline __m256 rk_tanh256(__m256 x) { rk_act256_group(1, 1u, &x); return x; }
+
+/* LSTM pass 1, one row: acc[i f c o] <- sigmoid/tanh of (xw + acc) + bias, its eight vectors
+ * as two groups of four (eight would spill AVX2's 16 registers). */
+RK_T256 RK_AI static inline void rk_lstm_pass1_256(float *ar, const float *xr, const float *br) {
+    RK_UNROLL for (int h = 0; h < 2; h++) {
+        __m256 v[4];
+        RK_UNROLL for (int i = 0; i < 4; i++) {
+            int j = 32 * h + 8 * i;
+            v[i] = _mm256_loadu_ps(ar + j);
+            if (xr) v[i] = _mm256_add_ps(_mm256_loadu_ps(xr + j), v[i]);
+            if (br) v[i] = _mm256_add_ps(v[i], _mm256_loadu_ps(br + j));
+        }
+        rk_act256_group(4, h == 0 ? 0u : 0x3u, v); /* [i i f f], then [c c o o] */
+        RK_UNROLL for (int i = 0; i < 4; i++) _mm256_storeu_ps(ar + 32 * h + 8 * i, v[i]);
+    }
+}
+
+/* LSTM pass 2 for `nr` (1 or 2, constant) rows: c' = f*c + i*g; h' = o*tanh(c'). */
+RK_T256 RK_AI static inline void rk_lstm_pass2_256(int nr, const float *acc, long ldacc, const float *cPrev,
+                                                   float *cNew, float *hNew, long ldh) {
+    __m256 c[4];
+    RK_UNROLL for (int q = 0; q < nr; q++)
+        RK_UNROLL for (int j = 0; j < 2; j++) {
+            const float *ar = acc + (long)q * ldacc + 8 * j;
+            __m256 i = _mm256_loadu_ps(ar), f = _mm256_loadu_ps(ar + 16), g = _mm256_loadu_ps(ar + 32);
+            c[2 * q + j] = _mm256_add_ps(_mm256_mul_ps(f, _mm256_loadu_ps(cPrev + (long)q * ldh + 8 * j)), _mm256_mul_ps(i, g));
+            _mm256_storeu_ps(cNew + (long)q * ldh + 8 * j, c[2 * q + j]);
+        }
+    rk_act256_group(2 * nr, 0xfu, c);
+    RK_UNROLL for (int q = 0; q < nr; q++)
+        RK_UNROLL for (int j = 0; j < 2; j++)
+            _mm256_storeu_ps(hNew + (long)q * ldh + 8 * j, _mm256_mul_ps(_mm256_loadu_ps(acc + (long)q * ldacc + 48 + 8 * j), c[2 * q + j]));
+}
+
+/* The LSTM gate pass of rk_lstm_gates (same arguments), in two passes over the tile as the
+ * AVX-512 code does: first each gate's activation in place in `acc`, then the cell update.
+ * Per element the same operations in the same order as the portable loop (a float stored and
+ * reloaded is exact). */
 RK_T256 static inline void rk_lstm_gates256(int rows, float *acc, long ldacc, const float *xw, long ldxw,
                                              const float *bias, long ldbias, const float *cPrev, float *cNew,
                                              float *hNew, long ldh) {
-    for (int r = 0; r < rows; r++) {
-        float *ar = acc + (long)r * ldacc;
-        const float *xr = xw ? xw + (long)r * ldxw : NULL, *br = bias ? bias + (long)r * ldbias : NULL;
-        for (int g = 0; g < 4; g++) {
-            for (int j = 16 * g; j < 16 * g + 16; j += 8) {
-                __m256 z = _mm256_loadu_ps(ar + j);
-                if (xr) z = _mm256_add_ps(_mm256_loadu_ps(xr + j), z);
-                if (br) z = _mm256_add_ps(z, _mm256_loadu_ps(br + j));
-                _mm256_storeu_ps(ar + j, g == 2 ? rk_tanh256(z) : rk_sigmoid256(z));
-            }
-        }
-    }
-    for (int r = 0; r < rows; r++) {
-        const float *ar = acc + (long)r * ldacc;
-        for (int j = 0; j < 16; j += 8) {
-            __m256 i = _mm256_loadu_ps(ar + j), f = _mm256_loadu_ps(ar + 16 + j), g = _mm256_loadu_ps(ar + 32 + j);
-            __m256 c = _mm256_add_ps(_mm256_mul_ps(f, _mm256_loadu_ps(cPrev + (long)r * ldh + j)), _mm256_mul_ps(i, g));
-            _mm256_storeu_ps(cNew + (long)r * ldh + j, c);
-            _mm256_storeu_ps(hNew + (long)r * ldh + j, _mm256_mul_ps(_mm256_loadu_ps(ar + 48 + j), rk_tanh256(c)));
-        }
-    }
+    for (int r = 0; r < rows; r++)
+        rk_lstm_pass1_256(acc + (long)r * ldacc, xw ? xw + (long)r * ldxw : NULL, bias ? bias + (long)r * ldbias : NULL);
+    int r = 0;
+    for (; r + 2 <= rows; r += 2)
+        rk_lstm_pass2_256(2, acc + (long)r * ldacc, ldacc, cPrev + (long)r * ldh, cNew + (long)r * ldh, hNew + (long)r * ldh, ldh);
+    if (r < rows)
+        rk_lstm_pass2_256(1, acc + (long)r * ldacc, ldacc, cPrev + (long)r * ldh, cNew + (long)r * ldh, hNew + (long)r * ldh, ldh);
 }
 
-/* The GRU gate pass of rk_gru_gates (same arguments), eight units at a time. */
+/* GRU for `nr` (1 or 2, constant) rows, the activations in groups: z and r (four vectors a row),
+ * then the candidate's tanh (two a row). Per element the portable loop's operations in order. */
+RK_T256 RK_AI static inline void rk_gru_rows256(int nr, const float *acc, long ldacc, const float *xw, long ldxw,
+                                                const float *rbias, const float *hPrev, float *hNew, long ldh) {
+    const __m256 one = _mm256_set1_ps(1.0f);
+    __m256 zr[2][4], hh[4];
+    RK_UNROLL for (int q = 0; q < nr; q++) {
+        const float *ar = acc + (long)q * ldacc, *xr = xw + (long)q * ldxw;
+        RK_UNROLL for (int i = 0; i < 4; i++) { /* z (0..15), then r (16..31) */
+            __m256 m = _mm256_loadu_ps(ar + 8 * i);
+            if (rbias) m = _mm256_add_ps(m, _mm256_loadu_ps(rbias + 8 * i));
+            zr[q][i] = _mm256_add_ps(_mm256_loadu_ps(xr + 8 * i), m);
+        }
+        rk_act256_group(4, 0u, zr[q]);
+    }
+    RK_UNROLL for (int q = 0; q < nr; q++)
+        RK_UNROLL for (int j = 0; j < 2; j++) {
+            __m256 mh = _mm256_loadu_ps(acc + (long)q * ldacc + 32 + 8 * j);
+            if (rbias) mh = _mm256_add_ps(mh, _mm256_loadu_ps(rbias + 32 + 8 * j));
+            hh[2 * q + j] = _mm256_add_ps(_mm256_loadu_ps(xw + (long)q * ldxw + 32 + 8 * j), _mm256_mul_ps(zr[q][2 + j], mh));
+        }
+    rk_act256_group(2 * nr, 0xfu, hh);
+    RK_UNROLL for (int q = 0; q < nr; q++)
+        RK_UNROLL for (int j = 0; j < 2; j++) {
+            __m256 z = zr[q][j];
+            __m256 ha = _mm256_mul_ps(z, _mm256_loadu_ps(hPrev + (long)q * ldh + 8 * j));
+            __m256 hb = _mm256_mul_ps(_mm256_sub_ps(one, z), hh[2 * q + j]);
+            _mm256_storeu_ps(hNew + (long)q * ldh + 8 * j, _mm256_add_ps(ha, hb));
+        }
+}
+
+/* The GRU gate pass of rk_gru_gates (same arguments), two rows at a time. */
 RK_T256 static inline void rk_gru_gates256(int rows, const float *acc, long ldacc, const float *xw, long ldxw,
                                             const float *rbias, const float *hPrev, float *hNew, long ldh) {
-    const __m256 one = _mm256_set1_ps(1.0f);
-    for (int r = 0; r < rows; r++) {
-        const float *ar = acc + (long)r * ldacc, *xr = xw + (long)r * ldxw;
-        for (int j = 0; j < 16; j += 8) {
-            __m256 mz = _mm256_loadu_ps(ar + j), mr = _mm256_loadu_ps(ar + 16 + j), mh = _mm256_loadu_ps(ar + 32 + j);
-            if (rbias) {
-                mz = _mm256_add_ps(mz, _mm256_loadu_ps(rbias + j)); mr = _mm256_add_ps(mr, _mm256_loadu_ps(rbias + 16 + j));
-                mh = _mm256_add_ps(mh, _mm256_loadu_ps(rbias + 32 + j));
-            }
-            __m256 z = rk_sigmoid256(_mm256_add_ps(_mm256_loadu_ps(xr + j), mz));
-            __m256 rr = rk_sigmoid256(_mm256_add_ps(_mm256_loadu_ps(xr + 16 + j), mr));
-            __m256 hh = rk_tanh256(_mm256_add_ps(_mm256_loadu_ps(xr + 32 + j), _mm256_mul_ps(rr, mh)));
-            __m256 ha = _mm256_mul_ps(z, _mm256_loadu_ps(hPrev + (long)r * ldh + j));
-            __m256 hb = _mm256_mul_ps(_mm256_sub_ps(one, z), hh);
-            _mm256_storeu_ps(hNew + (long)r * ldh + j, _mm256_add_ps(ha, hb));
-        }
-    }
+    int r = 0;
+    for (; r + 2 <= rows; r += 2)
+        rk_gru_rows256(2, acc + (long)r * ldacc, ldacc, xw + (long)r * ldxw, ldxw, rbias, hPrev + (long)r * ldh, hNew + (long)r * ldh, ldh);
+    if (r < rows)
+        rk_gru_rows256(1, acc + (long)r * ldacc, ldacc, xw + (long)r * ldxw, ldxw, rbias, hPrev + (long)r * ldh, hNew + (long)r * ldh, ldh);
 }
 
-/* SimpleRNN with tanh (rk_rnn_tanh's arguments): h' = tanh(xw + acc). */
+/* SimpleRNN with tanh (rk_rnn_tanh's arguments): h' = tanh(xw + acc), four vectors at a time. */
 RK_T256 static inline void rk_rnn_tanh256(int rows, int n16, const float *acc, long ldacc, const float *xw, long ldxw,
                                            float *hNew, long ldh) {
-    for (int r = 0; r < rows; r++)
-        for (int j = 0; j < 16 * n16; j += 8)
-            _mm256_storeu_ps(hNew + (long)r * ldh + j,
-                             rk_tanh256(_mm256_add_ps(_mm256_loadu_ps(xw + (long)r * ldxw + j),
-                                                      _mm256_loadu_ps(acc + (long)r * ldacc + j))));
+    for (int r = 0; r < rows; r++) {
+        const float *ar = acc + (long)r * ldacc, *xr = xw + (long)r * ldxw;
+        float *hr = hNew + (long)r * ldh;
+        int j = 0;
+        for (; j + 32 <= 16 * n16; j += 32) {
+            __m256 v[4];
+            RK_UNROLL for (int i = 0; i < 4; i++) v[i] = _mm256_add_ps(_mm256_loadu_ps(xr + j + 8 * i), _mm256_loadu_ps(ar + j + 8 * i));
+            rk_act256_group(4, 0xfu, v);
+            RK_UNROLL for (int i = 0; i < 4; i++) _mm256_storeu_ps(hr + j + 8 * i, v[i]);
+        }
+        if (j < 16 * n16) {
+            __m256 v[2];
+            RK_UNROLL for (int i = 0; i < 2; i++) v[i] = _mm256_add_ps(_mm256_loadu_ps(xr + j + 8 * i), _mm256_loadu_ps(ar + j + 8 * i));
+            rk_act256_group(2, 0x3u, v);
+            RK_UNROLL for (int i = 0; i < 2; i++) _mm256_storeu_ps(hr + j + 8 * i, v[i]);
+        }
+    }
 }
 
 /* dst[j] = dst[j] + src[j] for rows x n. */
@@ -343,17 +429,26 @@ RK_T256 static inline void rk_add_row256(int rows, int n, float *dst, long ld, c
     }
 }
 
-/* out[i] = sigmoid(x[i]) / tanh(x[i]) for any n (the last n % 8 by the scalar code). */
-RK_T256 static inline void rk_sigmoid256_n(const float *x, float *out, long n) {
-    long i = 0;
-    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(out + i, rk_sigmoid256(_mm256_loadu_ps(x + i)));
-    for (; i < n; i++) out[i] = rk_sigmoid_s(x[i]);
-}
-RK_T256 static inline void rk_tanh256_n(const float *x, float *out, long n) {
-    long i = 0;
-    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(out + i, rk_tanh256(_mm256_loadu_ps(x + i)));
-    for (; i < n; i++) out[i] = rk_tanh_s(x[i]);
-}
+/* out[i] = sigmoid(x[i]) / tanh(x[i]) for any n: four vectors at a time, then one, the last
+ * n % 8 by the scalar code. */
+#define RK_ACT256_N(NAME, BITS, SCALAR)                                                       \
+    RK_T256 static inline void NAME(const float *x, float *out, long n) {                    \
+        long i = 0;                                                                           \
+        for (; i + 32 <= n; i += 32) {                                                        \
+            __m256 v[4];                                                                      \
+            RK_UNROLL for (int g = 0; g < 4; g++) v[g] = _mm256_loadu_ps(x + i + 8 * g);      \
+            rk_act256_group(4, BITS & 0xfu, v);                                               \
+            RK_UNROLL for (int g = 0; g < 4; g++) _mm256_storeu_ps(out + i + 8 * g, v[g]);    \
+        }                                                                                     \
+        for (; i + 8 <= n; i += 8) {                                                          \
+            __m256 v = _mm256_loadu_ps(x + i);                                                \
+            rk_act256_group(1, BITS & 1u, &v);                                                \
+            _mm256_storeu_ps(out + i, v);                                                     \
+        }                                                                                     \
+        for (; i < n; i++) out[i] = SCALAR(x[i]);                                             \
+    }
+RK_ACT256_N(rk_sigmoid256_n, 0u, rk_sigmoid_s)
+RK_ACT256_N(rk_tanh256_n, 0xfu, rk_tanh_s)
 #endif
 
 /* ------------------------------------------------------------------------------------------ */
@@ -494,21 +589,6 @@ RK_T512 static inline int rk_tile512(int mr, int nv, const float *a, long lda, c
  * step of the algorithm over the whole group before the next: the instruction stream itself is
  * interleaved). rk_sigmoid512 / rk_tanh512 are the same code on a group of one. */
 
-#define RK_AI __attribute__((always_inline))
-#define RK_GROUP 8
-#define RK_UNROLL _Pragma("clang loop unroll(full)")
-/* F(k, ...) with k = min(n, 8) as a literal, so that F's loops over k unroll. */
-#define RK_DISPATCH8(n, F, ...)                                                                 \
-    switch (n) {                                                                                \
-    case 1: F(1, __VA_ARGS__); break;                                                           \
-    case 2: F(2, __VA_ARGS__); break;                                                           \
-    case 3: F(3, __VA_ARGS__); break;                                                           \
-    case 4: F(4, __VA_ARGS__); break;                                                           \
-    case 5: F(5, __VA_ARGS__); break;                                                           \
-    case 6: F(6, __VA_ARGS__); break;                                                           \
-    case 7: F(7, __VA_ARGS__); break;                                                           \
-    default: F(8, __VA_ARGS__); break;                                                          \
-    }
 
 /* v[i] = sigmoid(v[i]), or tanh(v[i]) where bit i of `tanh_bits` is set; n <= RK_GROUP. With
  * n and tanh_bits constant at the (inlined) call site, the loops unroll into straight code. */

@@ -27,6 +27,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "rnn_kernels.h" /* RK_AI, RK_UNROLL, RK_GROUP: the lockstep groups of the activations */
+
 #define RK_D_EXP_HI 7.09782712893383996843E2
 #define RK_D_EXP_LO (-745.2)
 #define RK_D_LOG2E 1.4426950408889634073599
@@ -205,126 +207,167 @@ RK_T256D static inline __m256d rk_pow2_256d(__m256i n) {
     return _mm256_castsi256_pd(_mm256_slli_epi64(_mm256_add_epi64(n, _mm256_set1_epi64x(1023)), 52));
 }
 
-RK_T256D static inline __m256d rk_exp256d(__m256d x) {
-    __m256d nan = _mm256_cmp_pd(x, x, _CMP_UNORD_Q);
-    __m256d xin = x;
-    x = _mm256_min_pd(x, _mm256_set1_pd(RK_D_EXP_HI));
-    x = _mm256_max_pd(x, _mm256_set1_pd(RK_D_EXP_LO));
-    __m256d fx = _mm256_floor_pd(_mm256_fmadd_pd(x, _mm256_set1_pd(RK_D_LOG2E), _mm256_set1_pd(0.5)));
-    __m256d nfx = _mm256_sub_pd(_mm256_setzero_pd(), fx);
-    __m256d r = _mm256_fmadd_pd(nfx, _mm256_set1_pd(RK_D_C1), x);
-    r = _mm256_fmadd_pd(nfx, _mm256_set1_pd(RK_D_C2), r);
-    __m256d xx = _mm256_mul_pd(r, r);
-    __m256d p = _mm256_fmadd_pd(_mm256_set1_pd(RK_D_P0), xx, _mm256_set1_pd(RK_D_P1));
-    p = _mm256_fmadd_pd(p, xx, _mm256_set1_pd(RK_D_P2));
-    p = _mm256_mul_pd(p, r);
-    __m256d q = _mm256_fmadd_pd(_mm256_set1_pd(RK_D_Q0), xx, _mm256_set1_pd(RK_D_Q1));
-    q = _mm256_fmadd_pd(q, xx, _mm256_set1_pd(RK_D_Q2));
-    q = _mm256_fmadd_pd(q, xx, _mm256_set1_pd(RK_D_Q3));
-    __m256d e = _mm256_div_pd(p, _mm256_sub_pd(q, p));
-    e = _mm256_fmadd_pd(_mm256_set1_pd(2.0), e, _mm256_set1_pd(1.0));
-    /* n = (int64)fx, exact (|fx| <= 1075); n1 = n / 2 toward zero, n2 = n - n1 */
-    __m128i n32 = _mm256_cvtpd_epi32(fx);
-    __m256i n = _mm256_cvtepi32_epi64(n32);
-    /* n / 2 toward zero = (n + (n < 0)) >> 1 (arithmetic), as the scalar code's n / 2; the
-     * value fits 32 bits, so on the 32-bit lanes (AVX2 has no 64-bit arithmetic shift) */
-    __m128i h32 = _mm_srai_epi32(_mm_add_epi32(n32, _mm_srli_epi32(n32, 31)), 1);
-    __m256i half = _mm256_cvtepi32_epi64(h32);
-    __m256i rest = _mm256_sub_epi64(n, half);
-    e = _mm256_mul_pd(e, rk_pow2_256d(half));
-    e = _mm256_mul_pd(e, rk_pow2_256d(rest));
-    return _mm256_blendv_pd(e, xin, nan);
+/* In groups of n (<= RK_GROUP, constant at the inlined call site) independent vectors in
+ * lockstep, as the float32 code (rk_act256_group): each step over the whole group before the
+ * next, so the out-of-order window holds several of the long exp / division chains at once. */
+RK_T256D RK_AI static inline void rk_exp256d_group(int n, __m256d *x) {
+    __m256d xin[RK_GROUP], fx[RK_GROUP], r[RK_GROUP], p[RK_GROUP], q[RK_GROUP];
+    RK_UNROLL for (int i = 0; i < n; i++) xin[i] = x[i];
+    RK_UNROLL for (int i = 0; i < n; i++) x[i] = _mm256_min_pd(x[i], _mm256_set1_pd(RK_D_EXP_HI));
+    RK_UNROLL for (int i = 0; i < n; i++) x[i] = _mm256_max_pd(x[i], _mm256_set1_pd(RK_D_EXP_LO));
+    RK_UNROLL for (int i = 0; i < n; i++)
+        fx[i] = _mm256_floor_pd(_mm256_fmadd_pd(x[i], _mm256_set1_pd(RK_D_LOG2E), _mm256_set1_pd(0.5)));
+    RK_UNROLL for (int i = 0; i < n; i++) {
+        __m256d nfx = _mm256_sub_pd(_mm256_setzero_pd(), fx[i]);
+        r[i] = _mm256_fmadd_pd(nfx, _mm256_set1_pd(RK_D_C1), x[i]);
+        r[i] = _mm256_fmadd_pd(nfx, _mm256_set1_pd(RK_D_C2), r[i]);
+    }
+    RK_UNROLL for (int i = 0; i < n; i++) {
+        __m256d xx = _mm256_mul_pd(r[i], r[i]);
+        p[i] = _mm256_fmadd_pd(_mm256_set1_pd(RK_D_P0), xx, _mm256_set1_pd(RK_D_P1));
+        p[i] = _mm256_fmadd_pd(p[i], xx, _mm256_set1_pd(RK_D_P2));
+        p[i] = _mm256_mul_pd(p[i], r[i]);
+        q[i] = _mm256_fmadd_pd(_mm256_set1_pd(RK_D_Q0), xx, _mm256_set1_pd(RK_D_Q1));
+        q[i] = _mm256_fmadd_pd(q[i], xx, _mm256_set1_pd(RK_D_Q2));
+        q[i] = _mm256_fmadd_pd(q[i], xx, _mm256_set1_pd(RK_D_Q3));
+    }
+    RK_UNROLL for (int i = 0; i < n; i++) p[i] = _mm256_div_pd(p[i], _mm256_sub_pd(q[i], p[i]));
+    RK_UNROLL for (int i = 0; i < n; i++) {
+        __m256d e = _mm256_fmadd_pd(_mm256_set1_pd(2.0), p[i], _mm256_set1_pd(1.0));
+        /* n = (int64)fx, exact (|fx| <= 1075); n1 = n / 2 toward zero, n2 = n - n1 */
+        __m128i n32 = _mm256_cvtpd_epi32(fx[i]);
+        __m256i nn = _mm256_cvtepi32_epi64(n32);
+        /* n / 2 toward zero = (n + (n < 0)) >> 1 (arithmetic), as the scalar code's n / 2; the
+         * value fits 32 bits, so on the 32-bit lanes (AVX2 has no 64-bit arithmetic shift) */
+        __m128i h32 = _mm_srai_epi32(_mm_add_epi32(n32, _mm_srli_epi32(n32, 31)), 1);
+        __m256i half = _mm256_cvtepi32_epi64(h32);
+        __m256i rest = _mm256_sub_epi64(nn, half);
+        e = _mm256_mul_pd(e, rk_pow2_256d(half));
+        e = _mm256_mul_pd(e, rk_pow2_256d(rest));
+        x[i] = _mm256_blendv_pd(e, xin[i], _mm256_cmp_pd(xin[i], xin[i], _CMP_UNORD_Q));
+    }
 }
 
-RK_T256D static inline __m256d rk_sigmoid256d(__m256d x) {
-    __m256d e = rk_exp256d(_mm256_xor_pd(x, _mm256_set1_pd(-0.0)));
-    __m256d one = _mm256_set1_pd(1.0);
-    return _mm256_div_pd(one, _mm256_add_pd(one, e));
+RK_T256D static inline __m256d rk_exp256d(__m256d x) { rk_exp256d_group(1, &x); return x; }
+
+/* v[i] = sigmoid(v[i]), or tanh(v[i]) where bit i of `tanh_bits` is set (rk_sigmoid_d, rk_tanh_d). */
+RK_T256D RK_AI static inline void rk_act256d_group(int n, unsigned tanh_bits, __m256d *v) {
+    __m256d e[RK_GROUP];
+    const __m256d one = _mm256_set1_pd(1.0), signbit = _mm256_set1_pd(-0.0);
+    RK_UNROLL for (int i = 0; i < n; i++) {
+        if (tanh_bits >> i & 1) { __m256d ax = _mm256_andnot_pd(signbit, v[i]); e[i] = _mm256_add_pd(ax, ax); }
+        else e[i] = _mm256_xor_pd(v[i], signbit);
+    }
+    rk_exp256d_group(n, e);
+    /* sigmoid: 1 / (1 + exp(-x)); tanh, large |x|: 1 - 2 / (exp(2|x|) + 1) (the same sum) */
+    RK_UNROLL for (int i = 0; i < n; i++)
+        e[i] = _mm256_div_pd((tanh_bits >> i & 1) ? _mm256_set1_pd(2.0) : one, _mm256_add_pd(one, e[i]));
+    RK_UNROLL for (int i = 0; i < n; i++) {
+        if (!(tanh_bits >> i & 1)) { v[i] = e[i]; continue; }
+        __m256d x = v[i];
+        __m256d ax = _mm256_andnot_pd(signbit, x);
+        /* large: +-1 beyond 22 */
+        __m256d big = _mm256_sub_pd(one, e[i]);
+        big = _mm256_blendv_pd(big, one, _mm256_cmp_pd(ax, _mm256_set1_pd(22.0), _CMP_GT_OQ));
+        big = _mm256_or_pd(big, _mm256_and_pd(signbit, x));
+        /* small: x + (x z) (P(z) / Q(z)) */
+        __m256d z = _mm256_mul_pd(x, x);
+        __m256d p = _mm256_fmadd_pd(_mm256_set1_pd(RK_D_TP0), z, _mm256_set1_pd(RK_D_TP1));
+        p = _mm256_fmadd_pd(p, z, _mm256_set1_pd(RK_D_TP2));
+        __m256d q = _mm256_add_pd(z, _mm256_set1_pd(RK_D_TQ0));
+        q = _mm256_fmadd_pd(q, z, _mm256_set1_pd(RK_D_TQ1));
+        q = _mm256_fmadd_pd(q, z, _mm256_set1_pd(RK_D_TQ2));
+        __m256d small = _mm256_fmadd_pd(_mm256_mul_pd(x, z), _mm256_div_pd(p, q), x);
+        /* +-0 and NaN give themselves, as the scalar code */
+        small = _mm256_blendv_pd(small, x, _mm256_cmp_pd(ax, _mm256_setzero_pd(), _CMP_EQ_UQ));
+        v[i] = _mm256_blendv_pd(small, big, _mm256_cmp_pd(ax, _mm256_set1_pd(0.625), _CMP_GT_OQ));
+    }
 }
 
-RK_T256D static inline __m256d rk_tanh256d(__m256d x) {
-    __m256d signbit = _mm256_set1_pd(-0.0);
-    __m256d ax = _mm256_andnot_pd(signbit, x);
-    __m256d xs = _mm256_and_pd(signbit, x);
-    /* large: 1 - 2 / (exp(2|x|) + 1), +-1 beyond 22 */
-    __m256d s = rk_exp256d(_mm256_add_pd(ax, ax));
-    __m256d t = _mm256_div_pd(_mm256_set1_pd(2.0), _mm256_add_pd(s, _mm256_set1_pd(1.0)));
-    __m256d big = _mm256_sub_pd(_mm256_set1_pd(1.0), t);
-    big = _mm256_blendv_pd(big, _mm256_set1_pd(1.0), _mm256_cmp_pd(ax, _mm256_set1_pd(22.0), _CMP_GT_OQ));
-    big = _mm256_or_pd(big, xs);
-    /* small: x + (x z) (P(z) / Q(z)) */
-    __m256d z = _mm256_mul_pd(x, x);
-    __m256d p = _mm256_fmadd_pd(_mm256_set1_pd(RK_D_TP0), z, _mm256_set1_pd(RK_D_TP1));
-    p = _mm256_fmadd_pd(p, z, _mm256_set1_pd(RK_D_TP2));
-    __m256d q = _mm256_add_pd(z, _mm256_set1_pd(RK_D_TQ0));
-    q = _mm256_fmadd_pd(q, z, _mm256_set1_pd(RK_D_TQ1));
-    q = _mm256_fmadd_pd(q, z, _mm256_set1_pd(RK_D_TQ2));
-    __m256d small = _mm256_fmadd_pd(_mm256_mul_pd(x, z), _mm256_div_pd(p, q), x);
-    /* +-0 and NaN give themselves, as the scalar code */
-    small = _mm256_blendv_pd(small, x, _mm256_cmp_pd(ax, _mm256_setzero_pd(), _CMP_EQ_UQ));
-    return _mm256_blendv_pd(small, big, _mm256_cmp_pd(ax, _mm256_set1_pd(0.625), _CMP_GT_OQ));
-}
+RK_T256D static inline __m256d rk_sigmoid256d(__m256d x) { rk_act256d_group(1, 0u, &x); return x; }
+RK_T256D static inline __m256d rk_tanh256d(__m256d x) { rk_act256d_group(1, 1u, &x); return x; }
 
+/* LSTM in two passes over the tile, as the float32 code: each row's 16 gate vectors (4 units
+ * each) activated in place in groups of four, then the cell update in groups of four. */
 RK_T256D static inline void rk_lstm_gates256d(int rows, double *acc, long ldacc, const double *xw, long ldxw,
                                               const double *bias, long ldbias, const double *cPrev, double *cNew,
                                               double *hNew, long ldh) {
     for (int r = 0; r < rows; r++) {
-        const double *ar = acc + (long)r * ldacc, *xr = xw ? xw + (long)r * ldxw : NULL;
+        double *ar = acc + (long)r * ldacc;
+        const double *xr = xw ? xw + (long)r * ldxw : NULL;
         const double *br = bias ? bias + (long)r * ldbias : NULL;
-        for (int j = 0; j < 16; j += 4) {
-            __m256d zi = _mm256_loadu_pd(ar + j), zf = _mm256_loadu_pd(ar + 16 + j);
-            __m256d zc = _mm256_loadu_pd(ar + 32 + j), zo = _mm256_loadu_pd(ar + 48 + j);
-            if (xr) {
-                zi = _mm256_add_pd(_mm256_loadu_pd(xr + j), zi);
-                zf = _mm256_add_pd(_mm256_loadu_pd(xr + 16 + j), zf);
-                zc = _mm256_add_pd(_mm256_loadu_pd(xr + 32 + j), zc);
-                zo = _mm256_add_pd(_mm256_loadu_pd(xr + 48 + j), zo);
+        for (int g = 0; g < 4; g++) { /* i, f, c (tanh), o: 16 units each */
+            __m256d v[4];
+            RK_UNROLL for (int i = 0; i < 4; i++) {
+                int j = 16 * g + 4 * i;
+                v[i] = _mm256_loadu_pd(ar + j);
+                if (xr) v[i] = _mm256_add_pd(_mm256_loadu_pd(xr + j), v[i]);
+                if (br) v[i] = _mm256_add_pd(v[i], _mm256_loadu_pd(br + j));
             }
-            if (br) {
-                zi = _mm256_add_pd(zi, _mm256_loadu_pd(br + j));
-                zf = _mm256_add_pd(zf, _mm256_loadu_pd(br + 16 + j));
-                zc = _mm256_add_pd(zc, _mm256_loadu_pd(br + 32 + j));
-                zo = _mm256_add_pd(zo, _mm256_loadu_pd(br + 48 + j));
-            }
-            __m256d i = rk_sigmoid256d(zi), f = rk_sigmoid256d(zf), g = rk_tanh256d(zc), o = rk_sigmoid256d(zo);
-            __m256d fc = _mm256_mul_pd(f, _mm256_loadu_pd(cPrev + (long)r * ldh + j));
-            __m256d ig = _mm256_mul_pd(i, g);
-            __m256d c = _mm256_add_pd(fc, ig);
-            _mm256_storeu_pd(cNew + (long)r * ldh + j, c);
-            _mm256_storeu_pd(hNew + (long)r * ldh + j, _mm256_mul_pd(o, rk_tanh256d(c)));
+            if (g == 2) rk_act256d_group(4, 0xfu, v);
+            else rk_act256d_group(4, 0u, v);
+            RK_UNROLL for (int i = 0; i < 4; i++) _mm256_storeu_pd(ar + 16 * g + 4 * i, v[i]);
         }
+    }
+    for (int r = 0; r < rows; r++) {
+        const double *ar = acc + (long)r * ldacc;
+        __m256d c[4];
+        RK_UNROLL for (int i = 0; i < 4; i++) {
+            int j = 4 * i;
+            __m256d fc = _mm256_mul_pd(_mm256_loadu_pd(ar + 16 + j), _mm256_loadu_pd(cPrev + (long)r * ldh + j));
+            __m256d ig = _mm256_mul_pd(_mm256_loadu_pd(ar + j), _mm256_loadu_pd(ar + 32 + j));
+            c[i] = _mm256_add_pd(fc, ig);
+            _mm256_storeu_pd(cNew + (long)r * ldh + j, c[i]);
+        }
+        rk_act256d_group(4, 0xfu, c);
+        RK_UNROLL for (int i = 0; i < 4; i++)
+            _mm256_storeu_pd(hNew + (long)r * ldh + 4 * i, _mm256_mul_pd(_mm256_loadu_pd(ar + 48 + 4 * i), c[i]));
     }
 }
 
+/* GRU, one row at a time: z and r (eight vectors) in two groups, then the candidate's tanh. */
 RK_T256D static inline void rk_gru_gates256d(int rows, double *acc, long ldacc, const double *xw, long ldxw,
                                              const double *rbias, const double *hPrev, double *hNew, long ldh) {
     __m256d one = _mm256_set1_pd(1.0);
     for (int r = 0; r < rows; r++) {
         const double *ar = acc + (long)r * ldacc, *xr = xw + (long)r * ldxw;
-        for (int j = 0; j < 16; j += 4) {
-            __m256d mz = _mm256_loadu_pd(ar + j), mr = _mm256_loadu_pd(ar + 16 + j), mh = _mm256_loadu_pd(ar + 32 + j);
-            if (rbias) {
-                mz = _mm256_add_pd(mz, _mm256_loadu_pd(rbias + j));
-                mr = _mm256_add_pd(mr, _mm256_loadu_pd(rbias + 16 + j));
-                mh = _mm256_add_pd(mh, _mm256_loadu_pd(rbias + 32 + j));
+        __m256d zr[8], hh[4];
+        RK_UNROLL for (int h = 0; h < 2; h++) { /* z (0..15), then r (16..31) */
+            RK_UNROLL for (int i = 0; i < 4; i++) {
+                int j = 16 * h + 4 * i;
+                __m256d m = _mm256_loadu_pd(ar + j);
+                if (rbias) m = _mm256_add_pd(m, _mm256_loadu_pd(rbias + j));
+                zr[4 * h + i] = _mm256_add_pd(_mm256_loadu_pd(xr + j), m);
             }
-            __m256d z = rk_sigmoid256d(_mm256_add_pd(_mm256_loadu_pd(xr + j), mz));
-            __m256d rr = rk_sigmoid256d(_mm256_add_pd(_mm256_loadu_pd(xr + 16 + j), mr));
-            __m256d rm = _mm256_mul_pd(rr, mh);
-            __m256d hh = rk_tanh256d(_mm256_add_pd(_mm256_loadu_pd(xr + 32 + j), rm));
-            __m256d a = _mm256_mul_pd(z, _mm256_loadu_pd(hPrev + (long)r * ldh + j));
-            __m256d b = _mm256_mul_pd(_mm256_sub_pd(one, z), hh);
+            rk_act256d_group(4, 0u, zr + 4 * h);
+        }
+        RK_UNROLL for (int i = 0; i < 4; i++) {
+            int j = 4 * i;
+            __m256d mh = _mm256_loadu_pd(ar + 32 + j);
+            if (rbias) mh = _mm256_add_pd(mh, _mm256_loadu_pd(rbias + 32 + j));
+            __m256d rm = _mm256_mul_pd(zr[4 + i], mh);
+            hh[i] = _mm256_add_pd(_mm256_loadu_pd(xr + 32 + j), rm);
+        }
+        rk_act256d_group(4, 0xfu, hh);
+        RK_UNROLL for (int i = 0; i < 4; i++) {
+            int j = 4 * i;
+            __m256d a = _mm256_mul_pd(zr[i], _mm256_loadu_pd(hPrev + (long)r * ldh + j));
+            __m256d b = _mm256_mul_pd(_mm256_sub_pd(one, zr[i]), hh[i]);
             _mm256_storeu_pd(hNew + (long)r * ldh + j, _mm256_add_pd(a, b));
         }
     }
 }
 
+/* SimpleRNN with tanh: four vectors at a time (n is a multiple of 16). */
 RK_T256D static inline void rk_rnn_tanh256d(int rows, int n, const double *acc, long ldacc, const double *xw, long ldxw,
                                             double *hNew, long ldh) {
     for (int r = 0; r < rows; r++)
-        for (int j = 0; j < n; j += 4) {
-            __m256d v = _mm256_add_pd(_mm256_loadu_pd(xw + (long)r * ldxw + j), _mm256_loadu_pd(acc + (long)r * ldacc + j));
-            _mm256_storeu_pd(hNew + (long)r * ldh + j, rk_tanh256d(v));
+        for (int j = 0; j < n; j += 16) {
+            __m256d v[4];
+            RK_UNROLL for (int i = 0; i < 4; i++)
+                v[i] = _mm256_add_pd(_mm256_loadu_pd(xw + (long)r * ldxw + j + 4 * i), _mm256_loadu_pd(acc + (long)r * ldacc + j + 4 * i));
+            rk_act256d_group(4, 0xfu, v);
+            RK_UNROLL for (int i = 0; i < 4; i++) _mm256_storeu_pd(hNew + (long)r * ldh + j + 4 * i, v[i]);
         }
 }
 
