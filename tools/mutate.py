@@ -180,14 +180,22 @@ FAST_FAULTS = [
         (KH, "float rm = rr * mh;", "float rm = rr * mh + (rbias ? rbias[32 + j] : 0.0f);"),
     ], {"RNNCHECK_ISA": "0"}),
     ("AVX2 LSTM gates: input and forget gates exchanged in the cell update", [
-        (KH, "__m256 c = _mm256_add_ps(_mm256_mul_ps(f, _mm256_loadu_ps(cPrev + (long)r * ldh + j)), _mm256_mul_ps(i, g));",
-             "__m256 c = _mm256_add_ps(_mm256_mul_ps(i, _mm256_loadu_ps(cPrev + (long)r * ldh + j)), _mm256_mul_ps(f, g));"),
+        (KH, "c[2 * q + j] = _mm256_add_ps(_mm256_mul_ps(f, _mm256_loadu_ps(cPrev + (long)q * ldh + 8 * j)), _mm256_mul_ps(i, g));",
+             "c[2 * q + j] = _mm256_add_ps(_mm256_mul_ps(i, _mm256_loadu_ps(cPrev + (long)q * ldh + 8 * j)), _mm256_mul_ps(f, g));"),
+    ]),
+    ("AVX2 LSTM gates: the second lockstep group's tanh lanes on the output gate, not the cell input", [
+        (KH, "rk_act256_group(4, h == 0 ? 0u : 0x3u, v); /* [i i f f], then [c c o o] */",
+             "rk_act256_group(4, h == 0 ? 0u : 0xcu, v); /* [i i f f], then [c c o o] */"),
     ]),
     ("AVX2 GRU gates: candidate's recurrent bias added after the reset gate (reset_after misread)", [
-        (KH, "                mh = _mm256_add_ps(mh, _mm256_loadu_ps(rbias + 32 + j));\n", "\n"),
-        (KH, "_mm256_add_ps(_mm256_loadu_ps(xr + 32 + j), _mm256_mul_ps(rr, mh))",
-             "_mm256_add_ps(_mm256_loadu_ps(xr + 32 + j), rbias ? _mm256_add_ps(_mm256_mul_ps(rr, mh), "
-             "_mm256_loadu_ps(rbias + 32 + j)) : _mm256_mul_ps(rr, mh))"),
+        (KH, "            if (rbias) mh = _mm256_add_ps(mh, _mm256_loadu_ps(rbias + 32 + 8 * j));\n", "\n"),
+        (KH, "hh[2 * q + j] = _mm256_add_ps(_mm256_loadu_ps(xw + (long)q * ldxw + 32 + 8 * j), _mm256_mul_ps(zr[q][2 + j], mh));",
+             "hh[2 * q + j] = _mm256_add_ps(_mm256_loadu_ps(xw + (long)q * ldxw + 32 + 8 * j), rbias ? _mm256_add_ps("
+             "_mm256_mul_ps(zr[q][2 + j], mh), _mm256_loadu_ps(rbias + 32 + 8 * j)) : _mm256_mul_ps(zr[q][2 + j], mh));"),
+    ]),
+    ("AVX2 GRU gates: the second of two rows in a lockstep pair takes the first row's hPrev", [
+        (KH, "__m256 ha = _mm256_mul_ps(z, _mm256_loadu_ps(hPrev + (long)q * ldh + 8 * j));",
+             "__m256 ha = _mm256_mul_ps(z, _mm256_loadu_ps(hPrev + 8 * j));"),
     ]),
     ("C exp: range reduction without the low part of ln 2", [
         (KH, "    r = fmaf(-fx, RK_LN2_LO, r);\n", "\n"),
