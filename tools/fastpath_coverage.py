@@ -42,7 +42,7 @@ FAST = "Sources/RNNEngine/Fast"
 # A function definition in the kernels header: attributes, `static inline`, return type, name,
 # parameters (none of which contain parentheses), then the body.
 DEFINITION = re.compile(
-    r"^(?:RK_\w+\s+)*static\s+inline\s+(?:RK_\w+\s+)*([\w\s\*]*?)\b(rk_\w+)\s*\(([^()]*)\)\s*\{",
+    r"^(?:RK_\w+\s+)*static\s+inline\s+(?:RK_\w+\s+)*([\w\s\*]*?)\b(r[kl]_\w+)\s*\(([^()]*)\)\s*\{",
     re.M)
 
 
@@ -65,12 +65,13 @@ def headers():
 
 
 def prototypes(source):
-    """Declarations of the header's functions that Swift may call (no AVX2/AVX-512
-    internals, which the dispatchers call)."""
+    """Declarations of the header's functions that Swift may call (no AVX2/AVX-512/NEON
+    internals, which the dispatchers call; the NEON ones, whose vector types x86 lacks, are
+    not even compiled on x86)."""
     out = []
     for m in DEFINITION.finditer(source):
         ret, name, params = m.group(1).strip(), m.group(2), " ".join(m.group(3).split())
-        if "256" in name or "512" in name:
+        if "256" in name or "512" in name or "neon" in name:
             continue
         out.append(f"{ret} {name}({params});")
     return out
@@ -94,7 +95,9 @@ def make_copy(src):
            "#ifndef RNNCHECK_KERNELS_API_H", "#define RNNCHECK_KERNELS_API_H",
            "#include <stddef.h>", "#include <stdint.h>"]
     for h in headers():
-        api += prototypes(open(os.path.join(kernels, h)).read())
+        text = open(os.path.join(kernels, h)).read()
+        api += re.findall(r"^#define RL_ACT_\w+ \d+$", text, re.M)   # layer_kernels.h's activation codes
+        api += prototypes(text)
     api.append("#endif")
     open(os.path.join(kernels, "include", "rnn_kernels_api.h"), "w").write("\n".join(api) + "\n")
     c = ["#include <math.h>", "#include <stddef.h>", "#include <stdint.h>",
@@ -129,18 +132,33 @@ def line_counts(llvm_cov, binary, profdata, path):
     return counts or None
 
 
-def function_spans(llvm_cov, binary, profdata, path):
-    """[(name, first line, last line)] of the functions llvm-cov maps in `path`."""
-    r = subprocess.run([llvm_cov, "export", binary, f"-instr-profile={profdata}", path,
-                        "-skip-expansions"], capture_output=True, text=True)
-    spans = []
-    for data in json.loads(r.stdout)["data"]:
-        for f in data.get("functions", []):
-            own = [reg for reg in f["regions"]
-                   if os.path.realpath(f["filenames"][reg[5]]) == os.path.realpath(path)]
-            if own:
-                spans.append((f["name"], min(g[0] for g in own), max(g[2] for g in own)))
-    return spans
+def avx512_lines(path):
+    """The line numbers of `path`'s AVX-512 code, from its text: each function whose name
+    contains "512" (its definition line to its closing brace) and each macro whose name does
+    (its #define and continuation lines, and the lines that instantiate it). From the text rather than from llvm-cov's function
+    regions, whose macro-expansion regions lie at the macros' definitions: a function using
+    RK_UNROLL or RK_DISPATCH8 would claim every line from those (near the top) to its end."""
+    text = open(path).read()
+    lines = text.splitlines()
+    out = set()
+    for m in DEFINITION.finditer(text):
+        if "512" not in m.group(2):
+            continue
+        first = text.count("\n", 0, m.start()) + 1
+        depth, i = 1, m.end()   # just past the body's opening brace
+        while depth and i < len(text):
+            depth += {"{": 1, "}": -1}.get(text[i], 0)
+            i += 1
+        out.update(range(first, text.count("\n", 0, i) + 2))
+    for i, line in enumerate(lines):
+        if re.match(r"\s*RK_\w*512\w*\(", line):   # a macro's instances (RK_TILE512(1, 4) ...)
+            out.add(i + 1)
+        if re.match(r"#define\s+\w*512\w*", line):
+            j = i
+            while lines[j].rstrip().endswith("\\") and j + 1 < len(lines):
+                j += 1
+            out.update(range(i + 1, j + 2))
+    return out
 
 
 def ranges(lines):
@@ -210,11 +228,7 @@ def main():
         if counts is None:
             rows.append(f"  {rel}: not mapped (not instrumented)")
             continue
-        avx512 = set()
-        if path.endswith(".h"):
-            for name, lo, hi in function_spans(llvm_cov, binary, profdata, path):
-                if "512" in name:
-                    avx512.update(range(lo, hi + 1))
+        avx512 = avx512_lines(path) if path.endswith(".h") else set()
         lines = {n: c for n, c in counts.items() if n not in avx512}
         hit = sum(1 for c in lines.values() if c > 0)
         total[0] += hit

@@ -265,6 +265,16 @@ ACTIVATIONS = [
               unit_forget_bias=False, return_state=True),
 ]
 
+# Filters a multiple of 8: the fast path's AVX2 gate pass (rl_convlstm_gates256), with each of
+# the activations it has (tanh, sigmoid, relu, linear); every other ConvLSTM case has 2-4
+# filters and takes the scalar loop.
+FILTERS8 = [
+    conv_lstm(2, "f8", filters=8, kernel_size=3, padding="same", return_sequences=True),
+    conv_lstm(2, "f16_relu_tanh", filters=16, kernel_size=2, activation="relu",
+              recurrent_activation="tanh", return_state=True),
+    conv_lstm(2, "f8_linear", filters=8, kernel_size=1, activation=None, return_sequences=True),
+]
+
 BACKWARDS = [
     conv_lstm(2, "back_seq", filters=2, kernel_size=3, padding="same", go_backwards=True,
               return_sequences=True),
@@ -790,6 +800,12 @@ def _cases():
         "activation None, recurrent tanh, return_sequences) 'linear_tanh'; (2, 3, same, "
         "softsign, sigmoid) 'softsign_sigmoid'; (3, 2, same, use_bias False, unit_forget_bias "
         "False, return_state) 'nobias'", branches((3, 4, 4, 2), ACTIVATIONS))
+    yield from _both(
+        "convlstm2d_filters8",
+        "x (2,3,4,4,2) -> ConvLSTM2D(8, 3, same, return_sequences) 'f8'; (16, 2, relu, "
+        "recurrent tanh, return_state) 'f16_relu_tanh'; (8, 1, activation None, "
+        "return_sequences) 'f8_linear': filters a multiple of 8, the fast path's AVX2 gate pass "
+        "with tanh, sigmoid, relu and linear", branches((3, 4, 4, 2), FILTERS8))
     yield from _both(
         "convlstm2d_go_backwards",
         "x (2,4,4,4,2) -> ConvLSTM2D(2, 3, same, go_backwards, return_sequences) 'back_seq' "
