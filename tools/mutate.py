@@ -98,6 +98,7 @@ FR = "Sources/RNNEngine/Fast/FastRun.swift"
 FL = "Sources/RNNEngine/Fast/FastLayers.swift"
 PK = "Sources/RNNEngine/Fast/Packed.swift"
 KH = "Sources/CRNNKernels/rnn_kernels.h"
+LK = "Sources/CRNNKernels/layer_kernels.h"
 GM = "Sources/RNNEngine/Fast/GEMM.swift"
 
 # Faults in the fast path and its kernels (--fast). Each names the branch it breaks; the
@@ -196,6 +197,14 @@ FAST_FAULTS = [
     ("AVX2 GRU gates: the second of two rows in a lockstep pair takes the first row's hPrev", [
         (KH, "__m256 ha = _mm256_mul_ps(z, _mm256_loadu_ps(hPrev + (long)q * ldh + 8 * j));",
              "__m256 ha = _mm256_mul_ps(z, _mm256_loadu_ps(hPrev + 8 * j));"),
+    ]),
+    ("AVX2 ConvLSTM gates (filters a multiple of 8): input and forget gates exchanged in the cell update", [
+        (LK, "__m256 c = _mm256_add_ps(_mm256_mul_ps(fg, _mm256_loadu_ps(cp + j)), _mm256_mul_ps(i, rl_act256(act, zc)));",
+             "__m256 c = _mm256_add_ps(_mm256_mul_ps(i, _mm256_loadu_ps(cp + j)), _mm256_mul_ps(fg, rl_act256(act, zc)));"),
+    ]),
+    ("AVX2 activation codes: relu taken as linear", [
+        (LK, "case RL_ACT_RELU: return _mm256_max_ps(x, _mm256_setzero_ps()); /* x > 0 ? x : 0 (NaN -> 0) */",
+             "case RL_ACT_RELU: return x;"),
     ]),
     ("C exp: range reduction without the low part of ln 2", [
         (KH, "    r = fmaf(-fx, RK_LN2_LO, r);\n", "\n"),
