@@ -113,8 +113,8 @@ FAST_FAULTS = [
              "let t = k\n                                    let lda = features"),
     ]),
     ("fused LSTM input product (batch >= 4) ignores go_backwards", [
-        (FR, "S.tilePrefetching(isa, mr, vectors, x + (r0 * time + t) * features",
-             "S.tilePrefetching(isa, mr, vectors, x + (r0 * time + k) * features"),
+        (FR, "x + (r0 * time + t) * features, time * features,\n                                           packed: wx,",
+             "x + (r0 * time + k) * features, time * features,\n                                           packed: wx,"),
     ]),
     ("every projection time block projects the first block's steps", [
         (FR, "let k0 = block * blockSteps", "let k0 = 0 * block * blockSteps"),
@@ -147,7 +147,7 @@ FAST_FAULTS = [
         (FR, "if let bias { S.addRow(isa, mr, pw, z, ld, bias) }", "if let bias { _ = bias }"),
     ]),
     ("one-row kernel: the second panel of a pair multiplied by the first panel's weights", [
-        (FR, "S.row2p(isa, hPrev, w, w + u * pw, S.stripWidth,", "S.row2p(isa, hPrev, w, w, S.stripWidth,"),
+        (FR, "S.row2p(isa, hPrev, packed: w, w + u * pw,", "S.row2p(isa, hPrev, packed: w, w,"),
     ]),
     ("Bidirectional (concat) forward direction started from the backward initial state", [
         (FL, "\n                    [forward.fastDirection(pf, initialState: forwardState, sequence: tf),",
@@ -167,7 +167,7 @@ FAST_FAULTS = [
              "bv[w] = _mm256_loadu_ps(b + q * ldb + 8 * w);"),
     ]),
     ("packed matrix (Dense, attention, convolution): strips written at the panel's row stride", [
-        (GM, "let dst = buffer.pointer + p * k * 64 + s * k * sw + q * sw",
+        (GM, "let dst = buffer.pointer + p * k * 64 + S.stripOffset(row: q, column: s * sw, k: k)",
              "let dst = buffer.pointer + p * k * 64 + s * sw + q * 64"),
     ]),
     # The portable C gates run only where no vector gates do: these two are verified with the

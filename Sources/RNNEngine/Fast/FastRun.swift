@@ -280,7 +280,7 @@ enum FastRecurrent {
                                     let z = proj + (s * batch + r0) * ld + panel * pw
                                     for v in Swift.stride(from: 0, to: pw / 16, by: vectors) {
                                         S.tile(isa, mr, vectors, x + (r0 * time + t) * features, time * features,
-                                               w + v * features * 16, S.stripWidth, features * S.stripWidth, features, z + v * 16, ld)
+                                               packed: w, vector: v, k: features, z + v * 16, ld)
                                     }
                                     if let bias { S.addRow(isa, mr, pw, z, ld, bias) }
                                     r0 += mr
@@ -299,7 +299,7 @@ enum FastRecurrent {
                                     let z = proj + (s0 * batch + b) * ld + panel * pw
                                     for v in Swift.stride(from: 0, to: pw / 16, by: vectors) {
                                         S.tile(isa, mr, vectors, x + (b * time + t) * features, lda,
-                                               w + v * features * 16, S.stripWidth, features * S.stripWidth, features, z + v * 16, batch * ld)
+                                               packed: w, vector: v, k: features, z + v * 16, batch * ld)
                                     }
                                     if let bias { S.addRow(isa, mr, pw, z, batch * ld, bias) }
                                     s0 += mr
@@ -352,9 +352,9 @@ enum FastRecurrent {
                                 let panel = q0 + 2 * (backwards ? pairs - 1 - pi : pi)
                                 let w = UnsafePointer(p.recurrentKernel.pointer + panel * u * pw)
                                 if panel + 1 < q1 {
-                                    S.row2p(isa, hPrev, w, w + u * pw, S.stripWidth, u * S.stripWidth, u, z + (panel - q0) * 64, z + (panel - q0 + 1) * 64)
+                                    S.row2p(isa, hPrev, packed: w, w + u * pw, k: u, z + (panel - q0) * 64, z + (panel - q0 + 1) * 64)
                                 } else {
-                                    S.tile(isa, 1, 4, hPrev, up, w, S.stripWidth, u * S.stripWidth, u, z + (panel - q0) * 64, 64)
+                                    S.tile(isa, 1, 4, hPrev, up, packed: w, vector: 0, k: u, z + (panel - q0) * 64, 64)
                                 }
                             }
                             let n = q1 - q0, off = q0 * pu
@@ -392,11 +392,11 @@ enum FastRecurrent {
                                 // projection pass would: the same bits), added by the gates
                                 let zx = z + 1024
                                 for v in Swift.stride(from: 0, to: pw / 16, by: vectors) {
-                                    S.tilePrefetching(isa, mr, vectors, x + (r0 * time + t) * features, time * features,
-                                                      wx + v * features * 16, S.stripWidth, features * S.stripWidth, features, zx + v * 16, pw,
-                                                      nextW + min(i * sliceW, features * pw / 16) * 16, v == 0 ? sliceW : 0)
-                                    S.tilePrefetching(isa, mr, vectors, hPrev + r0 * up, up, w + v * u * 16, S.stripWidth, u * S.stripWidth, u,
-                                                      z + v * 16, pw, nextU + min(i * sliceU, u * pw / 16) * 16, v == 0 ? sliceU : 0)
+                                    S.tile(isa, mr, vectors, x + (r0 * time + t) * features, time * features,
+                                           packed: wx, vector: v, k: features, zx + v * 16, pw,
+                                           prefetch: (nextW + min(i * sliceW, features * pw / 16) * 16, v == 0 ? sliceW : 0))
+                                    S.tile(isa, mr, vectors, hPrev + r0 * up, up, packed: w, vector: v, k: u, z + v * 16, pw,
+                                           prefetch: (nextU + min(i * sliceU, u * pw / 16) * 16, v == 0 ? sliceU : 0))
                                 }
                                 gates(p, isa: isa, rows: mr, acc: z, xw: zx, ld: pw, panel: panel,
                                       hPrev: hPrev, cPrev: cPrev, hNew: hNew, cNew: cNew, row0: r0)
@@ -409,8 +409,8 @@ enum FastRecurrent {
                             // the projected inputs this tile's gates read: fetched while the product runs
                             prefetchRows(xw + r0 * ld + panel * pw, rows: mr, ld: ld, bytes: pw * MemoryLayout<S>.size)
                             for v in Swift.stride(from: 0, to: pw / 16, by: vectors) {
-                                S.tilePrefetching(isa, mr, vectors, hPrev + r0 * up, up, w + v * u * 16, S.stripWidth, u * S.stripWidth, u, z + v * 16, pw,
-                                                  nextU + min(i * sliceU, u * pw / 16) * 16, v == 0 ? sliceU : 0)
+                                S.tile(isa, mr, vectors, hPrev + r0 * up, up, packed: w, vector: v, k: u, z + v * 16, pw,
+                                       prefetch: (nextU + min(i * sliceU, u * pw / 16) * 16, v == 0 ? sliceU : 0))
                             }
                             gates(p, isa: isa, rows: mr, acc: z, xw: xw + r0 * ld + panel * pw, ld: ld, panel: panel,
                                   hPrev: hPrev, cPrev: cPrev, hNew: hNew, cNew: cNew, row0: r0)

@@ -40,6 +40,39 @@ protocol FastScalar: EngineScalar {
     static var tileRowLimit: Int { get }
 }
 
+/// Weights packed as strips (`PackedCell`, `PackedMatrix`): a block of `k` rows is cut into
+/// strips of `stripWidth` columns, each `k × stripWidth` contiguous (one 64-byte line per row).
+/// The packers and the tile calls take the layout from here, so it is spelled out once.
+extension FastScalar {
+    /// Where element `(q, c)` of a strip-packed block of `k` rows lies from the block's start.
+    /// Column `c` starts at `c · k` when `c` is a multiple of the strip width.
+    @inline(__always)
+    static func stripOffset(row q: Int, column c: Int, k: Int) -> Int {
+        (c / stripWidth) * k * stripWidth + q * stripWidth + c % stripWidth
+    }
+
+    /// `tile` (or `tilePrefetching`, given `prefetch`) on the `nv` 16-column blocks from column
+    /// `16·v` of a strip-packed block of `k` rows.
+    @inline(__always)
+    static func tile(_ isa: Int32, _ mr: Int, _ nv: Int, _ a: UnsafePointer<Self>, _ lda: Int,
+                     packed block: UnsafePointer<Self>, vector v: Int, k: Int, _ z: UnsafeMutablePointer<Self>, _ ldz: Int,
+                     prefetch: (UnsafePointer<Self>, Int)? = nil) {
+        let b = block + stripOffset(row: 0, column: 16 * v, k: k)
+        if let (pf2, pf2n) = prefetch {
+            tilePrefetching(isa, mr, nv, a, lda, b, stripWidth, k * stripWidth, k, z, ldz, pf2, pf2n)
+        } else {
+            tile(isa, mr, nv, a, lda, b, stripWidth, k * stripWidth, k, z, ldz)
+        }
+    }
+
+    /// `row2p` on two strip-packed 64-column panels of `k` rows.
+    @inline(__always)
+    static func row2p(_ isa: Int32, _ a: UnsafePointer<Self>, packed b0: UnsafePointer<Self>, _ b1: UnsafePointer<Self>,
+                      k: Int, _ z0: UnsafeMutablePointer<Self>, _ z1: UnsafeMutablePointer<Self>) {
+        row2p(isa, a, b0, b1, stripWidth, k * stripWidth, k, z0, z1)
+    }
+}
+
 extension Float: FastScalar {
     static var stripWidth: Int { 16 }
     @inline(__always)

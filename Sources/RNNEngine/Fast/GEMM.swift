@@ -9,16 +9,13 @@ import CRNNKernels
 
 /// A `k × n` matrix packed once for the tile kernels: 64-column panels (the last padded with
 /// zeros), each `k × 64` contiguous and made of strips of `S.stripWidth` columns, each
-/// `k × stripWidth` contiguous (the kernels' `ldb = stripWidth`, `bs = stripStride`; see
-/// `PackedCell`). Row `q` of a panel's first strip starts at `panel(p) + q · stripWidth`.
+/// `k × stripWidth` contiguous (`FastScalar.stripOffset`, as `PackedCell`).
 final class PackedMatrix<S: FastScalar>: @unchecked Sendable {
     let k: Int
     let n: Int
     let panels: Int
     let buffer: AlignedBuffer<S>
     static var panelWidth: Int { 64 }
-    /// The distance between a panel's strips.
-    var stripStride: Int { k * S.stripWidth }
 
     /// Packs row-major `b` (`k × n`).
     convenience init(_ b: UnsafePointer<S>, k: Int, n: Int) {
@@ -38,7 +35,7 @@ final class PackedMatrix<S: FastScalar>: @unchecked Sendable {
             for s in 0..<(width + sw - 1) / sw {
                 let w = min(sw, width - s * sw)
                 for q in 0..<k {
-                    let dst = buffer.pointer + p * k * 64 + s * k * sw + q * sw
+                    let dst = buffer.pointer + p * k * 64 + S.stripOffset(row: q, column: s * sw, k: k)
                     let src = b + q * rowStride + (p * 64 + s * sw) * columnStride
                     if columnStride == 1 {
                         dst.update(from: src, count: w)
@@ -121,14 +118,14 @@ enum FastGEMM {
                 if k == 0 {
                     for r in 0..<mr { (z + r * n).update(repeating: 0, count: 64) }
                 } else {
-                    S.tile(isa, mr, 4, aRows, lda, b.panel(panel), S.stripWidth, b.stripStride, k, z, n)
+                    S.tile(isa, mr, 4, aRows, lda, packed: b.panel(panel), vector: 0, k: k, z, n)
                 }
                 if let bias { S.addRow(isa, mr, 64, z, n, bias + panel * 64) }
             } else {
                 if k == 0 {
                     scratch.update(repeating: 0, count: mr * 64)
                 } else {
-                    S.tile(isa, mr, 4, aRows, lda, b.panel(panel), S.stripWidth, b.stripStride, k, scratch, 64)
+                    S.tile(isa, mr, 4, aRows, lda, packed: b.panel(panel), vector: 0, k: k, scratch, 64)
                 }
                 for r in 0..<mr {
                     let z = c + (r0 + r) * n + panel * 64

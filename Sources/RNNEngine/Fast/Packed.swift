@@ -168,7 +168,7 @@ final class PackedCell<S: FastScalar>: @unchecked Sendable {
                     for g in 0..<gates {
                         for j0 in Swift.stride(from: 0, to: units, by: sw) {
                             let p = j0 / panelUnits, c = g * panelUnits + j0 % panelUnits
-                            (out.pointer + p * rows * width + (c / sw) * rows * sw + r * sw)
+                            (out.pointer + p * rows * width + S.stripOffset(row: r, column: c, k: rows))
                                 .update(from: src.baseAddress! + r * n + g * units + j0, count: min(sw, units - j0))
                         }
                     }
