@@ -28,7 +28,6 @@ Needs the Swift toolchain's llvm-profdata and llvm-cov (next to `swift`, or on P
 
 import argparse
 import glob
-import json
 import os
 import re
 import shutil
@@ -135,9 +134,10 @@ def line_counts(llvm_cov, binary, profdata, path):
 def avx512_lines(path):
     """The line numbers of `path`'s AVX-512 code, from its text: each function whose name
     contains "512" (its definition line to its closing brace) and each macro whose name does
-    (its #define and continuation lines, and the lines that instantiate it). From the text rather than from llvm-cov's function
-    regions, whose macro-expansion regions lie at the macros' definitions: a function using
-    RK_UNROLL or RK_DISPATCH8 would claim every line from those (near the top) to its end."""
+    (its #define and continuation lines, and the lines that instantiate it). From the text
+    rather than from llvm-cov's function regions, whose macro-expansion regions lie at the
+    macros' definitions: a function using RK_UNROLL or RK_DISPATCH8 would claim every line
+    from those (near the top) to its end."""
     text = open(path).read()
     lines = text.splitlines()
     out = set()
