@@ -87,6 +87,8 @@ public struct SpatialResizeLayer<Scalar: EngineScalar>: Layer {
                 return (Swift.max(Int(floor), 0), Swift.min(Int(position.rounded(.up)), spatial[d] - 1), position - floor)
             } }
             let cols = spatial[1]
+            let xf = x.scalars.converted(to: Float.self)
+            var yf = [Float](repeating: 0, count: y.count)
             for b in 0..<batch {
                 for row in 0..<out[0] {
                     let (y0, y1, yLerp) = weights[0][row]
@@ -96,33 +98,45 @@ public struct SpatialResizeLayer<Scalar: EngineScalar>: Layer {
                         let tl = (b * inCount + y0 * cols + x0) * channels, tr = (b * inCount + y0 * cols + x1) * channels
                         let bl = (b * inCount + y1 * cols + x0) * channels, br = (b * inCount + y1 * cols + x1) * channels
                         for c in 0..<channels {
-                            let topLeft = Float(x.scalars[tl + c]), bottomLeft = Float(x.scalars[bl + c])
-                            let top = topLeft + (Float(x.scalars[tr + c]) - topLeft) * xLerp
-                            let bottom = bottomLeft + (Float(x.scalars[br + c]) - bottomLeft) * xLerp
-                            y[o + c] = Scalar(top + (bottom - top) * yLerp)
+                            let topLeft = xf[tl + c], bottomLeft = xf[bl + c]
+                            let top = topLeft + (xf[tr + c] - topLeft) * xLerp
+                            let bottom = bottomLeft + (xf[br + c] - bottomLeft) * xLerp
+                            yf[o + c] = top + (bottom - top) * yLerp
                         }
                     }
                 }
             }
+            y = yf.converted(to: Scalar.self)
         } else {
-            for b in 0..<batch {
-                for o in 0..<outCount {
-                    var offset = 0, inside = true
-                    for d in 0..<dimensions {
-                        let i = (o / outStrides[d]) % out[d]
-                        let source: Int
-                        switch operation {
-                        case .pad(let p): source = i - p[d].0
-                        case .crop(let p): source = i + p[d].0
-                        case .repeatEach(let s): source = i / s[d]
-                        case .bilinear: source = i
-                        }
-                        if source < 0 || source >= spatial[d] { inside = false; break }
-                        offset += source * inStrides[d]
+            // Per spatial axis, where each output index reads from (as an offset into one
+            // example's positions), or -1 outside the input (a zero of the padding).
+            let sources: [[Int]] = (0..<dimensions).map { d in
+                (0..<out[d]).map { i in
+                    let source: Int
+                    switch operation {
+                    case .pad(let p): source = i - p[d].0
+                    case .crop(let p): source = i + p[d].0
+                    case .repeatEach(let s): source = i / s[d]
+                    case .bilinear: source = i
                     }
-                    guard inside else { continue }
-                    let dst = (b * outCount + o) * channels, src = (b * inCount + offset) * channels
-                    for c in 0..<channels { y[dst + c] = x.scalars[src + c] }
+                    return source >= 0 && source < spatial[d] ? source * inStrides[d] : -1
+                }
+            }
+            x.scalars.withUnsafeBufferPointer { xs in
+                y.withUnsafeMutableBufferPointer { ys in
+                    for o in 0..<outCount {
+                        var offset = 0
+                        for d in 0..<dimensions {
+                            let source = sources[d][(o / outStrides[d]) % out[d]]
+                            if source < 0 { offset = -1; break }
+                            offset += source
+                        }
+                        guard offset >= 0 else { continue }
+                        for b in 0..<batch {
+                            let dst = (b * outCount + o) * channels, src = (b * inCount + offset) * channels
+                            for c in 0..<channels { ys[dst + c] = xs[src + c] }
+                        }
+                    }
                 }
             }
         }
