@@ -352,7 +352,7 @@ public enum Runner {
 
     /// Refuses inputs that do not match the model's count, with a hint when the file holds
     /// one dataset per batch row of a single input.
-    static func checkInputCount(model: Model<Double>, inputs: [Tensor<Double>], file: String) throws {
+    static func checkInputCount<S: EngineScalar>(model: Model<Double>, inputs: [Tensor<S>], file: String) throws {
         guard inputs.count != model.inputs.count else { return }
         let shapes: [SymbolicShape] = model.inputs.map { (model.nodes[$0].layer as? InputLayer<Double>)?.shape ?? [] }
         throw ConformanceError.unusable(file: file, object: "/input_\(min(inputs.count, model.inputs.count))",
@@ -362,9 +362,14 @@ public enum Runner {
 
     /// Runs a model in float32, as Keras does, on inputs given in float64.
     public static func predictFloat32(model: Model<Double>, inputs: [Tensor<Double>], file: String) throws -> [Tensor<Float>] {
-        try checkInputCount(model: model, inputs: inputs, file: file)
+        try predictFloat32(model: model, inputs32: inputs.map { $0.converted(to: Float.self) }, file: file)
+    }
+
+    /// `predictFloat32` on inputs already in float32.
+    static func predictFloat32(model: Model<Double>, inputs32: [Tensor<Float>], file: String) throws -> [Tensor<Float>] {
+        try checkInputCount(model: model, inputs: inputs32, file: file)
         do {
-            return try model.converted(to: Float.self).predict(inputs.map { $0.converted(to: Float.self) })
+            return try model.converted(to: Float.self).predict(inputs32)
         } catch let error as EngineError {
             throw ConformanceError.unusable(file: file, object: "inputs", reason: error.errorDescription ?? "\(error)")
         }
@@ -383,15 +388,17 @@ public enum Runner {
         let reference = try ReferenceData.read(from: try HDF5.File.open(inputsPath).root, file: inputsPath, outputsRequired: false) {
             try AllocationBudget.check(outputShapes: loaded.outputShapes, inputShapes: $0, file: inputsPath)
         }
-        let outputs = try predictFloat32(model: loaded.model, inputs: reference.inputs, file: inputsPath)
+        // float32 once: the inputs the run takes are the ones the file records
+        let inputs32 = reference.inputs.map { $0.converted(to: Float.self) }
+        let outputs = try predictFloat32(model: loaded.model, inputs32: inputs32, file: inputsPath)
         let file = try HDF5.File.createInMemory(name: outputPath)
         let root = try file.root
         for (n, tensor) in outputs.enumerated() {
             let ds = try root.write("output_\(n)", tensor.scalars, shape: tensor.shape)
             try ds.setAttribute("name", .string(loaded.model.outputs[n].name))
         }
-        for (n, tensor) in reference.inputs.enumerated() {
-            _ = try root.write("input_\(n)", tensor.converted(to: Float.self).scalars, shape: tensor.shape)
+        for (n, tensor) in inputs32.enumerated() {
+            _ = try root.write("input_\(n)", tensor.scalars, shape: tensor.shape)
         }
         let image = try file.image()
         try file.close()
