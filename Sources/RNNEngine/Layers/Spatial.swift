@@ -72,7 +72,8 @@ public struct SpatialResizeLayer<Scalar: EngineScalar>: Layer {
         try EngineLimits.check([batch] + out + [channels], of: Scalar.self, what: "\(name) output")
         let inStrides = rowMajorStrides(spatial), outStrides = rowMajorStrides(out)
         let (inCount, outCount) = (spatial.reduce(1, *), out.reduce(1, *))
-        var y = [Scalar](repeating: 0, count: batch * outCount * channels)
+        let count = batch * outCount * channels
+        var y: [Scalar]
         if case .bilinear = operation {
             // TensorFlow's ResizeBilinear kernel (half-pixel centers) computes in float32 whatever
             // the tensor's type, so a float64 Keras model carries its roundings too: per axis, the
@@ -88,7 +89,7 @@ public struct SpatialResizeLayer<Scalar: EngineScalar>: Layer {
             } }
             let cols = spatial[1]
             let xf = x.scalars.converted(to: Float.self)
-            var yf = [Float](repeating: 0, count: y.count)
+            var yf = [Float](repeating: 0, count: count)
             for b in 0..<batch {
                 for row in 0..<out[0] {
                     let (y0, y1, yLerp) = weights[0][row]
@@ -108,6 +109,7 @@ public struct SpatialResizeLayer<Scalar: EngineScalar>: Layer {
             }
             y = yf.converted(to: Scalar.self)
         } else {
+            y = [Scalar](repeating: 0, count: count)
             // Per spatial axis, where each output index reads from (as an offset into one
             // example's positions), or -1 outside the input (a zero of the padding).
             let sources: [[Int]] = (0..<dimensions).map { d in
