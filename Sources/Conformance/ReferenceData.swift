@@ -22,6 +22,31 @@ public struct ReferenceData: Sendable {
     /// more than it allows.
     public static func read(from group: Group, file: String, outputsRequired: Bool = true,
                             inputBudget: (([[Int]]) throws -> Void)? = nil) throws -> ReferenceData {
+        let (inputs, outputs) = try datasets(in: group, file: file, outputsRequired: outputsRequired, inputBudget: inputBudget)
+        return ReferenceData(
+            inputs: try inputs.map { try read($0.dataset, name: $0.name) },
+            outputs: try outputs.map { name, ds in
+                let label = try ds.hasAttribute("name") ? (try ds.attribute("name").stringValue ?? name) : name
+                return (label, try read(ds, name: name))
+            })
+    }
+
+    /// Reads only `input_*`, in float32, as `rnncheck run` takes them: a float32 dataset as
+    /// stored, any other through float64 (as `read` gives it) rounded once to float32. Any
+    /// `output_*` datasets are checked as `read` checks them, but not read.
+    public static func readInputs32(from group: Group, file: String,
+                                    inputBudget: (([[Int]]) throws -> Void)? = nil) throws -> [Tensor<Float>] {
+        let (inputs, _) = try datasets(in: group, file: file, outputsRequired: false, inputBudget: inputBudget)
+        return try inputs.map { name, ds in
+            ds.elementType == .float32 ? Tensor(shape: ds.shape, scalars: try ds.read(as: Float.self))
+                                       : try read(ds, name: name).converted(to: Float.self)
+        }
+    }
+
+    /// The `input_*` and `output_*` datasets of `group`, checked (`numbered`), with the input
+    /// shapes given to `inputBudget` before any data is read.
+    static func datasets(in group: Group, file: String, outputsRequired: Bool, inputBudget: (([[Int]]) throws -> Void)?)
+        throws -> (inputs: [(name: String, dataset: Dataset)], outputs: [(name: String, dataset: Dataset)]) {
         let names = try group.childNames()
         let inputs = try numbered("input_", in: group, names: names, file: file)
         guard !inputs.isEmpty else {
@@ -32,12 +57,7 @@ public struct ReferenceData: Sendable {
             throw ConformanceError.unusable(file: file, object: "/output_0", reason: "missing dataset (Keras's outputs are stored as output_0, output_1, ...)")
         }
         try inputBudget?(inputs.map(\.dataset.shape))
-        return ReferenceData(
-            inputs: try inputs.map { try read($0.dataset, name: $0.name) },
-            outputs: try outputs.map { name, ds in
-                let label = try ds.hasAttribute("name") ? (try ds.attribute("name").stringValue ?? name) : name
-                return (label, try read(ds, name: name))
-            })
+        return (inputs, outputs)
     }
 
     /// Reads `<prefix>0, <prefix>1, ...` as float64 tensors; a gap in the numbering is an error.
