@@ -68,18 +68,19 @@ public final class File: @unchecked Sendable {
     }
 
     /// Opens a file image held in memory, read-only (libhdf5's core driver with a file image).
-    /// `name` is what errors call the file; nothing on disk is read or written.
-    public static func open(image bytes: [UInt8], name: String) throws -> File {
+    /// `name` is what errors call the file; nothing on disk is read or written. `bytes` may be
+    /// any contiguous bytes (`[UInt8]`, `Data`): libhdf5 takes its own copy.
+    public static func open(image bytes: some ContiguousBytes, name: String) throws -> File {
         try withLibrary(file: name) {
-            // An empty image would make the core driver read the file called `name` from disk.
-            guard !bytes.isEmpty else { throw HDF5Error.notHDF5(file: name, detail: "the file image is empty") }
-            guard hasSignature(bytes) else { throw HDF5Error.notHDF5(file: name, detail: "no HDF5 signature found") }
             let access = H5Pcreate(chdf5_p_file_access())
             guard access >= 0 else { throw failure("H5Pcreate", name) }
             defer { _ = H5Pclose(access) }
             guard H5Pset_fapl_core(access, 64 * 1024, false) >= 0 else { throw failure("H5Pset_fapl_core", name) }
-            let copied = bytes.withUnsafeBytes { raw in
-                H5Pset_file_image(access, UnsafeMutableRawPointer(mutating: raw.baseAddress), raw.count)
+            let copied = try bytes.withUnsafeBytes { raw in
+                // An empty image would make the core driver read the file called `name` from disk.
+                guard raw.count > 0 else { throw HDF5Error.notHDF5(file: name, detail: "the file image is empty") }
+                guard hasSignature(raw) else { throw HDF5Error.notHDF5(file: name, detail: "no HDF5 signature found") }
+                return H5Pset_file_image(access, UnsafeMutableRawPointer(mutating: raw.baseAddress), raw.count)
             }
             guard copied >= 0 else { throw failure("H5Pset_file_image", name) }
             let id = H5Fopen(nextImageName(), chdf5_f_acc_rdonly(), access)
@@ -190,7 +191,7 @@ public final class File: @unchecked Sendable {
         return "/dev/null/rnncheck-hdf5-image-\(getpid())-\(imagesOpened)"
     }
 
-    private static func hasSignature(_ bytes: [UInt8]) -> Bool {
+    private static func hasSignature(_ bytes: UnsafeRawBufferPointer) -> Bool {
         signatureOffsets(size: bytes.count).contains { offset in
             bytes[offset..<(offset + signature.count)].elementsEqual(signature)
         }

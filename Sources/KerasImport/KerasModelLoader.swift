@@ -240,7 +240,7 @@ public enum KerasModelLoader {
             throw ImportError.unreadable(file: name, reason: "the archive has no model.weights.h5 member")
         }
         let weightsName = "\(name)!model.weights.h5"
-        let file = try HDF5.File.open(image: [UInt8](weightsData), name: weightsName)
+        let file = try HDF5.File.open(image: weightsData, name: weightsName)
         let root = try file.root
         return try build(configJSON: json, store: Keras3WeightStore(file: weightsName, root: root), weightsRoot: root,
                          weightsName: weightsName, format: .kerasArchive, kerasVersion: kerasVersion, lenient: lenient, customLayers: customLayers)
