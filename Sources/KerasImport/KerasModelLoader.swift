@@ -181,6 +181,19 @@ public enum KerasModelLoader {
     }
 
     static func loadArchive(bytes: [UInt8], name: String, lenient: Bool = false, customLayers: [String: CustomLayer] = [:]) throws -> LoadedModel {
+        // The archive's copy and the extracted weights member are gone before the weights are
+        // read (libhdf5 holds its own image of the member), so they and the float64 weights are
+        // never all in memory at once.
+        let weightsName = "\(name)!model.weights.h5"
+        let (json, kerasVersion, file) = try openArchive(bytes: bytes, name: name, weightsName: weightsName)
+        let root = try file.root
+        return try build(configJSON: json, store: Keras3WeightStore(file: weightsName, root: root), weightsRoot: root,
+                         weightsName: weightsName, format: .kerasArchive, kerasVersion: kerasVersion, lenient: lenient, customLayers: customLayers)
+    }
+
+    /// A `.keras` archive's config, Keras version and weights file (the member opened as
+    /// `weightsName`).
+    static func openArchive(bytes: [UInt8], name: String, weightsName: String) throws -> (config: JSONValue, kerasVersion: String?, weights: HDF5.File) {
         try ZipPrecheck.validate(bytes, file: name)
         let archive: Archive
         do {
@@ -239,11 +252,7 @@ public enum KerasModelLoader {
         guard let weightsData = try member("model.weights.h5") else {
             throw ImportError.unreadable(file: name, reason: "the archive has no model.weights.h5 member")
         }
-        let weightsName = "\(name)!model.weights.h5"
-        let file = try HDF5.File.open(image: weightsData, name: weightsName)
-        let root = try file.root
-        return try build(configJSON: json, store: Keras3WeightStore(file: weightsName, root: root), weightsRoot: root,
-                         weightsName: weightsName, format: .kerasArchive, kerasVersion: kerasVersion, lenient: lenient, customLayers: customLayers)
+        return (json, kerasVersion, try HDF5.File.open(image: weightsData, name: weightsName))
     }
 
     /// The Keras version that wrote an archive: `metadata.json`'s `keras_version`. A config that
