@@ -243,10 +243,11 @@ RK_T256 static inline void rk_tile_avx2(int mr, int ncols, const float *a, long 
 
 /* rk_exp256_group: x[i] = exp(x[i]); rk_act256_group: v[i] = sigmoid(v[i]), or tanh(v[i]) where
  * bit i of `tanh_bits` is set. Both for n (<= RK_GROUP, constant at the inlined call site)
- * vectors in lockstep: each step of the algorithm over the whole group before the next. One exp + division chain is ~80 cycles of latency; one vector
- * at a time, the out-of-order window held too few chains to keep the vector ports busy (the
- * gate pass was 14% of S2's time, stalled on each division). Per lane, the operations of
- * rk_exp_s / rk_sigmoid_s / rk_tanh_s in their order, so the same bits:
+ * vectors in lockstep: each step of the algorithm over the whole group before the next. One
+ * exp + division chain is ~80 cycles of latency; one vector at a time, the out-of-order window
+ * held too few chains to keep the vector ports busy (the gate pass was 14% of S2's time,
+ * stalled on each division). Per lane, the operations of rk_exp_s / rk_sigmoid_s / rk_tanh_s
+ * in their order, so the same bits:
  *   exp: clamped (min/max take x second, so a NaN lane passes through: x86 min/max return
  *   their second operand when either is NaN), rounded to the nearest integer of x*log2(e) by
  *   adding and removing 1.5 * 2^23, reduced by ln 2 in two parts, a degree-5 polynomial, and
