@@ -147,12 +147,17 @@ static inline void rk_tile_generic_d(int mr, int ncols, const double *a, long ld
  * have 2 and wait on the FMA latency); more rows go in groups of at most 6, as even as possible. */
 #define RK_TILE256D(MR, W)                                                                    \
     RK_T256D static inline void rk_tile256d_##MR##x##W(const double *a, long lda, const double *b, long ldb, \
-                                                       long bs, long k, double *z, long ldz, int accumulate) { \
+                                                       long bs, long k, double *z, long ldz, int accumulate, \
+                                                       const double *pf2, long pf2n) {        \
         __m256d acc[MR][W];                                                                   \
         _Pragma("clang loop unroll(full)") for (int r = 0; r < MR; r++)                       \
             _Pragma("clang loop unroll(full)") for (int w = 0; w < W; w++)                    \
                 acc[r][w] = accumulate ? _mm256_loadu_pd(z + (long)r * ldz + 4 * w) : _mm256_setzero_pd(); \
         for (long q = 0; q < k; q++) {                                                        \
+            if (q < pf2n) {                                                                   \
+                _mm_prefetch((const char *)(pf2 + 16 * q), _MM_HINT_T1);                      \
+                _mm_prefetch((const char *)(pf2 + 16 * q + 8), _MM_HINT_T1);                  \
+            }                                                                                 \
             __m256d bv[W];                                                                    \
             _Pragma("clang loop unroll(full)") for (int w = 0; w < W; w++)                    \
                 bv[w] = _mm256_loadu_pd(b + q * ldb + (w / 2) * bs + 4 * (w % 2));           \
@@ -170,32 +175,37 @@ static inline void rk_tile_generic_d(int mr, int ncols, const double *a, long ld
 RK_TILE256D(1, 8) RK_TILE256D(2, 4)
 RK_TILE256D(1, 2) RK_TILE256D(2, 2) RK_TILE256D(3, 2) RK_TILE256D(4, 2) RK_TILE256D(5, 2) RK_TILE256D(6, 2)
 
-/* z (mr x ncols) = a @ b with ncols a multiple of 8. */
+/* z (mr x ncols) = a @ b with ncols a multiple of 8. The first kernel call also asks for pf2n
+ * 128-byte slices from pf2 on into L2 (a slice per k step; pf2n <= k), as the float32 tiles do:
+ * the caller's next weight panel, when a thread's weights stream from L3 every step. */
 RK_T256D static inline void rk_tile_avx2_d(int mr, int ncols, const double *a, long lda, const double *b, long ldb,
-                                           long bs, long k, double *z, long ldz, int accumulate) {
+                                           long bs, long k, double *z, long ldz, int accumulate, const double *pf2,
+                                           long pf2n) {
     if (mr == 1 && ncols % 32 == 0) {
-        for (int c0 = 0; c0 < ncols; c0 += 32) rk_tile256d_1x8(a, lda, b + c0 / 8 * bs, ldb, bs, k, z + c0, ldz, accumulate);
+        for (int c0 = 0; c0 < ncols; c0 += 32, pf2n = 0)
+            rk_tile256d_1x8(a, lda, b + c0 / 8 * bs, ldb, bs, k, z + c0, ldz, accumulate, pf2, pf2n);
         return;
     }
     if (mr == 2 && ncols % 16 == 0) {
-        for (int c0 = 0; c0 < ncols; c0 += 16) rk_tile256d_2x4(a, lda, b + c0 / 8 * bs, ldb, bs, k, z + c0, ldz, accumulate);
+        for (int c0 = 0; c0 < ncols; c0 += 16, pf2n = 0)
+            rk_tile256d_2x4(a, lda, b + c0 / 8 * bs, ldb, bs, k, z + c0, ldz, accumulate, pf2, pf2n);
         return;
     }
     int groups = (mr + 5) / 6, base = mr / groups, extra = mr % groups;
     for (int c0 = 0; c0 < ncols; c0 += 8) {
         const double *bc = b + c0 / 8 * bs;
         int r0 = 0;
-        for (int g = 0; g < groups; g++) {
+        for (int g = 0; g < groups; g++, pf2n = 0) {
             int rows = base + (g < extra);
             const double *ar = a + (long)r0 * lda;
             double *zr = z + (long)r0 * ldz + c0;
             switch (rows) {
-            case 1: rk_tile256d_1x2(ar, lda, bc, ldb, bs, k, zr, ldz, accumulate); break;
-            case 2: rk_tile256d_2x2(ar, lda, bc, ldb, bs, k, zr, ldz, accumulate); break;
-            case 3: rk_tile256d_3x2(ar, lda, bc, ldb, bs, k, zr, ldz, accumulate); break;
-            case 4: rk_tile256d_4x2(ar, lda, bc, ldb, bs, k, zr, ldz, accumulate); break;
-            case 5: rk_tile256d_5x2(ar, lda, bc, ldb, bs, k, zr, ldz, accumulate); break;
-            default: rk_tile256d_6x2(ar, lda, bc, ldb, bs, k, zr, ldz, accumulate); break;
+            case 1: rk_tile256d_1x2(ar, lda, bc, ldb, bs, k, zr, ldz, accumulate, pf2, pf2n); break;
+            case 2: rk_tile256d_2x2(ar, lda, bc, ldb, bs, k, zr, ldz, accumulate, pf2, pf2n); break;
+            case 3: rk_tile256d_3x2(ar, lda, bc, ldb, bs, k, zr, ldz, accumulate, pf2, pf2n); break;
+            case 4: rk_tile256d_4x2(ar, lda, bc, ldb, bs, k, zr, ldz, accumulate, pf2, pf2n); break;
+            case 5: rk_tile256d_5x2(ar, lda, bc, ldb, bs, k, zr, ldz, accumulate, pf2, pf2n); break;
+            default: rk_tile256d_6x2(ar, lda, bc, ldb, bs, k, zr, ldz, accumulate, pf2, pf2n); break;
             }
             r0 += rows;
         }
@@ -586,13 +596,25 @@ static inline void rk_act_neon_d_n(int tanh, const double *x, double *out, long 
 static inline void rk_tile_d(int isa, int mr, int nv, const double *a, long lda, const double *b, long ldb, long bs,
                              long k, double *z, long ldz) {
 #if defined(__x86_64__)
-    if (isa >= 1) { rk_tile_avx2_d(mr, 16 * nv, a, lda, b, ldb, bs, k, z, ldz, 0); return; }
+    if (isa >= 1) { rk_tile_avx2_d(mr, 16 * nv, a, lda, b, ldb, bs, k, z, ldz, 0, 0, 0); return; }
 #endif
 #if defined(RK_NEON_D)
     if (isa >= 1) { rk_tile_neon_d(mr, 16 * nv, a, lda, b, ldb, bs, k, z, ldz); return; }
 #endif
     (void)isa;
     rk_tile_generic_d(mr, 16 * nv, a, lda, b, ldb, bs, k, z, ldz, 0);
+}
+
+/* rk_tile_d that also asks for pf2n 128-byte slices from pf2 on into L2 (x86-64 AVX2; elsewhere
+ * the same product without the hint). */
+static inline void rk_tile_pf_d(int isa, int mr, int nv, const double *a, long lda, const double *b, long ldb, long bs,
+                                long k, double *z, long ldz, const double *pf2, long pf2n) {
+#if defined(__x86_64__)
+    if (isa >= 1) { rk_tile_avx2_d(mr, 16 * nv, a, lda, b, ldb, bs, k, z, ldz, 0, pf2, pf2n); return; }
+#endif
+    (void)pf2;
+    (void)pf2n;
+    rk_tile_d(isa, mr, nv, a, lda, b, ldb, bs, k, z, ldz);
 }
 
 static inline void rk_lstm_gates_d(int isa, int rows, double *acc, long ldacc, const double *xw, long ldxw,

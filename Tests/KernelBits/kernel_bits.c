@@ -413,6 +413,17 @@ static void tiles_d(int isa) {
                     record_d(name, z, mr * ldz);
                     free(a); free(b); free(z);
                 }
+    /* rk_tile_pf_d: the prefetching variant (AVX2 passes the hint on); the same products */
+    for (int nv = 1; nv <= 4; nv++)
+        for (int mr = 1; mr <= 8; mr++) {
+            long k = 37, lda = k + 1, ldb = 8, bs = k * 8, ldz = 64;
+            double *a = input_buf_d(mr * lda, SPECIAL), *b = input_buf_d(8 * k * 8, SPECIAL), *pf = input_buf_d(16 * k, PLAIN);
+            double *z = sentinel_buf_d(mr * ldz);
+            rk_tile_pf_d(isa, mr, nv, a, lda, b, ldb, bs, k, z, ldz, pf, 1 + (long)rnd_below((uint32_t)k));
+            snprintf(name, sizeof name, "tile_pf mr=%d nv=%d k=%ld", mr, nv, k);
+            record_d(name, z, mr * ldz);
+            free(a); free(b); free(pf); free(z);
+        }
 }
 
 static void add_rows_d(int isa) {

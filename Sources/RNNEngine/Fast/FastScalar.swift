@@ -128,7 +128,7 @@ extension Double: FastScalar {
     static func tilePrefetching(_ isa: Int32, _ mr: Int, _ nv: Int, _ a: UnsafePointer<Double>, _ lda: Int,
                                 _ b: UnsafePointer<Double>, _ ldb: Int, _ bs: Int, _ k: Int, _ z: UnsafeMutablePointer<Double>,
                                 _ ldz: Int, _ pf2: UnsafePointer<Double>, _ pf2n: Int) {
-        rk_tile_d(isa, Int32(mr), Int32(nv), a, lda, b, ldb, bs, k, z, ldz)
+        rk_tile_pf_d(isa, Int32(mr), Int32(nv), a, lda, b, ldb, bs, k, z, ldz, pf2, pf2n)
     }
     @inline(__always)
     static func row2p(_ isa: Int32, _ a: UnsafePointer<Double>, _ b0: UnsafePointer<Double>, _ b1: UnsafePointer<Double>,
