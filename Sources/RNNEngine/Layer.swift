@@ -57,7 +57,7 @@ public struct LayerCall<Scalar: EngineScalar>: Sendable {
     public init(inputs: [Value<Scalar>], masks: [Mask?]? = nil, previousMasks: [Mask?]? = nil,
                 initialState: [Tensor<Scalar>]? = nil) {
         self.inputs = inputs
-        self.masks = masks ?? inputs.map(\.mask)
+        self.masks = masks ?? inputs.map { $0.mask }
         self.previousMasks = previousMasks ?? self.masks
         self.initialState = initialState
     }

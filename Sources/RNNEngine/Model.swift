@@ -136,7 +136,7 @@ public struct Model<Scalar: EngineScalar>: Sendable {
     /// one call on the whole sequence (Keras's `stateful=True`). Layers given `initial_state`
     /// inputs use those instead.
     public func predict(_ inputValues: [Tensor<Scalar>], carrying state: inout StreamingState<Scalar>) throws -> [Tensor<Scalar>] {
-        try run(inputValues.map { Value($0) }, carrying: &state).outputs.map(\.tensor)
+        try run(inputValues.map { Value($0) }, carrying: &state).outputs.map { $0.tensor }
     }
 
     /// Every node's outputs, in node order, for inspecting a model layer by layer.

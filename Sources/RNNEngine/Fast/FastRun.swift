@@ -240,9 +240,9 @@ enum FastRecurrent {
         for (n, c) in stepChunks.enumerated() { for i in 0..<c { stepOwner.append((n, i)) } }
 
         let packs: [Unmanaged<PackedCell<S>>] = dirs.map { Unmanaged.passUnretained($0.packed) }
-        let goesBackwards = dirs.map(\.goBackwards)
-        let zeroOutput = dirs.map(\.zeroOutputForMask)
-        let sequences = dirs.map(\.sequence)
+        let goesBackwards = dirs.map { $0.goBackwards }
+        let zeroOutput = dirs.map { $0.zeroOutputForMask }
+        let sequences = dirs.map { $0.sequence }
         let phaseList = phases, projOwners = projOwner, stepOwners = stepOwner
 
         let tileSetting = tile

@@ -50,7 +50,7 @@ public struct MergeLayer<Scalar: EngineScalar>: Layer {
     @_specialize(where Scalar == Float)
     public func evaluate(_ call: inout LayerCall<Scalar>) throws -> [Value<Scalar>] {
         _ = try outputShapes(for: call.inputs.map { $0.tensor.shape.dropFirst().map { $0 } })
-        let rank = call.inputs.map(\.tensor.rank).max() ?? 0
+        let rank = call.inputs.map { $0.tensor.rank }.max() ?? 0
         let xs = call.inputs.map { v in
             Tensor(shape: [v.tensor.shape[0]] + [Int](repeating: 1, count: rank - v.tensor.rank) + v.tensor.shape.dropFirst(),
                    scalars: v.tensor.scalars)
@@ -204,7 +204,7 @@ public struct ConcatenateLayer<Scalar: EngineScalar>: Layer {
     @_specialize(where Scalar == Double)
     @_specialize(where Scalar == Float)
     public func evaluate(_ call: inout LayerCall<Scalar>) throws -> [Value<Scalar>] {
-        let tensors = call.inputs.map(\.tensor)
+        let tensors = call.inputs.map { $0.tensor }
         let out = try Self.concatenate(tensors, axis: axis, what: "Concatenate")
         return [Value(out, mask: try outputMask(tensors, call.previousMasks))]
     }

@@ -378,7 +378,7 @@ public struct JoinOp<Scalar: EngineScalar>: Layer {
     }
 
     public func evaluate(_ call: inout LayerCall<Scalar>) throws -> [Value<Scalar>] {
-        var tensors = call.inputs.map(\.tensor)
+        var tensors = call.inputs.map { $0.tensor }
         guard let head = tensors.first else { throw EngineError.invalidInput("\(name) has no inputs") }
         var a = axis
         if stack {
@@ -392,7 +392,7 @@ public struct JoinOp<Scalar: EngineScalar>: Layer {
             }
             a = resolved
         }
-        let kinds = call.inputs.map(\.kind)
+        let kinds = call.inputs.map { $0.kind }
         return [Value(try ConcatenateLayer<Scalar>.concatenate(tensors, axis: a, what: name),
                       kind: kinds.contains(.float) ? .float : kinds[0])]
     }

@@ -246,7 +246,7 @@ public struct RecurrentLayer<Scalar: EngineScalar>: Sendable {
         let u = cell.units
         var states: [[Scalar]]
         if let initialState {
-            states = initialState.map(\.scalars)
+            states = initialState.map { $0.scalars }
         } else {
             states = cell.stateWidths.map { [Scalar](repeating: 0, count: batch * $0) }
         }
