@@ -24,6 +24,8 @@ final class PackedMatrix<S: FastScalar>: @unchecked Sendable {
 
     /// Packs the `k × n` matrix whose element `(q, j)` is `b[q·rowStride + j·columnStride]` (a
     /// strided slice, or with the strides swapped a transpose).
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     init(_ b: UnsafePointer<S>, k: Int, n: Int, rowStride: Int, columnStride: Int) {
         self.k = k
         self.n = n
