@@ -278,19 +278,26 @@ public enum Runner {
         }
         let layerReference = options.layers == .skip ? nil : extras.layers
         try checkInputCount(model: model, inputs: reference.inputs, file: file)
-        let float32Model = model.converted(to: Float.self)
-        let inputs32 = reference.inputs.map { $0.converted(to: Float.self) }
+        var float32Model: Model<Float>? = model.converted(to: Float.self)
+        var inputs32: [Tensor<Float>]? = reference.inputs.map { $0.converted(to: Float.self) }
         var outputs: [Tensor<Float>]
         var all: [[Value<Float>]] = []
         do {
             if layerReference != nil {
-                all = try float32Model.evaluateAll(inputs32)
+                all = try float32Model!.evaluateAll(inputs32!)
                 outputs = model.outputs.map { all[$0.ref.node][$0.ref.output].tensor }
             } else {
-                outputs = try float32Model.predict(inputs32)
+                outputs = try float32Model!.predict(inputs32!)
             }
         } catch let error as EngineError {
             throw ConformanceError.unusable(file: file, object: "inputs", reason: error.errorDescription ?? "\(error)")
+        }
+        if layerReference == nil {
+            // Only the layer replay needs them again: freed before the float64 run, which then
+            // reuses their memory (S3: 25 MB of float32 inputs and packed weights) instead of
+            // faulting in fresh pages.
+            float32Model = nil
+            inputs32 = nil
         }
         var float64: [Tensor<Double>]?
         if options.errorBudget {
@@ -330,9 +337,10 @@ public enum Runner {
             }
             let index = Dictionary(model.nodes.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { a, _ in a })
             let byNode = Dictionary(layerReference.nodes.map { ($0.node, $0) }, uniquingKeysWith: { a, _ in a })
+            let (replayModel, replayInputs) = (float32Model!, inputs32!)
             let replay: (String) throws -> [Tensor<Double>] = { name in
                 guard let target = index[name] else { return [] }
-                let values = try float32Model.evaluateNode(target, inputs: inputs32) { ref in
+                let values = try replayModel.evaluateNode(target, inputs: replayInputs) { ref in
                     let producer = model.nodes[ref.node]
                     guard !(producer.layer is InputLayer<Double>), let node = byNode[producer.name],
                           ref.output < node.outputs.count else { return nil }
