@@ -27,6 +27,8 @@
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 /* ------------------------------------------------------------------------------------------ */
 /* Atomics and CPU features                                                                   */
@@ -555,6 +557,43 @@ RK_T512 static inline void rk_tile512_row2p(const float *a, const float *b0, con
     _mm512_storeu_ps(z1, d0); _mm512_storeu_ps(z1 + 16, d1); _mm512_storeu_ps(z1 + 32, d2); _mm512_storeu_ps(z1 + 48, d3);
 }
 
+/* Two 16-column strips (k x 16 each, contiguous) for one row: 2 chains over 2 streams. Per
+ * element the same chain as every tile. */
+RK_T512 static inline void rk_tile512_row2s(const float *a, const float *b0, const float *b1, long k, float *z0, float *z1) {
+    __m512 c0 = _mm512_setzero_ps(), c1 = _mm512_setzero_ps();
+    for (long q = 0; q < k; q++) {
+        __m512 av = _mm512_set1_ps(a[q]);
+        c0 = _mm512_fmadd_ps(av, _mm512_loadu_ps(b0 + q * 16), c0);
+        c1 = _mm512_fmadd_ps(av, _mm512_loadu_ps(b1 + q * 16), c1);
+    }
+    _mm512_storeu_ps(z0, c0);
+    _mm512_storeu_ps(z1, c1);
+}
+
+/* Whether one row against packed panels reads two strips at a time (rk_tile512_row2s: 2 streams,
+ * 2 chains) rather than all eight strips of two panels (rk_tile512_row2p: 8 streams, 8 chains).
+ * A one-row product streams its weights from L2 with little reuse, so it is bound by how fast L2
+ * delivers them. Measured (S1's step, LSTM 128, 256 KiB of weights): on AMD Zen 4, whose L2
+ * delivers ~32 bytes a cycle, the 8 concurrent streams of row2p reach 2.50 us a step against
+ * 2.28 for row2s (whose 2 chains keep pace with that rate), 0.93x the whole S1 forward; on Intel
+ * Skylake-SP, row2p's 8 chains were measured best, so Intel CPUs keep it. RNNCHECK_ROW=2s or 8s
+ * chooses either (for measurements and tests). The same bits either way. */
+static inline int rk_row_two_strips(void) {
+    static int chosen = -1;
+    int v = __atomic_load_n(&chosen, __ATOMIC_RELAXED);
+    if (v < 0) {
+        const char *e = getenv("RNNCHECK_ROW");
+        if (e && strcmp(e, "2s") == 0) v = 1;
+        else if (e && strcmp(e, "8s") == 0) v = 0;
+        else {
+            __builtin_cpu_init();
+            v = __builtin_cpu_is("amd") ? 1 : 0;
+        }
+        __atomic_store_n(&chosen, v, __ATOMIC_RELAXED);
+    }
+    return v;
+}
+
 /* Returns 0 when (mr, nv) has no AVX-512 tile. */
 RK_T512 static inline int rk_tile512(int mr, int nv, const float *a, long lda, const float *b, long ldb, long bs, long k,
                                      float *z, long ldz, int accumulate, const float *pf2, long pf2n) {
@@ -1049,6 +1088,12 @@ static inline void rk_tile_pf(int isa, int mr, int nv, const float *a, long lda,
 static inline void rk_row2p(int isa, const float *a, const float *b0, const float *b1, long ldb, long bs, long k,
                             float *z0, float *z1) {
 #if defined(__x86_64__)
+    if (isa == 2 && ldb == 16 && rk_row_two_strips()) {
+        /* packed strips (k x 16 each, bs apart): two at a time */
+        for (int v = 0; v < 4; v += 2) rk_tile512_row2s(a, b0 + v * bs, b0 + (v + 1) * bs, k, z0 + 16 * v, z0 + 16 * v + 16);
+        for (int v = 0; v < 4; v += 2) rk_tile512_row2s(a, b1 + v * bs, b1 + (v + 1) * bs, k, z1 + 16 * v, z1 + 16 * v + 16);
+        return;
+    }
     if (isa == 2) { rk_tile512_row2p(a, b0, b1, ldb, bs, k, z0, z1); return; }
 #endif
     rk_tile(isa, 1, 4, a, 0, b0, ldb, bs, k, z0, 64);
