@@ -135,6 +135,8 @@ public struct Model<Scalar: EngineScalar>: Sendable {
     /// leaves the final states there: a long sequence fed in chunks gives the same result as
     /// one call on the whole sequence (Keras's `stateful=True`). Layers given `initial_state`
     /// inputs use those instead.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func predict(_ inputValues: [Tensor<Scalar>], carrying state: inout StreamingState<Scalar>) throws -> [Tensor<Scalar>] {
         try run(inputValues.map { Value($0) }, carrying: &state).outputs.map { $0.tensor }
     }
@@ -147,6 +149,8 @@ public struct Model<Scalar: EngineScalar>: Sendable {
 
     /// Runs the model on values that may carry masks (a model used as a layer of another gets
     /// its caller's masks, as Keras sets them on the inputs), returning the outputs with theirs.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func run(
         _ inputValues: [Value<Scalar>], carrying state: inout StreamingState<Scalar>, keepAll: Bool = false
     ) throws -> (outputs: [Value<Scalar>], all: [[Value<Scalar>]]) {
@@ -183,6 +187,8 @@ public struct Model<Scalar: EngineScalar>: Sendable {
 
     /// Every node's values (those still needed, unless `keepAll`), evaluating nodes in order up
     /// to `until` (exclusive; nil: all).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     private func runNodes(
         _ inputValues: [Value<Scalar>], carrying state: inout StreamingState<Scalar>, keepAll: Bool, until: Int?
     ) throws -> [[Value<Scalar>]] {
@@ -224,6 +230,8 @@ public struct Model<Scalar: EngineScalar>: Sendable {
         return values
     }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     private func evaluate(
         _ node: Node<Scalar>, index: Int, values: [[Value<Scalar>]], state: inout StreamingState<Scalar>
     ) throws -> [Value<Scalar>] {

@@ -160,6 +160,32 @@ final class FastPathTests: XCTestCase {
     /// exp / tanh, within ~1 ulp of libm's): relative 1e-11 (absolute below 1e-3, where sums
     /// cancel) is ~50 float64 ulps, a generous bound that a wrong gate, step order or mask
     /// would exceed by far (float32 rounding alone is 1e-7). Deterministic across thread counts.
+    /// The float64 LSTM whose weights exceed what one thread's L2 keeps from step to step
+    /// (9 panels × (144 + 40) rows × 64 columns × 8 bytes = 848 KB > 768 KB): its tiles then also
+    /// fetch the next panel (`rk_tile_pf_d`), a hint that must not change a bit. Against the
+    /// reference path as above, at 1 thread (the prefetching walk) and 2 (halves below the
+    /// threshold: no prefetch), forwards and backwards.
+    func testFloat64PrefetchingWalkMatchesReference() throws {
+        var rng = Rng(state: 99)
+        let (batch, time, d, units) = (5, 3, 40, 144)
+        let c = cell("lstm", d: d, u: units, rng: &rng).converted(to: Double.self)
+        let x = Tensor(shape: [batch, time, d], scalars: rng.array(batch * time * d)).converted(to: Double.self)
+        for backwards in [false, true] {
+            let layer = RecurrentLayer(cell: c, returnSequences: true, returnState: true, goBackwards: backwards)
+            let reference = layer.genericRun(x, mask: nil, initialState: nil)
+            var sequences: [[UInt64]] = []
+            for threads in [1, 2] {
+                ComputeThreads.count = threads
+                let r = try layer.run(x, mask: nil, initialState: nil)
+                var worst = 0.0
+                for (a, b) in zip(r.sequence!.scalars, reference.sequence!.scalars) { worst = max(worst, abs(a - b) / (1e-3 + abs(b))) }
+                XCTAssertLessThan(worst, 1e-11, "float64 LSTM u=144 backwards=\(backwards), \(threads) thread(s): fast and reference differ (\(worst))")
+                sequences.append(r.sequence!.scalars.map { $0.bitPattern })
+            }
+            XCTAssertEqual(sequences[0], sequences[1], "float64 LSTM u=144 backwards=\(backwards): 1 vs 2 threads")
+        }
+    }
+
     func testFloat64FastMatchesReferenceAndIsDeterministic() throws {
         var rng = Rng(state: 1234)
         func close(_ a: Tensor<Double>, _ b: Tensor<Double>, _ what: String) {

@@ -169,6 +169,8 @@ public struct RecurrentLayer<Scalar: EngineScalar>: Sendable {
     ///   - input: `(batch, time, inputDim)`.
     ///   - mask: optional `(batch, time)`; `false` marks padding.
     ///   - initialState: nil for zeros, or one `(batch, units)` tensor per state.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func run(
         _ input: Tensor<Scalar>, mask: Mask? = nil, initialState: [Tensor<Scalar>]? = nil
     ) throws -> RecurrentResult<Scalar> {
@@ -451,6 +453,8 @@ extension RecurrentLayer: Layer {
         return [out] + (returnState ? cell.stateWidths.map { [$0] } : [])
     }
 
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func evaluate(_ call: inout LayerCall<Scalar>) throws -> [Value<Scalar>] {
         let x = try call.single(cell.kindName)
         let result = try run(x.tensor, mask: call.masks[0], initialState: call.initialState)
