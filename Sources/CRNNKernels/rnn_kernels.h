@@ -594,6 +594,55 @@ static inline int rk_row_two_strips(void) {
     return v;
 }
 
+/* rk_tile512_row2s (one row of a against strips u0, u1 over ku) with, interleaved, the part
+ * q0 <= q < q1 of an 8-row x 32-column product x @ [w0 w1] (x: 8 rows lda apart; w0, w1: two
+ * 16-column strips of a packed input kernel), accumulated in zp (8 rows ldzp apart; zeroed first
+ * when q0 == 0). The row product's loads stream from L2 and leave the FMA units idle most of
+ * the time: one projection k step after every ceil(ku / (q1 - q0)) row steps fills them. Per
+ * element the same chains as rk_tile512_row2s and the tiles. */
+RK_T512 static inline void rk_tile512_row2s_proj(const float *a, const float *u0, const float *u1, long ku, float *z,
+                                                 const float *x, long lda, const float *w0, const float *w1, long q0,
+                                                 long q1, float *zp, long ldzp) {
+    __m512 c0 = _mm512_setzero_ps(), c1 = _mm512_setzero_ps();
+    __m512 e[8][2];
+    _Pragma("clang loop unroll(full)") for (int r = 0; r < 8; r++) {
+        e[r][0] = q0 == 0 ? _mm512_setzero_ps() : _mm512_loadu_ps(zp + (long)r * ldzp);
+        e[r][1] = q0 == 0 ? _mm512_setzero_ps() : _mm512_loadu_ps(zp + (long)r * ldzp + 16);
+    }
+    long n = q1 - q0, every = n > 0 ? (ku + n - 1) / n : ku + 1, pq = q0;
+    for (long q = 0; q < ku;) {
+        long end = q + every < ku ? q + every : ku;
+        for (; q < end; q++) {
+            __m512 av = _mm512_set1_ps(a[q]);
+            c0 = _mm512_fmadd_ps(av, _mm512_loadu_ps(u0 + q * 16), c0);
+            c1 = _mm512_fmadd_ps(av, _mm512_loadu_ps(u1 + q * 16), c1);
+        }
+        if (pq < q1) {
+            __m512 v0 = _mm512_loadu_ps(w0 + pq * 16), v1 = _mm512_loadu_ps(w1 + pq * 16);
+            _Pragma("clang loop unroll(full)") for (int r = 0; r < 8; r++) {
+                __m512 xv = _mm512_set1_ps(x[(long)r * lda + pq]);
+                e[r][0] = _mm512_fmadd_ps(xv, v0, e[r][0]);
+                e[r][1] = _mm512_fmadd_ps(xv, v1, e[r][1]);
+            }
+            pq++;
+        }
+    }
+    for (; pq < q1; pq++) {
+        __m512 v0 = _mm512_loadu_ps(w0 + pq * 16), v1 = _mm512_loadu_ps(w1 + pq * 16);
+        _Pragma("clang loop unroll(full)") for (int r = 0; r < 8; r++) {
+            __m512 xv = _mm512_set1_ps(x[(long)r * lda + pq]);
+            e[r][0] = _mm512_fmadd_ps(xv, v0, e[r][0]);
+            e[r][1] = _mm512_fmadd_ps(xv, v1, e[r][1]);
+        }
+    }
+    _mm512_storeu_ps(z, c0);
+    _mm512_storeu_ps(z + 16, c1);
+    _Pragma("clang loop unroll(full)") for (int r = 0; r < 8; r++) {
+        _mm512_storeu_ps(zp + (long)r * ldzp, e[r][0]);
+        _mm512_storeu_ps(zp + (long)r * ldzp + 16, e[r][1]);
+    }
+}
+
 /* Returns 0 when (mr, nv) has no AVX-512 tile. */
 RK_T512 static inline int rk_tile512(int mr, int nv, const float *a, long lda, const float *b, long ldb, long bs, long k,
                                      float *z, long ldz, int accumulate, const float *pf2, long pf2n) {
@@ -1098,6 +1147,26 @@ static inline void rk_row2p(int isa, const float *a, const float *b0, const floa
 #endif
     rk_tile(isa, 1, 4, a, 0, b0, ldb, bs, k, z0, 64);
     rk_tile(isa, 1, 4, a, 0, b1, ldb, bs, k, z1, 64);
+}
+
+/* One row against two 16-column strips u0, u1 (k x 16 each) into z (32 columns), and the
+ * q0 <= q < q1 part of the 8-row x 32-column product of x (8 rows, lda apart) with the strips
+ * w0, w1 (k rows of 16 each), accumulated in zp (zeroed first when q0 == 0): one step's row
+ * product carrying a slice of a later block's input projection (AVX-512 interleaves the two;
+ * the other paths compute them one after the other, with the same chains). */
+static inline void rk_row2s_proj(int isa, const float *a, const float *u0, const float *u1, long ku, float *z,
+                                 const float *x, long lda, const float *w0, const float *w1, long q0, long q1, float *zp,
+                                 long ldzp) {
+#if defined(__x86_64__)
+    if (isa == 2) { rk_tile512_row2s_proj(a, u0, u1, ku, z, x, lda, w0, w1, q0, q1, zp, ldzp); return; }
+#endif
+    rk_tile(isa, 1, 2, a, 0, u0, 16, (long)(u1 - u0), ku, z, 32);
+    if (q1 > q0) {
+        rk_tile_acc(isa, 8, 2, x + q0, lda, w0 + q0 * 16, 16, (long)(w1 - w0), q1 - q0, zp, ldzp, q0 > 0);
+    } else if (q0 == 0) {
+        for (int r = 0; r < 8; r++)
+            for (int j = 0; j < 32; j++) zp[(long)r * ldzp + j] = 0.0f;
+    }
 }
 
 static inline void rk_lstm_gates(int isa, int rows, float *acc, long ldacc, const float *xw, long ldxw,

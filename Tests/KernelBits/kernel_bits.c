@@ -181,6 +181,32 @@ static void tiles(int isa) {
             record(name, z, 128 + 8);
             free(a); free(b0); free(b1); free(z);
         }
+    /* rk_row2s_proj: one row against two strips, carrying an 8-row projection in 8 slices of its
+       k (the row products of every call and the finished projection), x rows forwards and
+       backwards */
+    static const long kus[] = {1, 5, 128, 200}, kxs[] = {1, 6, 37, 64};
+    for (unsigned ui = 0; ui < sizeof kus / sizeof kus[0]; ui++)
+        for (unsigned xi = 0; xi < sizeof kxs / sizeof kxs[0]; xi++)
+            for (int mix = PLAIN; mix <= TINY; mix++) {
+                long ku = kus[ui], kx = kxs[xi];
+                int negative = (int)((ui + xi + (unsigned)mix) % 2);
+                long lda = kx + (long)rnd_below(3);
+                float *a = input_buf(ku, (enum Mix)mix), *u = input_buf(2 * 16 * ku + 16, (enum Mix)mix);
+                float *x = input_buf(8 * lda, (enum Mix)mix), *w = input_buf(2 * 16 * kx + 16, (enum Mix)mix);
+                long ldzp = 32 + (long)rnd_below(5);
+                float *z = sentinel_buf(8 * 32), *zp = sentinel_buf(8 * ldzp);
+                const float *xr = negative ? x + 7 * lda : x;
+                for (int slice = 0; slice < 8; slice++)
+                    rk_row2s_proj(isa, a, u, u + 16 * ku + 16 * (slice % 2), ku, z + 32 * slice, xr, negative ? -lda : lda, w,
+                                  w + 16 * kx + 16, slice * kx / 8, (slice + 1) * kx / 8, zp, ldzp);
+                snprintf(name, sizeof name, "row2s_proj ku=%ld kx=%ld lda=%s%ld ldzp=%ld %s", ku, kx, negative ? "-" : "", lda,
+                         ldzp, mix_names[mix]);
+                record(name, z, 8 * 32);
+                snprintf(name, sizeof name, "row2s_proj projection ku=%ld kx=%ld lda=%s%ld ldzp=%ld %s", ku, kx,
+                         negative ? "-" : "", lda, ldzp, mix_names[mix]);
+                record(name, zp, 8 * ldzp);
+                free(a); free(u); free(x); free(w); free(z); free(zp);
+            }
 }
 
 static void add_rows(int isa) {

@@ -80,6 +80,48 @@ final class FastPathTests: XCTestCase {
         }
     }
 
+    /// One row, steps of 16 and more: the steps carry the next block's input projection
+    /// (`rk_row2s_proj`; AVX-512 interleaves it, other kernels compute the same sums in turn).
+    /// With it forced on and off: the same bits as each other at 1, 2 and 3 threads, and close
+    /// to the reference path, for LSTM and SimpleRNN (whose projection has a bias, added after
+    /// the last slice), a partial panel (40 units), input widths that do not split in 8 (6, 37),
+    /// a last partial block (21 steps) or none (16), masks, initial states and go_backwards.
+    func testOneRowOverlappedProjectionMatchesReference() throws {
+        var rng = Rng(state: 816)
+        let saved = FastRecurrent.overlapProjection
+        defer { FastRecurrent.overlapProjection = saved }
+        for kind in ["lstm", "rnn"] {
+            for (time, d, units) in [(16, 6, 40), (21, 37, 128), (40, 64, 64)] {
+                let c = cell(kind, d: d, u: units, rng: &rng)
+                let x = Tensor(shape: [1, time, d], scalars: rng.array(time * d))
+                let maskValues = (0..<time).map { ($0 * 7 + 3) % 5 != 0 }
+                for variant in 0..<4 {
+                    let mask: Mask? = variant & 1 == 1 ? Mask(batch: 1, time: time, values: maskValues) : nil
+                    let initial: [Tensor<Float>]? = variant & 2 == 2
+                        ? c.stateWidths.map { Tensor(shape: [1, $0], scalars: rng.array($0)) } : nil
+                    let layer = RecurrentLayer(cell: c, returnSequences: true, returnState: true,
+                                               goBackwards: variant >= 2, zeroOutputForMask: variant == 1)
+                    let reference = layer.genericRun(x, mask: mask, initialState: initial)
+                    var runs: [[Tensor<Float>]] = []
+                    for overlap in [true, false] {
+                        FastRecurrent.overlapProjection = overlap
+                        for threads in [1, 2, 3] {
+                            ComputeThreads.count = threads
+                            let r = try layer.run(x, mask: mask, initialState: initial)
+                            runs.append([r.sequence!, r.last] + r.states)
+                        }
+                    }
+                    let what = "\(kind) T=\(time) d=\(d) u=\(units) variant \(variant)"
+                    assertClose(runs[0][0], reference.sequence!, what + " sequence (overlapped)")
+                    assertClose(runs[0][1], reference.last, what + " last (overlapped)")
+                    for (k, run) in runs.enumerated().dropFirst() {
+                        XCTAssertEqual(bits(runs[0]), bits(run), what + ": overlapped at 1 thread vs run \(k) (overlap \(k < 3), \(k % 3 + 1) threads)")
+                    }
+                }
+            }
+        }
+    }
+
     /// Small steps run the directions in lockstep; steps of 1M+ multiply-adds per direction
     /// (B = 8, 192 units) run them one after the other, each on all threads.
     func testBidirectionalFastMatchesReference() throws {

@@ -107,6 +107,23 @@ enum FastRecurrent {
         return String(cString: env) == "1"
     }()
 
+    /// Whether one-row steps carry the input projection of a later block (see `run`): where
+    /// `rk_row2s_proj` interleaves it with the row product (AVX-512 with the two-strip row
+    /// product); `RNNCHECK_OVERLAP=0` turns it off, `=1` on with any kernels (for measurements
+    /// and tests: the other paths compute the same sums one after the other).
+    nonisolated(unsafe) static var overlapProjection: Bool = {
+        if let env = getenv("RNNCHECK_OVERLAP") { return String(cString: env) == "1" }
+        #if arch(x86_64)
+        return kernelISA == 2 && rk_row_two_strips() != 0
+        #else
+        return false
+        #endif
+    }()
+
+    /// Steps per block of the overlapped projection, and slices (of the input dimension) per
+    /// projection tile: equal, so that a block's steps have exactly one slice per row product.
+    static let overlapRows = 8  // the step code writes its divisions by it as shifts by 3
+
     /// Chunks per thread and phase (`RNNCHECK_CHUNKS`).
     nonisolated(unsafe) static var chunksPerThread: Int = {
         if let env = getenv("RNNCHECK_CHUNKS"), let n = Int(String(cString: env)), n > 0 { return n }
@@ -174,11 +191,26 @@ enum FastRecurrent {
         // (in cache when the gates read it), instead of a separate projection pass.
         let fusedInput: [Bool] = dirs.map { d in fuseInput && d.packed.kind == .lstm && batch >= 4 }
         let projChunks = zip(stepChunks, fusedInput).map { $1 ? 0 : $0 }
+        // One row (LSTM or SimpleRNN with the fused gate pass, float32): a step's row products
+        // stream the recurrent weights from L2 and leave the FMA units mostly idle, so each also
+        // computes a slice of the input projection of the block of 8 steps after the current
+        // one (rk_row2s_proj). Only the first block and a last partial one are projected
+        // beforehand; the projections live in a ring of two blocks, then the tail.
+        let rows8 = overlapRows
+        let overlap = S.hasRowProjecting && overlapProjection && batch == 1 && time >= 2 * rows8
+            && dirs.allSatisfy { d in
+                d.packed.panelWidth == 64 && d.packed.fusedGates && (d.packed.kind == .lstm || d.packed.kind == .simpleRNN)
+            }
+        let fullEnd = time / rows8 * rows8
+        /// The projection buffer row of step k.
+        @inline(__always) func projRow(_ k: Int, blockSteps: Int) -> Int {
+            overlap ? (k < fullEnd ? k % (2 * rows8) : 2 * rows8 + k - fullEnd) : k % blockSteps
+        }
 
         // Time blocks: the projection of a block stays within a few MiB.
         var rowBytes = 0
         for (d, fused) in zip(dirs, fusedInput) where !fused { rowBytes += batch * d.packed.paddedWidth * MemoryLayout<S>.size }
-        let blockSteps = max(1, min(time, projectionBytes / max(rowBytes, 1)))
+        let blockSteps = overlap ? time : max(1, min(time, projectionBytes / max(rowBytes, 1)))
         let blocks = (time + blockSteps - 1) / blockSteps
 
         // Buffers (kept alive by `taken` until the pool gets them back), recorded as raw pointers:
@@ -214,7 +246,8 @@ enum FastRecurrent {
             }
             // every projected element is written before it is read
             bufs.append(StepPointers(h: h, c: c, out: out,
-                                     proj: take(fusedInput[n] ? 1 : blockSteps * batch * p.paddedWidth, zeroed: false)))
+                                     proj: take(fusedInput[n] ? 1 : (overlap ? 2 * rows8 + time - fullEnd : blockSteps) * batch * p.paddedWidth,
+                                                zeroed: false)))
         }
         let scratchStride = 2048
         let scratch = take(threads * scratchStride, zeroed: false)
@@ -287,22 +320,28 @@ enum FastRecurrent {
                                 }
                             }
                         } else {
-                            // tiles along time for each batch row
-                            let tl = tiles(steps, limit: rowLimit)
-                            for b in 0..<batch {
-                                var s0 = 0
-                                for i in 0..<tl.count {
-                                    let mr = tl.base + (i < tl.extra ? 1 : 0)
-                                    let k = k0 + s0
-                                    let t = backwards ? time - 1 - k : k
-                                    let lda = backwards ? -features : features
-                                    let z = proj + (s0 * batch + b) * ld + panel * pw
-                                    for v in Swift.stride(from: 0, to: pw / 16, by: vectors) {
-                                        S.tile(isa, mr, vectors, x + (b * time + t) * features, lda,
-                                               packed: w, vector: v, k: features, z + v * 16, batch * ld)
+                            // tiles along time for each batch row: the block's steps, or with the
+                            // overlapped projection (one row) the first block and the tail
+                            let segments = overlap
+                                ? [(k0: 0, steps: rows8, row0: 0), (k0: fullEnd, steps: time - fullEnd, row0: 2 * rows8)]
+                                : [(k0: k0, steps: steps, row0: 0)]
+                            for segment in segments where segment.steps > 0 {
+                                let tl = tiles(segment.steps, limit: rowLimit)
+                                for b in 0..<batch {
+                                    var s0 = 0
+                                    for i in 0..<tl.count {
+                                        let mr = tl.base + (i < tl.extra ? 1 : 0)
+                                        let k = segment.k0 + s0
+                                        let t = backwards ? time - 1 - k : k
+                                        let lda = backwards ? -features : features
+                                        let z = proj + ((segment.row0 + s0) * batch + b) * ld + panel * pw
+                                        for v in Swift.stride(from: 0, to: pw / 16, by: vectors) {
+                                            S.tile(isa, mr, vectors, x + (b * time + t) * features, lda,
+                                                   packed: w, vector: v, k: features, z + v * 16, batch * ld)
+                                        }
+                                        if let bias { S.addRow(isa, mr, pw, z, batch * ld, bias) }
+                                        s0 += mr
                                     }
-                                    if let bias { S.addRow(isa, mr, pw, z, batch * ld, bias) }
-                                    s0 += mr
                                 }
                             }
                         }
@@ -315,7 +354,6 @@ enum FastRecurrent {
                 func step(_ p: PackedCell<S>, dir n: Int, chunk: Int, k: Int, tid: Int) {
                     let (p0, p1) = range(chunk, of: stepChunks[n], total: p.panels)
                     let t = goesBackwards[n] ? time - 1 - k : k
-                    let s = k % blockSteps
                     let u = p.units
                     let up = p.paddedUnits
                     let pu = p.panelUnits
@@ -326,7 +364,7 @@ enum FastRecurrent {
                     let hPrev = odd ? b.h.1 : b.h.0, hNew = odd ? b.h.0 : b.h.1
                     let cPrev = b.c.map { odd ? $0.1 : $0.0 } ?? hPrev
                     let cNew = b.c.map { odd ? $0.0 : $0.1 } ?? hNew
-                    let xw = b.proj + s * batch * ld
+                    let xw = b.proj + projRow(k, blockSteps: blockSteps) * batch * ld
                     let fused = fusedInput[n]
                     let z = scratch + tid * scratchStride
                     let vectors = pw == 48 ? 3 : tileSetting.vectors
@@ -343,10 +381,44 @@ enum FastRecurrent {
                         // activations run in groups of 8 vectors).
                         let groupPanels = scratchStride / 64
                         let groups = (p1 - p0 + groupPanels - 1) / groupPanels
+                        // the overlapped projection's block this step works on (the next one), if
+                        // full (the tail was projected beforehand); its x rows, in step order
+                        let nb = (k / rows8 + 1) * rows8
+                        let projecting = overlap && nb + rows8 <= fullEnd
+                        let xNext = projecting ? x + (goesBackwards[n] ? time - 1 - nb : nb) * features : x
+                        let xStride = goesBackwards[n] ? -features : features
+                        let zpBlock = b.proj + (projecting ? projRow(nb, blockSteps: blockSteps) * ld : 0)
+                        // the chunk's calls over the block: 2·(p1 − p0) a step, one slice each
+                        var call = (k & 7) * 2 * (p1 - p0)
                         for gi in 0..<groups {
                             let q0 = p0 + (backwards ? groups - 1 - gi : gi) * groupPanels
                             let q1 = min(p1, q0 + groupPanels)
                             prefetchRows(xw + q0 * pw, rows: 1, ld: ld, bytes: (q1 - q0) * pw * MemoryLayout<S>.size)
+                            if projecting {
+                                // each panel as two pairs of strips, each call carrying one slice
+                                // (features / 8) of one 8-row × 32-column tile of block nb: this
+                                // chunk's 2·(p1 − p0) tiles of 8 slices over the 8 steps of the
+                                // current block, in walk order (so each tile's slices in order)
+                                // (8 = rows8, written as shifts: this runs 16 times a step for 128 units)
+                                for j in 0..<(q1 - q0) {
+                                    let panel = backwards ? q1 - 1 - j : q0 + j
+                                    let w = UnsafePointer(p.recurrentKernel.pointer + panel * u * pw)
+                                    for half in 0..<2 {
+                                        let tile = call >> 3, slice = call & 7
+                                        let pj = p0 + tile >> 1, hj = tile & 1
+                                        let zp = zpBlock + pj * pw + 32 * hj
+                                        let w0 = UnsafePointer(p.kernel.pointer + pj * features * pw + 32 * hj * features)
+                                        S.rowProjecting(isa, hPrev, w + 32 * half * u, w + (32 * half + 16) * u, u,
+                                                        z + (panel - q0) * 64 + 32 * half, xNext, xStride,
+                                                        w0, w0 + 16 * features, (slice * features) >> 3,
+                                                        ((slice + 1) * features) >> 3, zp, ld)
+                                        if slice == 7, let bias = p.projectionBias {
+                                            S.addRow(isa, rows8, 32, zp, ld, UnsafePointer(bias.pointer + pj * pw + 32 * hj))
+                                        }
+                                        call += 1
+                                    }
+                                }
+                            } else {
                             let pairs = (q1 - q0 + 1) / 2
                             for pi in 0..<pairs {
                                 let panel = q0 + 2 * (backwards ? pairs - 1 - pi : pi)
@@ -356,6 +428,7 @@ enum FastRecurrent {
                                 } else {
                                     S.tile(isa, 1, 4, hPrev, up, packed: w, vector: 0, k: u, z + (panel - q0) * 64, 64)
                                 }
+                            }
                             }
                             let n = q1 - q0, off = q0 * pu
                             if p.kind == .lstm {

@@ -38,6 +38,16 @@ protocol FastScalar: EngineScalar {
                        _ src: UnsafePointer<Self>)
     /// The most rows one tile call should take (the float64 kernels tile 6 rows at a time).
     static var tileRowLimit: Int { get }
+    /// Whether `rowProjecting` exists for this scalar (float32 only).
+    static var hasRowProjecting: Bool { get }
+    /// One row against the strips `u0`, `u1` (`ku` rows of 16 each) into `z` (32 columns), and
+    /// the `q0 ..< q1` part of the 8-row × 32-column product of `x` (8 rows `lda` apart) with
+    /// the strips `w0`, `w1`, accumulated in `zp` (zeroed first when `q0 == 0`): one step's row
+    /// product carrying a slice of a later block's input projection (`rk_row2s_proj`).
+    static func rowProjecting(_ isa: Int32, _ a: UnsafePointer<Self>, _ u0: UnsafePointer<Self>, _ u1: UnsafePointer<Self>,
+                              _ ku: Int, _ z: UnsafeMutablePointer<Self>, _ x: UnsafePointer<Self>, _ lda: Int,
+                              _ w0: UnsafePointer<Self>, _ w1: UnsafePointer<Self>, _ q0: Int, _ q1: Int,
+                              _ zp: UnsafeMutablePointer<Self>, _ ldzp: Int)
 }
 
 /// Weights packed as strips (`PackedCell`, `PackedMatrix`): a block of `k` rows is cut into
@@ -115,6 +125,14 @@ extension Float: FastScalar {
         rk_add_row(isa, Int32(rows), Int32(n), dst, ld, src)
     }
     static var tileRowLimit: Int { Int.max }
+    static var hasRowProjecting: Bool { true }
+    @inline(__always)
+    static func rowProjecting(_ isa: Int32, _ a: UnsafePointer<Float>, _ u0: UnsafePointer<Float>, _ u1: UnsafePointer<Float>,
+                              _ ku: Int, _ z: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ lda: Int,
+                              _ w0: UnsafePointer<Float>, _ w1: UnsafePointer<Float>, _ q0: Int, _ q1: Int,
+                              _ zp: UnsafeMutablePointer<Float>, _ ldzp: Int) {
+        rk_row2s_proj(isa, a, u0, u1, ku, z, x, lda, w0, w1, q0, q1, zp, ldzp)
+    }
 }
 
 extension Double: FastScalar {
@@ -160,6 +178,13 @@ extension Double: FastScalar {
         rk_add_row_d(isa, Int32(rows), Int32(n), dst, ld, src)
     }
     static var tileRowLimit: Int { 6 }
+    static var hasRowProjecting: Bool { false }
+    static func rowProjecting(_ isa: Int32, _ a: UnsafePointer<Double>, _ u0: UnsafePointer<Double>, _ u1: UnsafePointer<Double>,
+                              _ ku: Int, _ z: UnsafeMutablePointer<Double>, _ x: UnsafePointer<Double>, _ lda: Int,
+                              _ w0: UnsafePointer<Double>, _ w1: UnsafePointer<Double>, _ q0: Int, _ q1: Int,
+                              _ zp: UnsafeMutablePointer<Double>, _ ldzp: Int) {
+        preconditionFailure("rowProjecting is float32 only (hasRowProjecting is false for Double)")
+    }
 }
 
 /// Which fast scalar an engine scalar is: the one place generic engine code (over
