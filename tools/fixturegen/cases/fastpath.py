@@ -126,6 +126,29 @@ def build_b1(K, rng):
     return Built(model, data, g.names)
 
 
+def build_b1_overlap(K, rng):
+    long_steps, short_steps, dim = 37, 24, 37
+    L = K.layers
+    x = K.Input((long_steps, dim), name="x")
+    xm = K.Input((short_steps, dim), name="xm")
+    data_m = randn(rng, 1, short_steps, dim)
+    data_m[0, 9:14] = 0.0
+    data = [randn(rng, 1, long_steps, dim), data_m]
+    hm = L.Masking(0.0, name="mask")(xm)
+    g = Graph()
+
+    lstm = L.LSTM(72, go_backwards=True, return_sequences=True, name="lstm", **bias_kw(K))
+    g.add(lstm, rnn_names("lstm", "LSTM", False), x)
+    g.add(lstm, rnn_names("lstm", "LSTM", False), hm)
+
+    srnn = L.SimpleRNN(200, return_state=True, name="srnn", **bias_kw(K))
+    g.add(srnn, rnn_names("srnn", "SimpleRNN", True), x)
+    g.add(srnn, rnn_names("srnn", "SimpleRNN", True), hm)
+
+    model = K.Model([x, xm], g.outs, name="model")
+    return Built(model, data, g.names)
+
+
 def cases():
     yield Case(
         "fastpath_b16",
@@ -147,3 +170,14 @@ def cases():
         "SimpleRNN(20, return_state) 'srnn', each on x then on xm: the one-row kernel (LSTM: its "
         f"two panels together; SimpleRNN: one panel), backwards and masked; {RB}.",
         build_b1, float64=False)
+    yield Case(
+        "fastpath_b1_overlap",
+        "Functional, batch 1, inputs x (1,37,37) and xm (1,24,37) with steps 9-13 all 0.0 under "
+        "Masking(0.0) 'mask'. LSTM(72, go_backwards, return_sequences) 'lstm' and SimpleRNN(200, "
+        "return_state) 'srnn', each on x then on xm: one-row steps that also compute the next "
+        "8-step block's input projection in 8 slices of the 37 input features (where the kernels "
+        "overlap them: AVX-512 with the two-strip row product), the first block and a 5-step tail "
+        "projected beforehand (37 steps) or no tail (24), a partial last panel (72 and 200 units), "
+        "SimpleRNN's projection bias added after the last slice, two threads in uneven chunks of "
+        f"panels, backwards and masked; {RB}.",
+        build_b1_overlap, float64=False)
