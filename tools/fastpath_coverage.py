@@ -236,7 +236,12 @@ def main():
         note = ""
         if avx512:
             skipped = [n for n in counts if n in avx512]
-            note = f"; {len(skipped)} lines of AVX-512 functions counted apart"
+            ran512 = sum(1 for n in skipped if counts[n] > 0)
+            note = f"; {len(skipped)} lines of AVX-512 functions counted apart, {ran512} of them run"
+            if args.list:
+                never512 = [n for n in skipped if counts[n] == 0]
+                if never512:
+                    note += f" (never: {ranges(never512)})"
         rows.append(f"  {rel}: {hit} of {len(lines)} lines ({100 * hit / max(len(lines), 1):.1f}%){note}")
         missed = [n for n, c in lines.items() if c == 0]
         if args.list and missed:
