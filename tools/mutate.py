@@ -109,8 +109,8 @@ FAST_FAULTS = [
              "let k = k0 + s\n                                let t = k"),
     ]),
     ("projection along time (batch < 4) ignores go_backwards", [
-        (FR, "let t = backwards ? time - 1 - k : k\n                                    let lda = backwards ? -features : features",
-             "let t = k\n                                    let lda = features"),
+        (FR, "let t = backwards ? time - 1 - k : k\n                                        let lda = backwards ? -features : features",
+             "let t = k\n                                        let lda = features"),
     ]),
     ("fused LSTM input product (batch >= 4) ignores go_backwards", [
         (FR, "x + (r0 * time + t) * features, time * features,\n                                           packed: wx,",
