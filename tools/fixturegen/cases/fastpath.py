@@ -103,50 +103,37 @@ def build_b16(K, rng):
     return Built(model, data, g.names)
 
 
-def build_b1(K, rng):
-    steps, dim = 8, 2
+def build_one_row(K, rng, steps, masked_steps, dim, hole, lstm_units, srnn_units):
+    """Batch 1: an LSTM (go_backwards, return_sequences) and a SimpleRNN (return_state), each on
+    x (steps) and on xm (masked_steps, the steps in `hole` all 0.0 under Masking)."""
     L = K.layers
     x = K.Input((steps, dim), name="x")
-    xm = K.Input((steps, dim), name="xm")
-    data_m = randn(rng, 1, steps, dim)
-    data_m[0, 3:6] = 0.0
+    xm = K.Input((masked_steps, dim), name="xm")
+    data_m = randn(rng, 1, masked_steps, dim)
+    data_m[0, hole] = 0.0
     data = [randn(rng, 1, steps, dim), data_m]
     hm = L.Masking(0.0, name="mask")(xm)
     g = Graph()
 
-    lstm = L.LSTM(20, go_backwards=True, return_sequences=True, name="lstm", **bias_kw(K))
+    lstm = L.LSTM(lstm_units, go_backwards=True, return_sequences=True, name="lstm", **bias_kw(K))
     g.add(lstm, rnn_names("lstm", "LSTM", False), x)
     g.add(lstm, rnn_names("lstm", "LSTM", False), hm)
 
-    srnn = L.SimpleRNN(20, return_state=True, name="srnn", **bias_kw(K))
+    srnn = L.SimpleRNN(srnn_units, return_state=True, name="srnn", **bias_kw(K))
     g.add(srnn, rnn_names("srnn", "SimpleRNN", True), x)
     g.add(srnn, rnn_names("srnn", "SimpleRNN", True), hm)
 
     model = K.Model([x, xm], g.outs, name="model")
     return Built(model, data, g.names)
+
+
+def build_b1(K, rng):
+    return build_one_row(K, rng, steps=8, masked_steps=8, dim=2, hole=slice(3, 6), lstm_units=20, srnn_units=20)
 
 
 def build_b1_overlap(K, rng):
-    long_steps, short_steps, dim = 37, 24, 37
-    L = K.layers
-    x = K.Input((long_steps, dim), name="x")
-    xm = K.Input((short_steps, dim), name="xm")
-    data_m = randn(rng, 1, short_steps, dim)
-    data_m[0, 9:14] = 0.0
-    data = [randn(rng, 1, long_steps, dim), data_m]
-    hm = L.Masking(0.0, name="mask")(xm)
-    g = Graph()
-
-    lstm = L.LSTM(72, go_backwards=True, return_sequences=True, name="lstm", **bias_kw(K))
-    g.add(lstm, rnn_names("lstm", "LSTM", False), x)
-    g.add(lstm, rnn_names("lstm", "LSTM", False), hm)
-
-    srnn = L.SimpleRNN(200, return_state=True, name="srnn", **bias_kw(K))
-    g.add(srnn, rnn_names("srnn", "SimpleRNN", True), x)
-    g.add(srnn, rnn_names("srnn", "SimpleRNN", True), hm)
-
-    model = K.Model([x, xm], g.outs, name="model")
-    return Built(model, data, g.names)
+    return build_one_row(K, rng, steps=37, masked_steps=24, dim=37, hole=slice(9, 14), lstm_units=72,
+                         srnn_units=200)
 
 
 def cases():
