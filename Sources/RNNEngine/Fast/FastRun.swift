@@ -398,8 +398,9 @@ enum FastRecurrent {
                                 // each panel as two pairs of strips, each call carrying one slice
                                 // (features / 8) of one 8-row × 32-column tile of block nb: this
                                 // chunk's 2·(p1 − p0) tiles of 8 slices over the 8 steps of the
-                                // current block, in walk order (so each tile's slices in order)
-                                // (8 = rows8, written as shifts: this runs 16 times a step for 128 units)
+                                // current block, in walk order (so each tile's slices in order).
+                                // Divisions by 8 (rows8) are written as shifts: this runs 16 times
+                                // a step for 128 units.
                                 for j in 0..<(q1 - q0) {
                                     let panel = backwards ? q1 - 1 - j : q0 + j
                                     let w = UnsafePointer(p.recurrentKernel.pointer + panel * u * pw)
@@ -419,16 +420,16 @@ enum FastRecurrent {
                                     }
                                 }
                             } else {
-                            let pairs = (q1 - q0 + 1) / 2
-                            for pi in 0..<pairs {
-                                let panel = q0 + 2 * (backwards ? pairs - 1 - pi : pi)
-                                let w = UnsafePointer(p.recurrentKernel.pointer + panel * u * pw)
-                                if panel + 1 < q1 {
-                                    S.row2p(isa, hPrev, packed: w, w + u * pw, k: u, z + (panel - q0) * 64, z + (panel - q0 + 1) * 64)
-                                } else {
-                                    S.tile(isa, 1, 4, hPrev, up, packed: w, vector: 0, k: u, z + (panel - q0) * 64, 64)
+                                let pairs = (q1 - q0 + 1) / 2
+                                for pi in 0..<pairs {
+                                    let panel = q0 + 2 * (backwards ? pairs - 1 - pi : pi)
+                                    let w = UnsafePointer(p.recurrentKernel.pointer + panel * u * pw)
+                                    if panel + 1 < q1 {
+                                        S.row2p(isa, hPrev, packed: w, w + u * pw, k: u, z + (panel - q0) * 64, z + (panel - q0 + 1) * 64)
+                                    } else {
+                                        S.tile(isa, 1, 4, hPrev, up, packed: w, vector: 0, k: u, z + (panel - q0) * 64, 64)
+                                    }
                                 }
-                            }
                             }
                             let n = q1 - q0, off = q0 * pu
                             if p.kind == .lstm {
