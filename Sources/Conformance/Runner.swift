@@ -293,9 +293,9 @@ public enum Runner {
             throw ConformanceError.unusable(file: file, object: "inputs", reason: error.errorDescription ?? "\(error)")
         }
         if layerReference == nil {
-            // Only the layer replay needs them again: freed before the float64 run, which then
-            // reuses their memory (S3: 25 MB of float32 inputs and packed weights) instead of
-            // faulting in fresh pages.
+            // Only the layer replay needs them again: freed before the float64 run, so that the
+            // two runs' memory does not add up (S3: 25 MB of float32 inputs and packed weights;
+            // compare's peak 117 -> 102 MB).
             float32Model = nil
             inputs32 = nil
         }
