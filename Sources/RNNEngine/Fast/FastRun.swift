@@ -184,7 +184,10 @@ enum FastRecurrent {
             let p = d.packed
             let macs = batch * (p.units + (fuseInput && p.kind == .lstm && batch >= 4 ? p.inputDim : 0)) * p.paddedWidth
             let worth = max((threads + nd - 1) / nd, macs / 200_000)
-            let want = threads == 1 ? 1 : max(1, min((chunksPerThread * threads + nd - 1) / nd, worth))
+            var want = threads == 1 ? 1 : max(1, min((chunksPerThread * threads + nd - 1) / nd, worth))
+            // ... and, for one direction, a multiple of the threads: 3 chunks on 2 threads gave
+            // one thread two of them every step (S5, batch 8: 537 -> 436-457 us at 2 threads)
+            if nd == 1 && want > threads { want -= want % threads }
             return max(1, min(p.panels, want))
         }
         // LSTM with several rows: x_t @ W computed per step tile by tile, right before h @ U
