@@ -122,6 +122,37 @@ final class FastPathTests: XCTestCase {
         }
     }
 
+    /// A Bidirectional LSTM at batch 1 over 21 steps: at two threads its directions run in
+    /// lockstep (LSTM(80): 25.6k multiply-adds a step each), both carrying their own next-block
+    /// projections, the backward one reading x from the end. Overlap on and off, 1 and 2 threads:
+    /// the same bits; and close to the two directions on the reference path.
+    func testOneRowOverlappedProjectionBidirectional() throws {
+        var rng = Rng(state: 4242)
+        let saved = FastRecurrent.overlapProjection
+        defer { FastRecurrent.overlapProjection = saved }
+        let (time, d, u) = (21, 37, 80)
+        let x = Tensor(shape: [1, time, d], scalars: rng.array(time * d))
+        let f = RecurrentLayer(cell: cell("lstm", d: d, u: u, rng: &rng), returnSequences: true, returnState: false)
+        let b = RecurrentLayer(cell: cell("lstm", d: d, u: u, rng: &rng), returnSequences: true, returnState: false,
+                               goBackwards: true)
+        let bi = BidirectionalLayer(forward: f, backward: b, mergeMode: nil)
+        var runs: [[Tensor<Float>]] = []
+        for overlap in [true, false] {
+            FastRecurrent.overlapProjection = overlap
+            for threads in [1, 2] {
+                ComputeThreads.count = threads
+                runs.append(try bi(x, mask: nil))
+            }
+        }
+        for (k, run) in runs.enumerated().dropFirst() {
+            XCTAssertEqual(bits(runs[0]), bits(run), "overlapped at 1 thread vs run \(k) (overlap \(k < 2), \(k % 2 + 1) threads)")
+        }
+        let rf = f.genericRun(x, mask: nil, initialState: nil)
+        let rb = b.genericRun(x, mask: nil, initialState: nil)
+        assertClose(runs[1][0], rf.sequence!, "forward sequence (overlapped, 2 threads)")
+        assertClose(runs[1][1], BidirectionalLayer<Float>.flipTime(rb.sequence!), "backward sequence (overlapped, 2 threads)")
+    }
+
     /// Small steps run the directions in lockstep; steps of 1M+ multiply-adds per direction
     /// (B = 8, 192 units) run them one after the other, each on all threads.
     func testBidirectionalFastMatchesReference() throws {

@@ -103,9 +103,10 @@ def build_b16(K, rng):
     return Built(model, data, g.names)
 
 
-def build_one_row(K, rng, steps, masked_steps, dim, hole, lstm_units, srnn_units):
+def build_one_row(K, rng, steps, masked_steps, dim, hole, lstm_units, srnn_units, bidi_units=None):
     """Batch 1: an LSTM (go_backwards, return_sequences) and a SimpleRNN (return_state), each on
-    x (steps) and on xm (masked_steps, the steps in `hole` all 0.0 under Masking)."""
+    x (steps) and on xm (masked_steps, the steps in `hole` all 0.0 under Masking); with
+    `bidi_units`, also a Bidirectional LSTM (return_sequences, outputs not merged) on x."""
     L = K.layers
     x = K.Input((steps, dim), name="x")
     xm = K.Input((masked_steps, dim), name="xm")
@@ -123,6 +124,11 @@ def build_one_row(K, rng, steps, masked_steps, dim, hole, lstm_units, srnn_units
     g.add(srnn, rnn_names("srnn", "SimpleRNN", True), x)
     g.add(srnn, rnn_names("srnn", "SimpleRNN", True), hm)
 
+    if bidi_units:
+        bi = L.Bidirectional(L.LSTM(bidi_units, return_sequences=True, name="bi_inner", **bias_kw(K)),
+                             merge_mode=None, name="bi")
+        g.add(bi, bidi_names("bi", "LSTM", None, False), x)
+
     model = K.Model([x, xm], g.outs, name="model")
     return Built(model, data, g.names)
 
@@ -133,7 +139,7 @@ def build_b1(K, rng):
 
 def build_b1_overlap(K, rng):
     return build_one_row(K, rng, steps=37, masked_steps=24, dim=37, hole=slice(9, 14), lstm_units=72,
-                         srnn_units=200)
+                         srnn_units=200, bidi_units=80)
 
 
 def cases():
@@ -161,10 +167,12 @@ def cases():
         "fastpath_b1_overlap",
         "Functional, batch 1, inputs x (1,37,37) and xm (1,24,37) with steps 9-13 all 0.0 under "
         "Masking(0.0) 'mask'. LSTM(72, go_backwards, return_sequences) 'lstm' and SimpleRNN(200, "
-        "return_state) 'srnn', each on x then on xm: one-row steps that also compute the next "
+        "return_state) 'srnn', each on x then on xm, and Bidirectional(LSTM(80, "
+        "return_sequences), merge_mode=None) 'bi' on x: one-row steps that also compute the next "
         "8-step block's input projection in 8 slices of the 37 input features (where the kernels "
         "overlap them: AVX-512 with the two-strip row product), the first block and a 5-step tail "
         "projected beforehand (37 steps) or no tail (24), a partial last panel (72 and 200 units), "
         "SimpleRNN's projection bias added after the last slice, two threads in uneven chunks of "
-        f"panels, backwards and masked; {RB}.",
+        "panels, both directions of a Bidirectional in lockstep on two threads, backwards and "
+        f"masked; {RB}.",
         build_b1_overlap, float64=False)
