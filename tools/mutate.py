@@ -241,7 +241,7 @@ def cpu_flags():
 def kernel_env(name):
     """The environment that makes this machine run the kernel a fault is in: an AVX-512 CPU
     runs the AVX-512 kernels by default, so an AVX2 fault is verified with RNNCHECK_ISA=1; the
-    AVX-512 two-strip row product is AMD's default, so its faults force RNNCHECK_ROW=2s."""
+    AVX-512 two-strip row product is Zen 4's default only, so its faults force RNNCHECK_ROW=2s."""
     if name.startswith("AVX2 ") and "avx512f" in cpu_flags():
         return {"RNNCHECK_ISA": "1"}
     if name.startswith("AVX-512 ") and ("two-strip" in name or "with projection" in name):

@@ -576,8 +576,10 @@ RK_T512 static inline void rk_tile512_row2s(const float *a, const float *b0, con
  * delivers them. Measured (S1's step, LSTM 128, 256 KiB of weights): on AMD Zen 4, whose L2
  * delivers ~32 bytes a cycle, the 8 concurrent streams of row2p reach 2.50 us a step against
  * 2.28 for row2s (whose 2 chains keep pace with that rate), 0.93x the whole S1 forward; on Intel
- * Skylake-SP, row2p's 8 chains were measured best, so Intel CPUs keep it. RNNCHECK_ROW=2s or 8s
- * chooses either (for measurements and tests). The same bits either way. */
+ * Skylake-SP, row2p's 8 chains were measured best. So row2s is chosen on AMD family 19h, which
+ * with AVX-512 is Zen 4 (Zen 3 has no AVX-512); other CPUs, Zen 5 (its L2 and FMA units are
+ * wider: two chains may not keep pace) and Intel among them, keep row2p until measured.
+ * RNNCHECK_ROW=2s or 8s chooses either (for measurements and tests). The same bits either way. */
 static inline int rk_row_two_strips(void) {
     static int chosen = -1;
     int v = __atomic_load_n(&chosen, __ATOMIC_RELAXED);
@@ -587,7 +589,7 @@ static inline int rk_row_two_strips(void) {
         else if (e && strcmp(e, "8s") == 0) v = 0;
         else {
             __builtin_cpu_init();
-            v = __builtin_cpu_is("amd") ? 1 : 0;
+            v = __builtin_cpu_is("amdfam19h") ? 1 : 0;
         }
         __atomic_store_n(&chosen, v, __ATOMIC_RELAXED);
     }
