@@ -189,7 +189,7 @@ def budgets(binary, path, ref, env=None):
     return {o["name"]: (o["passed"], o.get("error_budget") or {}) for c in report["cases"] for o in c["outputs"]}
 
 
-def ill_conditioned(binary, path, ref):
+def ill_conditioned(binary, path, ref, keras_float32_constants=False):
     """True when every failing output is one where the draw amplifies float32 rounding, Keras's
     and rnncheck's float64 runs agree, and rnncheck's float32 error is of the size of the other
     float32 evaluations' errors.
@@ -209,7 +209,17 @@ def ill_conditioned(binary, path, ref):
     of the float32 error when that is larger (float64 rounding grows as float32's does, about 2^29
     times smaller). Seed 2016747750, case 5 (GRU with linear recurrent activation, outputs near
     1e5): Keras's float32 error 0.94, rnncheck's reference path 8.4, fast path 7.9, float64 runs
-    1.0e-8 apart (1e-13 relative); a semantic bug leaves them apart by the outputs' own size."""
+    1.0e-8 apart (1e-13 relative); a semantic bug leaves them apart by the outputs' own size.
+
+    `keras_float32_constants`: the draw has an activation whose TensorFlow kernel evaluates a
+    constant in float32 even for float64 tensors (gelu: erfc(-x * cast(0.7071067811865476)), see
+    tools/oracle/activations.py). Keras's float64 run then carries a float32-sized perturbation
+    (~3e-8 relative) at every such activation, which the draw amplifies as it amplifies float32
+    rounding, so the two float64 runs agree only to a small fraction of the float32 error, not to
+    1e-6 of it: within 1e-2 of it here. Seed 887943468, case 5 (LSTM with softplus and linear
+    gates feeding a Bidirectional GRU with gelu, outputs up to 143): Keras's float32 error 8.4e-4,
+    float64 runs 3.6e-7 apart (4e-4 of it); the same GRU alone, with tanh in place of gelu, 6e-16.
+    A semantic bug still leaves them apart by the outputs' own size."""
     fast, plain = budgets(binary, path, ref), budgets(binary, path, ref, {"RNNCHECK_FAST": "0"})
     if not fast or not plain:
         return False
@@ -226,7 +236,7 @@ def ill_conditioned(binary, path, ref):
         # the draw amplifies rounding if either float32 evaluation shows it (Keras may be lucky)
         amplified = max(keras_abs, plain_abs) > 1e-6 or max(keras_ulp, plain_ulp) > 64
         # float64 rounding grows as float32's does, about 2^29 times smaller: allow 1e-6 of it
-        float64_bound = max(1e-9, 1e-6 * max(keras_abs, plain_abs))
+        float64_bound = max(1e-9, (1e-2 if keras_float32_constants else 1e-6) * max(keras_abs, plain_abs))
         if not (amplified and b["rnncheck_max_abs"] <= 4 * max(keras_abs, plain_abs) and agreement <= float64_bound):
             return False
     return True
@@ -284,7 +294,8 @@ def main():
             why64 = add_keras_float64(keras, model, inputs, ref) if r.returncode == 1 else None
             if why64:
                 print(f"{name}: Keras could not run this draw in float64 ({why64}); the failure stands")
-            if r.returncode == 1 and not why64 and ill_conditioned(binary, path, ref):
+            float32_constants = any(l["activation"] == "gelu" for l in c["layers"])
+            if r.returncode == 1 and not why64 and ill_conditioned(binary, path, ref, float32_constants):
                 # Keras's own float32 result is far from its float64 run: the draw amplifies
                 # rounding. It passes if rnncheck's float32 error is of the size of Keras's own and
                 # the two float64 runs agree (the report's error budget), and says so.
