@@ -161,10 +161,10 @@ FAST_FAULTS = [
     ("AVX-512 two-strip row product (AMD): the second strip of a pair read from the first", [
         (KH, "        c1 = _mm512_fmadd_ps(av, _mm512_loadu_ps(b1 + q * 16), c1);\n    }\n    _mm512_storeu_ps(z0, c0);",
              "        c1 = _mm512_fmadd_ps(av, _mm512_loadu_ps(b0 + q * 16), c1);\n    }\n    _mm512_storeu_ps(z0, c0);"),
-    ]),
+    ], {"RNNCHECK_ROW": "2s"}),   # the two-strip form is Zen 4's default only
     ("AVX-512 row product with projection: a projection k step skipped where the row loop interleaves it", [
-        (KH, "            pq++;\n        }\n    }\n    for (; pq < q1; pq++) {", "            pq += 2;\n        }\n    }\n    for (; pq < q1; pq++) {"),
-    ]),
+        (KH, "            rk_proj8x2_step512(e, x, lda, w0, w1, pq);\n            pq++;", "            rk_proj8x2_step512(e, x, lda, w0, w1, pq);\n            pq += 2;"),
+    ], {"RNNCHECK_ROW": "2s"}),
     ("Bidirectional (concat) forward direction started from the backward initial state", [
         (FL, "\n                    [forward.fastDirection(pf, initialState: forwardState, sequence: tf),",
              "\n                    [forward.fastDirection(pf, initialState: backwardState, sequence: tf),"),
@@ -240,12 +240,9 @@ def cpu_flags():
 
 def kernel_env(name):
     """The environment that makes this machine run the kernel a fault is in: an AVX-512 CPU
-    runs the AVX-512 kernels by default, so an AVX2 fault is verified with RNNCHECK_ISA=1; the
-    AVX-512 two-strip row product is Zen 4's default only, so its faults force RNNCHECK_ROW=2s."""
+    runs the AVX-512 kernels by default, so an AVX2 fault is verified with RNNCHECK_ISA=1."""
     if name.startswith("AVX2 ") and "avx512f" in cpu_flags():
         return {"RNNCHECK_ISA": "1"}
-    if name.startswith("AVX-512 ") and ("two-strip" in name or "with projection" in name):
-        return {"RNNCHECK_ROW": "2s"}
     return {}
 
 

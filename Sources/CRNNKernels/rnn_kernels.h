@@ -596,6 +596,17 @@ static inline int rk_row_two_strips(void) {
     return v;
 }
 
+/* One k step (pq) of an 8-row x 32-column product x @ [w0 w1] into accumulators e. */
+RK_T512 RK_AI static inline void rk_proj8x2_step512(__m512 e[8][2], const float *x, long lda, const float *w0,
+                                                   const float *w1, long pq) {
+    __m512 v0 = _mm512_loadu_ps(w0 + pq * 16), v1 = _mm512_loadu_ps(w1 + pq * 16);
+    _Pragma("clang loop unroll(full)") for (int r = 0; r < 8; r++) {
+        __m512 xv = _mm512_set1_ps(x[(long)r * lda + pq]);
+        e[r][0] = _mm512_fmadd_ps(xv, v0, e[r][0]);
+        e[r][1] = _mm512_fmadd_ps(xv, v1, e[r][1]);
+    }
+}
+
 /* rk_tile512_row2s (one row of a against strips u0, u1 over ku) with, interleaved, the part
  * q0 <= q < q1 of an 8-row x 32-column product x @ [w0 w1] (x: 8 rows lda apart; w0, w1: two
  * 16-column strips of a packed input kernel), accumulated in zp (8 rows ldzp apart; zeroed first
@@ -620,23 +631,11 @@ RK_T512 static inline void rk_tile512_row2s_proj(const float *a, const float *u0
             c1 = _mm512_fmadd_ps(av, _mm512_loadu_ps(u1 + q * 16), c1);
         }
         if (pq < q1) {
-            __m512 v0 = _mm512_loadu_ps(w0 + pq * 16), v1 = _mm512_loadu_ps(w1 + pq * 16);
-            _Pragma("clang loop unroll(full)") for (int r = 0; r < 8; r++) {
-                __m512 xv = _mm512_set1_ps(x[(long)r * lda + pq]);
-                e[r][0] = _mm512_fmadd_ps(xv, v0, e[r][0]);
-                e[r][1] = _mm512_fmadd_ps(xv, v1, e[r][1]);
-            }
+            rk_proj8x2_step512(e, x, lda, w0, w1, pq);
             pq++;
         }
     }
-    for (; pq < q1; pq++) {
-        __m512 v0 = _mm512_loadu_ps(w0 + pq * 16), v1 = _mm512_loadu_ps(w1 + pq * 16);
-        _Pragma("clang loop unroll(full)") for (int r = 0; r < 8; r++) {
-            __m512 xv = _mm512_set1_ps(x[(long)r * lda + pq]);
-            e[r][0] = _mm512_fmadd_ps(xv, v0, e[r][0]);
-            e[r][1] = _mm512_fmadd_ps(xv, v1, e[r][1]);
-        }
-    }
+    for (; pq < q1; pq++) rk_proj8x2_step512(e, x, lda, w0, w1, pq);
     _mm512_storeu_ps(z, c0);
     _mm512_storeu_ps(z + 16, c1);
     _Pragma("clang loop unroll(full)") for (int r = 0; r < 8; r++) {
