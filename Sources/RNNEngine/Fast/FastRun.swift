@@ -205,15 +205,15 @@ enum FastRecurrent {
                 d.packed.panelWidth == 64 && d.packed.fusedGates && (d.packed.kind == .lstm || d.packed.kind == .simpleRNN)
             }
         let fullEnd = time / rows8 * rows8
-        /// The projection buffer row of step k.
-        @inline(__always) func projRow(_ k: Int, blockSteps: Int) -> Int {
-            overlap ? (k < fullEnd ? k % (2 * rows8) : 2 * rows8 + k - fullEnd) : k % blockSteps
-        }
 
         // Time blocks: the projection of a block stays within a few MiB.
         var rowBytes = 0
         for (d, fused) in zip(dirs, fusedInput) where !fused { rowBytes += batch * d.packed.paddedWidth * MemoryLayout<S>.size }
         let blockSteps = overlap ? time : max(1, min(time, projectionBytes / max(rowBytes, 1)))
+        /// The projection buffer row of step k.
+        @inline(__always) func projRow(_ k: Int) -> Int {
+            overlap ? (k < fullEnd ? k % (2 * rows8) : 2 * rows8 + k - fullEnd) : k % blockSteps
+        }
         let blocks = (time + blockSteps - 1) / blockSteps
 
         // Buffers (kept alive by `taken` until the pool gets them back), recorded as raw pointers:
@@ -367,7 +367,7 @@ enum FastRecurrent {
                     let hPrev = odd ? b.h.1 : b.h.0, hNew = odd ? b.h.0 : b.h.1
                     let cPrev = b.c.map { odd ? $0.1 : $0.0 } ?? hPrev
                     let cNew = b.c.map { odd ? $0.0 : $0.1 } ?? hNew
-                    let xw = b.proj + projRow(k, blockSteps: blockSteps) * batch * ld
+                    let xw = b.proj + projRow(k) * batch * ld
                     let fused = fusedInput[n]
                     let z = scratch + tid * scratchStride
                     let vectors = pw == 48 ? 3 : tileSetting.vectors
@@ -390,7 +390,7 @@ enum FastRecurrent {
                         let projecting = overlap && nb + rows8 <= fullEnd
                         let xNext = projecting ? x + (goesBackwards[n] ? time - 1 - nb : nb) * features : x
                         let xStride = goesBackwards[n] ? -features : features
-                        let zpBlock = b.proj + (projecting ? projRow(nb, blockSteps: blockSteps) * ld : 0)
+                        let zpBlock = b.proj + (projecting ? projRow(nb) * ld : 0)
                         // the chunk's calls over the block: 2·(p1 − p0) a step, one slice each
                         var call = (k & 7) * 2 * (p1 - p0)
                         for gi in 0..<groups {
